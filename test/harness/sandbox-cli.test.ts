@@ -1,0 +1,75 @@
+// `spot-guard sandbox --kubeconfig FILE`: prints "ready", serves kubectl, stops everything on a signal.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { parse } from 'yaml';
+import { resolveBinaries } from '../../runtime/sandbox/binaries.js';
+import { liveProcessesMatching } from './processes.js';
+
+const test = suite('spot-guard sandbox');
+
+function startSandbox(kubeconfig: string): { child: ChildProcess; ready: Promise<void>; output: () => string } {
+  const child = spawn(process.execPath, ['bin/spot-guard.js', 'sandbox', '--kubeconfig', kubeconfig], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  const ready = new Promise<void>((resolve, reject) => {
+    child.stdout.on('data', (c: Buffer) => {
+      out += c.toString();
+      if (out.split('\n').includes('ready')) resolve();
+    });
+    child.stderr.on('data', (c: Buffer) => (out += c.toString()));
+    child.once('exit', (code) => reject(new Error(`sandbox exited with ${code} before ready:\n${out}`)));
+    setTimeout(() => reject(new Error(`no ready line after 120 s:\n${out}`)), 120_000).unref();
+  });
+  return { child, ready, output: () => out };
+}
+
+function kubectl(binary: string, kubeconfig: string, args: string[]): Promise<{ code: number; stdout: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(binary, [`--kubeconfig=${kubeconfig}`, ...args]);
+    let stdout = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.on('close', (code) => resolve({ code: code ?? 1, stdout }));
+  });
+}
+
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  test(`writes the kubeconfig, prints ready, works with kubectl, and stops everything on ${signal}`, async () => {
+    const { kubectl: kubectlBinary } = await resolveBinaries();
+    const kubeconfig = join(await mkdtemp(join(tmpdir(), 'spot-guard-sandbox-')), 'kubeconfig');
+    const sandbox = startSandbox(kubeconfig);
+    try {
+      await sandbox.ready;
+      const config = parse(await readFile(kubeconfig, 'utf8')) as { clusters: { cluster: { server: string } }[] };
+      const server = config.clusters[0]?.cluster.server ?? '';
+      assert.match(server, /^https:\/\/127\.0\.0\.1:\d+$/);
+
+      const res = await kubectl(kubectlBinary, kubeconfig, ['get', 'namespace', 'kube-system', '-o', 'name']);
+      assert.is(res.code, 0);
+      assert.is(res.stdout.trim(), 'namespace/kube-system');
+
+      const port = new URL(server).port;
+      assert.is(liveProcessesMatching(`--secure-port=${port}`).length, 1, 'kube-apiserver runs while the sandbox does');
+      const exited = new Promise<number | null>((r) => sandbox.child.once('exit', r));
+      sandbox.child.kill(signal);
+      assert.is(await exited, 0, sandbox.output());
+      assert.equal(liveProcessesMatching(`--secure-port=${port}`), [], 'kube-apiserver is gone');
+      assert.equal(liveProcessesMatching(`--listen-client-urls=http://127.0.0.1`).filter((p) => p.ppid === sandbox.child.pid), []);
+    } finally {
+      sandbox.child.kill('SIGKILL');
+    }
+  });
+}
+
+test('an unknown flag exits non-zero with a message and starts nothing', async () => {
+  const child = spawn(process.execPath, ['bin/spot-guard.js', 'sandbox', '--kubeconfg', '/tmp/x'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let err = '';
+  child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+  const code = await new Promise<number | null>((r) => child.once('exit', r));
+  assert.is.not(code, 0);
+  assert.match(err, /kubeconfg/);
+});
+
+test.run();
