@@ -1,0 +1,50 @@
+// Generates spotguardfallbackevent.types.ts from the CRD YAML.
+//   npm run generate            write the file
+//   (the crd test compares a fresh generation with the committed file)
+import { writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { compile } from 'json-schema-to-typescript';
+import { openApiSchema, type JsonSchema } from './schema.js';
+
+export const TYPES_PATH = fileURLToPath(new URL('./spotguardfallbackevent.types.ts', import.meta.url));
+
+/**
+ * Drops the Kubernetes-only keywords that JSON Schema tools do not know. A titled schema met
+ * again (the YAML reuses one step schema for all five steps) becomes a reference to the first.
+ */
+function toJsonSchema(schema: JsonSchema, seen = new Set<string>()): JsonSchema {
+  const title = typeof schema.title === 'string' ? schema.title : undefined;
+  if (title && seen.has(title)) return { tsType: title };
+  if (title) seen.add(title);
+  const out: JsonSchema = {};
+  for (const [key, value] of Object.entries(schema)) {
+    if (key.startsWith('x-kubernetes-') || key === 'default') continue;
+    if (key === 'properties' && value && typeof value === 'object') {
+      out.properties = Object.fromEntries(Object.entries(value as Record<string, JsonSchema>).map(([k, v]) => [k, toJsonSchema(v, seen)]));
+    } else if (key === 'items' && value && typeof value === 'object') {
+      out.items = toJsonSchema(value as JsonSchema, seen);
+    } else {
+      out[key] = value;
+    }
+  }
+  if (out.type === 'object' && out.properties) out.additionalProperties = false;
+  return out;
+}
+
+export async function generateTypes(): Promise<string> {
+  const schema = toJsonSchema(openApiSchema);
+  // metadata is Kubernetes' ObjectMeta; the generated type leaves it open.
+  if (schema.properties?.metadata) schema.properties.metadata = { type: 'object', tsType: 'import("@kubernetes/client-node").V1ObjectMeta' };
+  return compile(schema as Parameters<typeof compile>[0], 'SpotGuardFallbackEvent', {
+    bannerComment: '// Generated from spotguardfallbackevent.crd.yaml by crds/generate.ts (npm run generate). Do not edit.',
+    additionalProperties: false,
+    style: { singleQuote: true, printWidth: 120 },
+    unreachableDefinitions: false,
+    ignoreMinAndMaxItems: true,
+  });
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  writeFileSync(TYPES_PATH, await generateTypes());
+  console.log(`wrote ${TYPES_PATH}`);
+}

@@ -1,0 +1,40 @@
+// Phase, condition and label constants. Kept free of I/O so machines/ can import them; a test
+// checks PHASES against the enum in the CRD YAML.
+import type { FallbackEventStatus } from './spotguardfallbackevent.types.js';
+
+export type Phase = NonNullable<FallbackEventStatus['phase']>;
+
+export const PHASES = ['Pending', 'Monitoring', 'ReadyForScaleDown', 'ScalingDown', 'Completed', 'Failed'] as const satisfies readonly Phase[];
+export const TERMINAL_PHASES: readonly Phase[] = ['Completed', 'Failed'];
+
+export function isPhase(value: unknown): value is Phase {
+  return typeof value === 'string' && (PHASES as readonly string[]).includes(value);
+}
+
+/** The five scale-down steps, in order, as keys of status.scaleDown. */
+export const SCALE_DOWN_STEPS = ['taint', 'cordon', 'drain', 'waitForReschedule', 'terminate'] as const;
+export type ScaleDownStepName = (typeof SCALE_DOWN_STEPS)[number];
+
+/** Condition types written to status.conditions. */
+export const ConditionType = {
+  /** The event's spec names a configured ASG pair, a node with the recorded instance, and an instance of the on-demand ASG. */
+  Trusted: 'Trusted',
+  /** Spot capacity is restored and stable. */
+  SpotRestored: 'SpotRestored',
+  /** The last safety check before the drain passed or why it did not. */
+  SafetyChecksPassed: 'SafetyChecksPassed',
+  /** The on-demand instance has been terminated. */
+  ScaledDown: 'ScaledDown',
+} as const;
+export type ConditionType = (typeof ConditionType)[keyof typeof ConditionType];
+
+/** Labels every event created by Spot Guard carries; watches select on COMPONENT_LABEL. */
+export const COMPONENT_LABEL = 'component';
+export const COMPONENT_VALUE = 'spot-guard';
+export const EVENT_LABELS: Readonly<Record<string, string>> = {
+  [COMPONENT_LABEL]: COMPONENT_VALUE,
+  'app.kubernetes.io/name': 'spot-guard',
+  'app.kubernetes.io/managed-by': 'spot-guard',
+};
+
+export const DEFAULT_NAMESPACE = 'kube-system';

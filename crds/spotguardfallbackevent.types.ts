@@ -1,0 +1,137 @@
+// Generated from spotguardfallbackevent.crd.yaml by crds/generate.ts (npm run generate). Do not edit.
+
+/**
+ * A fallback from spot to on-demand capacity, tracked until the on-demand node is scaled down.
+ */
+export interface SpotGuardFallbackEvent {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: import('@kubernetes/client-node').V1ObjectMeta;
+  spec: FallbackEventSpec;
+  status?: FallbackEventStatus;
+}
+/**
+ * What happened. Written once by the agent that fell back; immutable.
+ */
+export interface FallbackEventSpec {
+  /**
+   * Name of the spot Auto Scaling Group
+   */
+  spotASGName: string;
+  /**
+   * Name of the on-demand Auto Scaling Group
+   */
+  onDemandASGName: string;
+  /**
+   * EC2 instance ID of the on-demand node
+   */
+  onDemandInstanceID?: string;
+  /**
+   * Kubernetes node name of the on-demand node
+   */
+  onDemandNodeName: string;
+  /**
+   * When the fallback occurred
+   */
+  timestamp: string;
+  /**
+   * Minimum wait time before scale-down, as hours, minutes and seconds (10m, 1h30m, 90s)
+   */
+  minimumWaitDuration?: string;
+}
+/**
+ * What the agents have observed and done. Written only through the status subresource.
+ */
+export interface FallbackEventStatus {
+  /**
+   * Whether spot capacity is restored
+   */
+  spotCapacityRestored?: boolean;
+  /**
+   * Whether scale-down has been initiated
+   */
+  scaleDownInitiated?: boolean;
+  /**
+   * When spot became healthy
+   */
+  spotHealthySince?: string;
+  /**
+   * Current phase of the fallback event
+   */
+  phase?: 'Pending' | 'Monitoring' | 'ReadyForScaleDown' | 'ScalingDown' | 'Completed' | 'Failed';
+  /**
+   * Human-readable status message
+   */
+  message?: string;
+  claim?: Claim;
+  scaleDown?: ScaleDownProgress;
+  spotHealth?: SpotHealth;
+  /**
+   * @maxItems 16
+   */
+  conditions?: Condition[];
+  /**
+   * When the event reached Completed or Failed; the TTL counts from here.
+   */
+  completionTime?: string;
+}
+/**
+ * The agent that currently works on this event. Another agent may take over once renewedAt + leaseSeconds has passed.
+ */
+export interface Claim {
+  /**
+   * Identity of the agent (its pod name)
+   */
+  holder: string;
+  /**
+   * Node the holding agent runs on
+   */
+  holderNode?: string;
+  acquiredAt: string;
+  renewedAt: string;
+  leaseSeconds: number;
+}
+/**
+ * Progress of the five scale-down steps, so another agent resumes at the right one.
+ */
+export interface ScaleDownProgress {
+  startedAt?: string;
+  taint?: ScaleDownStep;
+  cordon?: ScaleDownStep;
+  drain?: ScaleDownStep;
+  waitForReschedule?: ScaleDownStep;
+  terminate?: ScaleDownStep;
+}
+/**
+ * One scale-down step. A step with completedAt is never repeated.
+ */
+export interface ScaleDownStep {
+  startedAt?: string;
+  completedAt?: string;
+  attempts?: number;
+  /**
+   * The claim holder that ran the step
+   */
+  by?: string;
+  message?: string;
+}
+/**
+ * The last observation of the spot ASG, written by the claim holder so other agents need not ask AWS.
+ */
+export interface SpotHealth {
+  inService: number;
+  desired: number;
+  activitiesInProgress: number;
+  nodesReady?: number;
+  nodesTotal?: number;
+  healthy?: boolean;
+  observedAt: string;
+  observedBy?: string;
+}
+export interface Condition {
+  type: string;
+  status: 'True' | 'False' | 'Unknown';
+  reason?: string;
+  message?: string;
+  lastTransitionTime: string;
+}
