@@ -1,0 +1,162 @@
+// Pure decisions of the fallback-event machine, each a function of the context (and event
+// data). No logging, no clock: "now" is the time of the last TICK.
+import { parseDuration } from '../crds/duration.js';
+import { SCALE_DOWN_STEPS, TERMINAL_PHASES, type Phase, type ScaleDownStepName } from '../crds/phases.js';
+import type { SpotGuardFallbackEvent } from '../crds/spotguardfallbackevent.types.js';
+import type { FallbackEventContext, SpotObservation } from './fallback-event.types.js';
+
+const ms = (timestamp: string | undefined): number | undefined => {
+  if (!timestamp) return undefined;
+  const t = Date.parse(timestamp);
+  return Number.isNaN(t) ? undefined : t;
+};
+
+export function phaseOf(object: SpotGuardFallbackEvent): Phase {
+  return object.status?.phase ?? 'Pending';
+}
+
+/** The first scale-down step not yet recorded as completed; undefined when all are. */
+export function currentStep(object: SpotGuardFallbackEvent): ScaleDownStepName | undefined {
+  return SCALE_DOWN_STEPS.find((step) => !object.status?.scaleDown?.[step]?.completedAt);
+}
+
+/**
+ * Whether `object` is newer than the one the actor holds. Kubernetes calls resourceVersion
+ * opaque; etcd-backed versions are increasing integers, and a watch that lags behind our own
+ * commit must not roll the actor back. Non-numeric versions are taken as newer.
+ */
+export function isNewer(context: FallbackEventContext, object: SpotGuardFallbackEvent): boolean {
+  const mine = Number(context.object.metadata?.resourceVersion);
+  const theirs = Number(object.metadata?.resourceVersion);
+  if (!Number.isFinite(mine) || !Number.isFinite(theirs)) return true;
+  return theirs > mine;
+}
+
+export function claimValid(context: FallbackEventContext): boolean {
+  const claim = context.object.status?.claim;
+  const renewed = ms(claim?.renewedAt);
+  return !!claim && renewed !== undefined && renewed + claim.leaseSeconds * 1000 > context.now;
+}
+
+export function isHolder(context: FallbackEventContext): boolean {
+  return claimValid(context) && context.object.status?.claim?.holder === context.agent.id;
+}
+
+/** The agent on the on-demand node being scaled down never holds the claim (it would drain itself). */
+export function eligible(context: FallbackEventContext): boolean {
+  return context.agent.nodeName !== context.object.spec.onDemandNodeName;
+}
+
+export function canClaim(context: FallbackEventContext): boolean {
+  return eligible(context) && !claimValid(context);
+}
+
+/**
+ * Why the event must not be acted on, judged from its spec and our configuration alone
+ * (the node and instance checks need I/O and run with the safety checks). undefined: trusted.
+ */
+export function untrustedReason(context: FallbackEventContext): string | undefined {
+  const { spec } = context.object;
+  const pair = context.config.asgPairs.find((p) => p.spot === spec.spotASGName);
+  if (!pair) return `spot ASG ${spec.spotASGName} is not in the configured ASG pairs`;
+  if (pair.onDemand !== spec.onDemandASGName) {
+    return `on-demand ASG ${spec.onDemandASGName} is not the configured pair of ${spec.spotASGName} (${pair.onDemand})`;
+  }
+  if (!spec.onDemandInstanceID) return 'spec.onDemandInstanceID is missing: the instance to terminate is unknown';
+  if (spec.minimumWaitDuration !== undefined && parseDuration(spec.minimumWaitDuration) === undefined) {
+    return `spec.minimumWaitDuration ${spec.minimumWaitDuration} is not a duration`;
+  }
+  if (ms(spec.timestamp) === undefined) return `spec.timestamp ${spec.timestamp} is not a time`;
+  return undefined;
+}
+
+export function minimumWaitMs(context: FallbackEventContext): number {
+  const text = context.object.spec.minimumWaitDuration;
+  return (text !== undefined ? parseDuration(text) : undefined) ?? context.config.minimumWaitMs;
+}
+
+export function minimumWaitElapsed(context: FallbackEventContext): boolean {
+  const start = ms(context.object.spec.timestamp);
+  return start !== undefined && context.now >= start + minimumWaitMs(context);
+}
+
+/**
+ * Spot is restored when the ASG has all it wants InService, nothing is scaling, and every
+ * spot node Kubernetes knows is Ready (a node still registered but NotReady, such as the
+ * interrupted one, keeps it unhealthy). An ASG that wants nothing has not restored anything.
+ */
+export function isHealthy(o: SpotObservation): boolean {
+  return (
+    o.desired >= 1 &&
+    o.inService === o.desired &&
+    o.activitiesInProgress === 0 &&
+    o.nodesReady === o.nodesTotal &&
+    o.nodesTotal >= o.inService
+  );
+}
+
+/** The freshest observation: the actor's own, else the one the last holder recorded. */
+export function latestObservation(context: FallbackEventContext): SpotObservation | undefined {
+  if (context.observation) return context.observation;
+  const h = context.object.status?.spotHealth;
+  const observedAt = ms(h?.observedAt);
+  if (!h || observedAt === undefined) return undefined;
+  return {
+    inService: h.inService,
+    desired: h.desired,
+    activitiesInProgress: h.activitiesInProgress,
+    nodesReady: h.nodesReady ?? 0,
+    nodesTotal: h.nodesTotal ?? 0,
+    observedAt,
+  };
+}
+
+export function freshlyHealthy(context: FallbackEventContext): boolean {
+  const o = latestObservation(context);
+  return !!o && context.now - o.observedAt <= context.config.healthStaleAfterMs && isHealthy(o);
+}
+
+/** Healthy now, but the window has not been started. */
+export function healthBegan(context: FallbackEventContext, o: SpotObservation): boolean {
+  return isHealthy(o) && !context.object.status?.spotHealthySince;
+}
+
+/** Unhealthy now while a window was running: it restarts. */
+export function healthLost(context: FallbackEventContext, o: SpotObservation): boolean {
+  return !isHealthy(o) && !!context.object.status?.spotHealthySince;
+}
+
+export function stableLongEnough(context: FallbackEventContext): boolean {
+  const since = ms(context.object.status?.spotHealthySince);
+  return since !== undefined && freshlyHealthy(context) && context.now - since >= context.config.stabilityWindowMs;
+}
+
+export function checksDue(context: FallbackEventContext): boolean {
+  return context.lastCheckAt === undefined || context.now - context.lastCheckAt >= context.config.recheckIntervalMs;
+}
+
+export function stepRetryDue(context: FallbackEventContext): boolean {
+  return context.lastStepFailureAt === undefined || context.now - context.lastStepFailureAt >= context.config.stepRetryBackoffMs;
+}
+
+/** Whether one more failure of `step` uses up its attempts. */
+export function lastAttempt(context: FallbackEventContext, step: ScaleDownStepName): boolean {
+  const attempts = context.object.status?.scaleDown?.[step]?.attempts ?? 0;
+  return attempts + 1 >= context.config.maxStepAttempts;
+}
+
+export function isTerminal(object: SpotGuardFallbackEvent): boolean {
+  return TERMINAL_PHASES.includes(phaseOf(object));
+}
+
+/** A Completed or Failed event past its TTL, counted from completionTime (else creation). */
+export function expired(context: FallbackEventContext): boolean {
+  const { object } = context;
+  const end = ms(object.status?.completionTime) ?? ms(object.metadata?.creationTimestamp?.toString());
+  return isTerminal(object) && end !== undefined && context.now >= end + context.config.ttlMs;
+}
+
+/** Deleting is left to the holder while its claim is valid, and open to any agent after. */
+export function mayDelete(context: FallbackEventContext): boolean {
+  return expired(context) && (!claimValid(context) || isHolder(context));
+}

@@ -1,0 +1,378 @@
+// One actor per SpotGuardFallbackEvent. Its top-level states are the CRD phases; the object
+// delivered by the watch (or returned by our own commit) is authoritative and moves the actor
+// to the phase and step it records. Time arrives as TICK, effects leave as emitted intents,
+// and shared state changes only through a commit whose result comes back as an event.
+import { assign, emit, setup } from 'xstate';
+import { PHASES, SCALE_DOWN_STEPS, type Phase, type ScaleDownStepName } from '../crds/phases.js';
+import type { FallbackEventStatus, SpotGuardFallbackEvent } from '../crds/spotguardfallbackevent.types.js';
+import * as g from './fallback-event.guards.js';
+import * as s from './fallback-event.status.js';
+import type {
+  FallbackEventContext,
+  FallbackEventEvent,
+  FallbackEventInput,
+  FallbackEventIntent,
+  SpotObservation,
+} from './fallback-event.types.js';
+
+type E<T extends FallbackEventEvent['type']> = Extract<FallbackEventEvent, { type: T }>;
+
+/** The context as of the event: a TICK carries the time every guard should judge by. */
+function at(context: FallbackEventContext, event: FallbackEventEvent): FallbackEventContext {
+  return event.type === 'TICK' ? { ...context, now: event.now } : context;
+}
+
+function objectOf(event: FallbackEventEvent): SpotGuardFallbackEvent | undefined {
+  if (event.type === 'OBSERVED' || event.type === 'COMMITTED') return event.object;
+  if (event.type === 'CONFLICT') return event.latest;
+  return undefined;
+}
+
+function observationOf(event: FallbackEventEvent): SpotObservation | undefined {
+  return event.type === 'SPOT_OBSERVED' ? event.observation : undefined;
+}
+
+/** Where an object puts the actor: its phase and, in ScalingDown, its current step. */
+export function placeOf(object: SpotGuardFallbackEvent): { phase: Phase; step: ScaleDownStepName | undefined } {
+  const phase = g.phaseOf(object);
+  return { phase, step: phase === 'ScalingDown' ? (g.currentStep(object) ?? 'terminate') : undefined };
+}
+
+type Place = { phase: Phase; step?: ScaleDownStepName };
+
+const commitIntent = (status: FallbackEventStatus, object: SpotGuardFallbackEvent): FallbackEventIntent => ({
+  type: 'commit',
+  status,
+  resourceVersion: object.metadata?.resourceVersion,
+});
+
+export const fallbackEventMachine = setup({
+  types: {
+    context: {} as FallbackEventContext,
+    events: {} as FallbackEventEvent,
+    input: {} as FallbackEventInput,
+    emitted: {} as FallbackEventIntent,
+  },
+  guards: {
+    /** An object that is not newer than ours (a lagging watch) changes nothing. */
+    stale: ({ context, event }) => {
+      const object = objectOf(event);
+      return !!object && !g.isNewer(context, object);
+    },
+    /** The object keeps the actor where it is (same phase and step). */
+    samePlace: ({ context, event }, place: Place) => {
+      const object = objectOf(event);
+      if (!object || (event.type === 'OBSERVED' && !g.isNewer(context, object))) return false;
+      const p = placeOf(object);
+      return p.phase === place.phase && (place.step === undefined || p.step === place.step);
+    },
+    objectPhaseIs: ({ event }, params: { phase: Phase }) => {
+      const object = objectOf(event);
+      return !!object && g.phaseOf(object) === params.phase;
+    },
+    canClaim: ({ context, event }) => g.canClaim(at(context, event)),
+    untrusted: ({ context, event }) => g.isHolder(at(context, event)) && g.untrustedReason(context) !== undefined,
+    minimumWaitElapsed: ({ context, event }) => g.isHolder(at(context, event)) && g.minimumWaitElapsed(at(context, event)),
+    stableLongEnough: ({ context, event }) => g.isHolder(at(context, event)) && g.stableLongEnough(at(context, event)),
+    renewalDue: ({ context, event }) => {
+      const c = at(context, event);
+      const renewed = Date.parse(c.object.status?.claim?.renewedAt ?? '');
+      return g.isHolder(c) && !c.pending && c.now - renewed >= (c.config.claimLeaseSeconds * 1000) / 3;
+    },
+    checksDue: ({ context, event }) => g.isHolder(at(context, event)) && g.checksDue(at(context, event)),
+    stepDue: ({ context, event }) => g.isHolder(at(context, event)) && g.stepRetryDue(at(context, event)),
+    mayDelete: ({ context, event }) => g.mayDelete(at(context, event)),
+    healthBegan: ({ context, event }) => {
+      const o = observationOf(event);
+      return !!o && g.isHolder(context) && g.healthBegan(context, o);
+    },
+    healthLost: ({ context, event }) => {
+      const o = observationOf(event);
+      return !!o && g.isHolder(context) && g.healthLost(context, o);
+    },
+    observedUnhealthy: ({ context, event }) => {
+      const o = observationOf(event);
+      return !!o && g.isHolder(context) && !g.isHealthy(o);
+    },
+    checksPassed: ({ context, event }) =>
+      event.type === 'CHECKS_DONE' && event.outcome === 'passed' && g.isHolder(context) && g.freshlyHealthy(context),
+    checksBlockedAnew: ({ context, event }) =>
+      event.type === 'CHECKS_DONE' && event.outcome === 'blocked' && context.object.status?.message !== `Scale-down waits: ${event.reason}`,
+    checksUntrusted: ({ event }) => event.type === 'CHECKS_DONE' && event.outcome === 'untrusted',
+    stepIs: ({ event }, params: { step: ScaleDownStepName }) =>
+      (event.type === 'STEP_DONE' || event.type === 'STEP_FAILED') && event.step === params.step,
+    stepRetryable: ({ context, event }, params: { step: ScaleDownStepName }) =>
+      event.type === 'STEP_FAILED' && event.step === params.step && event.retryable && !g.lastAttempt(context, params.step),
+  },
+  actions: {
+    recordTime: assign({ now: ({ context, event }) => (event.type === 'TICK' ? Math.max(context.now, event.now) : context.now) }),
+    adopt: assign(({ event }) => {
+      const object = objectOf(event);
+      return object ? { object, pending: undefined } : {};
+    }),
+    /** A new place: what this actor knew about the previous step or checks no longer applies. */
+    forgetProgress: assign({ lastCheckAt: undefined, lastStepFailureAt: undefined, stepStartedAt: undefined }),
+    recordObservation: assign({ observation: ({ context, event }) => observationOf(event) ?? context.observation }),
+    commitFailed: assign({ pending: undefined }),
+    commit: emit(({ context }) => commitIntent(context.pending ?? {}, context.object)),
+    prepare: assign({
+      pending: ({ context, event }, params: { build: (c: FallbackEventContext, e: FallbackEventEvent) => FallbackEventStatus }) =>
+        params.build(at(context, event), event),
+    }),
+    startChecks: assign({ lastCheckAt: ({ context, event }) => at(context, event).now }),
+    requestChecks: emit({ type: 'runChecks' }),
+    startStep: assign({ stepStartedAt: ({ context, event }) => at(context, event).now }),
+    requestStep: emit((_, params: { step: ScaleDownStepName }) => ({ type: 'runStep', step: params.step })),
+    recordStepFailure: assign({ lastStepFailureAt: ({ context }) => context.now }),
+    requestDelete: emit(({ context }) => ({ type: 'delete', resourceVersion: context.object.metadata?.resourceVersion })),
+  },
+}).createMachine({
+  id: 'fallbackEvent',
+  context: ({ input }) => ({
+    object: input.object,
+    agent: input.agent,
+    config: input.config,
+    now: input.now,
+    observation: undefined,
+    pending: undefined,
+    lastCheckAt: undefined,
+    lastStepFailureAt: undefined,
+    stepStartedAt: undefined,
+  }),
+  initial: 'Pending',
+  on: {
+    OBSERVED: [{ guard: 'stale' }, ...route()],
+    COMMITTED: route(),
+    CONFLICT: route(),
+    TICK: { actions: 'recordTime' },
+    COMMIT_FAILED: { actions: 'commitFailed' },
+    SPOT_OBSERVED: { actions: 'recordObservation' },
+  },
+  states: {
+    Pending: {
+      initial: 'idle',
+      // An actor rebuilt from an object that is past Pending goes straight to its phase.
+      always: PHASES.filter((p) => p !== 'Pending').map((phase) => ({
+        guard: ({ context }: { context: FallbackEventContext }) => g.phaseOf(context.object) === phase,
+        target: phase,
+      })),
+      states: {
+        idle: {
+          on: {
+            ...stay({ phase: 'Pending' }),
+            TICK: [
+              claimTransition(),
+              failTransition(),
+              { guard: 'minimumWaitElapsed', target: 'committing', actions: ['recordTime', prepare(s.toMonitoring), 'commit'] },
+              renewTransition(),
+            ],
+          },
+        },
+        committing: committing({ phase: 'Pending' }),
+      },
+    },
+    Monitoring: {
+      initial: 'idle',
+      states: {
+        idle: {
+          on: {
+            ...stay({ phase: 'Monitoring' }),
+            TICK: [
+              claimTransition(),
+              failTransition(),
+              { guard: 'stableLongEnough', target: 'committing', actions: ['recordTime', prepare(s.toReadyForScaleDown), 'commit'] },
+              renewTransition(),
+            ],
+            SPOT_OBSERVED: [
+              { guard: 'healthBegan', target: 'committing', actions: ['recordObservation', prepare(healthStarted), 'commit'] },
+              { guard: 'healthLost', target: 'committing', actions: ['recordObservation', prepare(healthLost), 'commit'] },
+              { actions: 'recordObservation' },
+            ],
+          },
+        },
+        committing: committing({ phase: 'Monitoring' }),
+      },
+    },
+    ReadyForScaleDown: {
+      initial: 'idle',
+      states: {
+        idle: {
+          on: {
+            ...stay({ phase: 'ReadyForScaleDown' }),
+            TICK: [
+              claimTransition(),
+              failTransition(),
+              { guard: 'checksDue', target: 'checking', actions: ['recordTime', 'startChecks', 'requestChecks'] },
+              renewTransition(),
+            ],
+            SPOT_OBSERVED: unhealthyTransitions(),
+          },
+        },
+        checking: {
+          on: {
+            ...stay({ phase: 'ReadyForScaleDown' }),
+            CHECKS_DONE: [
+              { guard: 'checksPassed', target: 'committing', actions: [prepare(s.toScalingDown), 'commit'] },
+              { guard: 'checksBlockedAnew', target: 'committing', actions: [prepare(checksBlocked), 'commit'] },
+              { guard: 'checksUntrusted', target: 'committing', actions: [prepare(checksUntrusted), 'commit'] },
+              { target: 'idle' },
+            ],
+            SPOT_OBSERVED: unhealthyTransitions(),
+          },
+        },
+        committing: committing({ phase: 'ReadyForScaleDown' }),
+      },
+    },
+    ScalingDown: {
+      initial: 'resume',
+      states: {
+        // Resume at the first step the status does not record as completed.
+        resume: {
+          always: SCALE_DOWN_STEPS.map((step) => ({
+            guard: ({ context }: { context: FallbackEventContext }) => placeOf(context.object).step === step,
+            target: step,
+          })),
+        },
+        ...Object.fromEntries(SCALE_DOWN_STEPS.map((step) => [step, stepState(step)])),
+      },
+    },
+    Completed: terminalState('Completed'),
+    Failed: terminalState('Failed'),
+  },
+});
+
+// ---- building blocks (functions so that every phase uses the same transitions) ----
+
+type Build = (c: FallbackEventContext, e: FallbackEventEvent) => FallbackEventStatus;
+
+function prepare(build: Build) {
+  return { type: 'prepare', params: { build } } as const;
+}
+
+function route() {
+  return PHASES.map((phase) => ({
+    guard: { type: 'objectPhaseIs', params: { phase } },
+    target: `.${phase}`,
+    reenter: true,
+    actions: ['adopt', 'forgetProgress'],
+  }) as const);
+}
+
+/** Objects that keep the actor in place only refresh what it knows. */
+function stay(place: Place) {
+  const t = { guard: { type: 'samePlace', params: place }, actions: 'adopt' } as const;
+  return { OBSERVED: t, COMMITTED: t, CONFLICT: t };
+}
+
+function committing(place: Place) {
+  const back = { guard: { type: 'samePlace', params: place }, target: 'idle', actions: 'adopt' } as const;
+  return {
+    on: {
+      OBSERVED: { guard: { type: 'samePlace' as const, params: place }, actions: 'adopt' as const },
+      COMMITTED: back,
+      CONFLICT: back,
+      COMMIT_FAILED: { target: 'idle', actions: 'commitFailed' as const },
+    },
+  };
+}
+
+function claimTransition() {
+  return { guard: 'canClaim', target: 'committing', actions: ['recordTime', prepare((c) => s.claimed(c)), 'commit'] } as const;
+}
+
+function failTransition() {
+  return { guard: 'untrusted', target: 'committing', actions: ['recordTime', prepare((c) => s.toFailed(c, g.untrustedReason(c) ?? 'untrusted')), 'commit'] } as const;
+}
+
+function renewTransition() {
+  return { guard: 'renewalDue', actions: ['recordTime', prepare((c) => s.claimed(c)), 'commit'] } as const;
+}
+
+function unhealthyTransitions() {
+  return [
+    { guard: 'observedUnhealthy', target: 'committing', actions: ['recordObservation', prepare(healthLost), 'commit'] },
+    { actions: 'recordObservation' },
+  ] as const;
+}
+
+function healthStarted(c: FallbackEventContext, e: FallbackEventEvent): FallbackEventStatus {
+  return s.healthStarted(c, observationOf(e) ?? (g.latestObservation(c) as SpotObservation));
+}
+
+function healthLost(c: FallbackEventContext, e: FallbackEventEvent): FallbackEventStatus {
+  return s.healthLostStatus(c, observationOf(e) ?? (g.latestObservation(c) as SpotObservation));
+}
+
+function checksBlocked(c: FallbackEventContext, e: FallbackEventEvent): FallbackEventStatus {
+  return s.checksBlocked(c, e.type === 'CHECKS_DONE' ? e.reason : 'safety checks did not pass');
+}
+
+function checksUntrusted(c: FallbackEventContext, e: FallbackEventEvent): FallbackEventStatus {
+  return s.toFailed(c, e.type === 'CHECKS_DONE' ? e.reason : 'event not trusted');
+}
+
+function stepState(step: ScaleDownStepName) {
+  const place: Place = { phase: 'ScalingDown', step };
+  return {
+    initial: 'idle' as const,
+    states: {
+      idle: {
+        on: {
+          ...stay(place),
+          TICK: [
+            claimTransition(),
+            failTransition(),
+            { guard: 'stepDue', target: 'running', actions: ['recordTime', 'startStep', { type: 'requestStep', params: { step } }] },
+            renewTransition(),
+          ],
+        },
+      },
+      running: {
+        on: {
+          ...stay(place),
+          // The step can take minutes (a drain): the claim is renewed meanwhile.
+          TICK: renewTransition(),
+          STEP_DONE: {
+            guard: { type: 'stepIs', params: { step } },
+            target: 'committing',
+            actions: [prepare((c, e) => s.stepCompleted(c, step, (e as E<'STEP_DONE'>).message)), 'commit'],
+          },
+          STEP_FAILED: [
+            {
+              guard: { type: 'stepRetryable', params: { step } },
+              target: 'committing',
+              actions: ['recordStepFailure', prepare((c, e) => s.stepFailed(c, step, (e as E<'STEP_FAILED'>).message)), 'commit'],
+            },
+            {
+              guard: { type: 'stepIs', params: { step } },
+              target: 'committing',
+              actions: [prepare((c, e) => s.toFailed(c, `scale-down step ${step} failed: ${(e as E<'STEP_FAILED'>).message}`, 'ScaledDown')), 'commit'],
+            },
+          ],
+        },
+      },
+      committing: committing(place),
+    },
+  };
+}
+
+function terminalState(phase: 'Completed' | 'Failed') {
+  return {
+    initial: 'retained' as const,
+    states: {
+      retained: {
+        on: {
+          ...stay({ phase }),
+          TICK: { guard: 'mayDelete', target: 'deleting', actions: ['recordTime', 'requestDelete'] } as const,
+        },
+      },
+      deleting: {
+        on: {
+          DELETED: { target: 'deleted' } as const,
+          COMMIT_FAILED: { target: 'retained' } as const,
+        },
+      },
+      deleted: { type: 'final' as const },
+    },
+  };
+}

@@ -1,0 +1,177 @@
+// Pure builders of the next status to commit. Each starts from the latest object's status,
+// so a commit never drops what another agent recorded, and renews the holder's claim.
+import { formatDuration } from '../crds/duration.js';
+import { ConditionType, SCALE_DOWN_STEPS, type ScaleDownStepName } from '../crds/phases.js';
+import type { Condition, FallbackEventStatus } from '../crds/spotguardfallbackevent.types.js';
+import { minimumWaitMs } from './fallback-event.guards.js';
+import type { FallbackEventContext, SpotObservation } from './fallback-event.types.js';
+
+const iso = (epochMs: number): string => new Date(epochMs).toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+export const STEP_TITLES: Record<ScaleDownStepName, string> = {
+  taint: 'tainted',
+  cordon: 'cordoned',
+  drain: 'drained',
+  waitForReschedule: 'pods rescheduled from',
+  terminate: 'terminated the instance of',
+};
+
+export function withCondition(
+  status: FallbackEventStatus,
+  type: ConditionType,
+  value: Condition['status'],
+  reason: string,
+  message: string,
+  now: number,
+): FallbackEventStatus {
+  const existing = status.conditions ?? [];
+  const previous = existing.find((c) => c.type === type);
+  const condition: Condition = {
+    type,
+    status: value,
+    reason,
+    message,
+    // Only a change of status is a transition.
+    lastTransitionTime: previous && previous.status === value ? previous.lastTransitionTime : iso(now),
+  };
+  return { ...status, conditions: [...existing.filter((c) => c.type !== type), condition] };
+}
+
+/** The current status with this agent's claim taken or renewed. */
+export function claimed(context: FallbackEventContext): FallbackEventStatus {
+  const status = context.object.status ?? {};
+  const mine = status.claim?.holder === context.agent.id;
+  return {
+    ...status,
+    claim: {
+      holder: context.agent.id,
+      holderNode: context.agent.nodeName,
+      acquiredAt: mine && status.claim ? status.claim.acquiredAt : iso(context.now),
+      renewedAt: iso(context.now),
+      leaseSeconds: context.config.claimLeaseSeconds,
+    },
+  };
+}
+
+function healthRecord(context: FallbackEventContext, o: SpotObservation, healthy: boolean): FallbackEventStatus['spotHealth'] {
+  return {
+    inService: o.inService,
+    desired: o.desired,
+    activitiesInProgress: o.activitiesInProgress,
+    nodesReady: o.nodesReady,
+    nodesTotal: o.nodesTotal,
+    healthy,
+    observedAt: iso(o.observedAt),
+    observedBy: context.agent.id,
+  };
+}
+
+function describe(context: FallbackEventContext, o: SpotObservation): string {
+  return `spot ASG ${context.object.spec.spotASGName} (InService: ${o.inService}, Desired: ${o.desired}, activities in progress: ${o.activitiesInProgress}, nodes Ready: ${o.nodesReady}/${o.nodesTotal})`;
+}
+
+export function toMonitoring(context: FallbackEventContext): FallbackEventStatus {
+  return {
+    ...claimed(context),
+    phase: 'Monitoring',
+    message: `Minimum wait time (${formatDuration(minimumWaitMs(context))}) elapsed, monitoring spot ASG health`,
+  };
+}
+
+export function healthStarted(context: FallbackEventContext, o: SpotObservation): FallbackEventStatus {
+  return {
+    ...claimed(context),
+    spotHealthySince: iso(o.observedAt),
+    spotHealth: healthRecord(context, o, true),
+    message: `Healthy: ${describe(context, o)}; waiting ${formatDuration(context.config.stabilityWindowMs)} for it to stay stable`,
+  };
+}
+
+export function healthLostStatus(context: FallbackEventContext, o: SpotObservation): FallbackEventStatus {
+  const { spotHealthySince: _dropped, ...rest } = claimed(context);
+  return {
+    ...rest,
+    phase: 'Monitoring',
+    spotCapacityRestored: false,
+    spotHealth: healthRecord(context, o, false),
+    message: `Not healthy: ${describe(context, o)}; stability window restarted`,
+  };
+}
+
+export function toReadyForScaleDown(context: FallbackEventContext): FallbackEventStatus {
+  const status = withCondition(
+    claimed(context),
+    ConditionType.SpotRestored,
+    'True',
+    'StableForWindow',
+    `spot ASG healthy for at least ${formatDuration(context.config.stabilityWindowMs)}`,
+    context.now,
+  );
+  return { ...status, phase: 'ReadyForScaleDown', spotCapacityRestored: true, message: 'Spot capacity restored and stable, ready for scale-down' };
+}
+
+export function checksBlocked(context: FallbackEventContext, reason: string): FallbackEventStatus {
+  const status = withCondition(claimed(context), ConditionType.SafetyChecksPassed, 'False', 'Blocked', reason, context.now);
+  return { ...status, message: `Scale-down waits: ${reason}` };
+}
+
+export function toScalingDown(context: FallbackEventContext): FallbackEventStatus {
+  const status = withCondition(claimed(context), ConditionType.SafetyChecksPassed, 'True', 'Passed', 'pods fit elsewhere, PDBs allow, capacity buffer kept', context.now);
+  return {
+    ...status,
+    phase: 'ScalingDown',
+    scaleDownInitiated: true,
+    scaleDown: { ...status.scaleDown, startedAt: iso(context.now) },
+    message: 'Safety checks passed, scaling down on-demand node',
+  };
+}
+
+export function stepCompleted(context: FallbackEventContext, step: ScaleDownStepName, detail?: string): FallbackEventStatus {
+  const status = claimed(context);
+  const index = SCALE_DOWN_STEPS.indexOf(step) + 1;
+  const previous = status.scaleDown?.[step] ?? {};
+  const next: FallbackEventStatus = {
+    ...status,
+    scaleDown: {
+      ...status.scaleDown,
+      [step]: {
+        ...previous,
+        startedAt: previous.startedAt ?? iso(context.stepStartedAt ?? context.now),
+        completedAt: iso(context.now),
+        attempts: (previous.attempts ?? 0) + 1,
+        by: context.agent.id,
+        message: detail ?? previous.message,
+      },
+    },
+    message: `Step ${index}/${SCALE_DOWN_STEPS.length}: ${STEP_TITLES[step]} node ${context.object.spec.onDemandNodeName}${detail ? ` (${detail})` : ''}`,
+  };
+  if (step !== 'terminate') return next;
+  const { claim: _released, ...done } = withCondition(
+    next,
+    ConditionType.ScaledDown,
+    'True',
+    'InstanceTerminated',
+    `instance ${context.object.spec.onDemandInstanceID} terminated`,
+    context.now,
+  );
+  return { ...done, phase: 'Completed', completionTime: iso(context.now), message: 'On-demand node successfully scaled down' };
+}
+
+export function stepFailed(context: FallbackEventContext, step: ScaleDownStepName, message: string): FallbackEventStatus {
+  const status = claimed(context);
+  const previous = status.scaleDown?.[step] ?? {};
+  return {
+    ...status,
+    scaleDown: {
+      ...status.scaleDown,
+      [step]: { ...previous, startedAt: previous.startedAt ?? iso(context.stepStartedAt ?? context.now), attempts: (previous.attempts ?? 0) + 1, by: context.agent.id, message },
+    },
+    message: `Step ${SCALE_DOWN_STEPS.indexOf(step) + 1}/${SCALE_DOWN_STEPS.length} (${step}) failed, will retry: ${message}`,
+  };
+}
+
+/** Failed, with the reason, the claim released and the TTL clock started. */
+export function toFailed(context: FallbackEventContext, reason: string, conditionType: ConditionType = ConditionType.Trusted): FallbackEventStatus {
+  const { claim: _released, ...status } = withCondition(context.object.status ?? {}, conditionType, 'False', 'Failed', reason, context.now);
+  return { ...status, phase: 'Failed', completionTime: iso(context.now), message: reason.slice(0, 1024) };
+}
