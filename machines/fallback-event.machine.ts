@@ -79,7 +79,8 @@ export const fallbackEventMachine = setup({
       const renewed = Date.parse(c.object.status?.claim?.renewedAt ?? '');
       return g.isHolder(c) && !c.pending && c.now - renewed >= (c.config.claimLeaseSeconds * 1000) / 3;
     },
-    checksDue: ({ context, event }) => g.isHolder(at(context, event)) && g.checksDue(at(context, event)),
+    // Checks start only with no commit in flight, so no commit result can arrive during them.
+    checksDue: ({ context, event }) => g.isHolder(at(context, event)) && !context.pending && g.checksDue(at(context, event)),
     stepDue: ({ context, event }) => g.isHolder(at(context, event)) && g.stepRetryDue(at(context, event)),
     mayDelete: ({ context, event }) => g.mayDelete(at(context, event)),
     healthBegan: ({ context, event }) => {
@@ -141,9 +142,10 @@ export const fallbackEventMachine = setup({
   }),
   initial: 'Pending',
   on: {
-    OBSERVED: [{ guard: 'stale' }, ...route()],
-    COMMITTED: route(),
-    CONFLICT: route(),
+    OBSERVED: [{ guard: 'stale' }, ...route(PHASES)],
+    // Nothing ever commits an event back to Pending.
+    COMMITTED: route(PHASES.filter((p) => p !== 'Pending')),
+    CONFLICT: route(PHASES),
     TICK: { actions: 'recordTime' },
     COMMIT_FAILED: { actions: 'commitFailed' },
     SPOT_OBSERVED: { actions: 'recordObservation' },
@@ -210,7 +212,7 @@ export const fallbackEventMachine = setup({
         },
         checking: {
           on: {
-            ...stay({ phase: 'ReadyForScaleDown' }),
+            ...watchOnly({ phase: 'ReadyForScaleDown' }),
             CHECKS_DONE: [
               { guard: 'checksPassed', target: 'committing', actions: [prepare(s.toScalingDown), 'commit'] },
               { guard: 'checksBlockedAnew', target: 'committing', actions: [prepare(checksBlocked), 'commit'] },
@@ -249,8 +251,8 @@ function prepare(build: Build) {
   return { type: 'prepare', params: { build } } as const;
 }
 
-function route() {
-  return PHASES.map((phase) => ({
+function route(phases: readonly Phase[]) {
+  return phases.map((phase) => ({
     guard: { type: 'objectPhaseIs', params: { phase } },
     target: `.${phase}`,
     reenter: true,
@@ -262,6 +264,11 @@ function route() {
 function stay(place: Place) {
   const t = { guard: { type: 'samePlace', params: place }, actions: 'adopt' } as const;
   return { OBSERVED: t, COMMITTED: t, CONFLICT: t };
+}
+
+/** Where no commit of ours can be in flight (checks, Completed, Failed), only others' writes arrive. */
+function watchOnly(place: Place) {
+  return { OBSERVED: { guard: { type: 'samePlace', params: place }, actions: 'adopt' } as const };
 }
 
 function committing(place: Place) {
@@ -362,7 +369,7 @@ function terminalState(phase: 'Completed' | 'Failed') {
     states: {
       retained: {
         on: {
-          ...stay({ phase }),
+          ...watchOnly({ phase }),
           TICK: { guard: 'mayDelete', target: 'deleting', actions: ['recordTime', 'requestDelete'] } as const,
         },
       },

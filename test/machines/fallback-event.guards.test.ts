@@ -1,0 +1,144 @@
+// Every guard of the fallback-event machine, as a pure function of its context.
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import * as g from '../../machines/fallback-event.guards.js';
+import type { FallbackEventContext } from '../../machines/fallback-event.types.js';
+import type { FallbackEventStatus } from '../../crds/spotguardfallbackevent.types.js';
+import { agentB, agentC, agentOnDemand, config, iso, MIN, observation, seedEvent, T0 } from './fixtures.js';
+
+const test = suite('fallback-event guards');
+
+function ctx(status: FallbackEventStatus = { phase: 'Pending' }, now = T0, over: Partial<FallbackEventContext> = {}): FallbackEventContext {
+  return {
+    object: seedEvent(status),
+    agent: agentB,
+    config,
+    now,
+    observation: undefined,
+    pending: undefined,
+    lastCheckAt: undefined,
+    lastStepFailureAt: undefined,
+    stepStartedAt: undefined,
+    ...over,
+  };
+}
+const claimBy = (holder: string, renewedAt: number, leaseSeconds = 30) => ({ holder, acquiredAt: iso(renewedAt), renewedAt: iso(renewedAt), leaseSeconds });
+
+test('isNewer compares resourceVersions numerically and lets opaque ones through', () => {
+  const c = ctx();
+  assert.ok(g.isNewer(c, seedEvent({}, '101')));
+  assert.not.ok(g.isNewer(c, seedEvent({}, '100')));
+  assert.not.ok(g.isNewer(c, seedEvent({}, '99')), '99 < 100 even though "99" > "100" as text');
+  assert.ok(g.isNewer(c, seedEvent({}, 'opaque-token')));
+});
+
+test('claimValid and isHolder follow renewedAt + leaseSeconds', () => {
+  const status = { phase: 'Pending' as const, claim: claimBy(agentB.id, T0) };
+  assert.ok(g.claimValid(ctx(status, T0 + 29_000)));
+  assert.ok(g.isHolder(ctx(status, T0 + 29_000)));
+  assert.not.ok(g.claimValid(ctx(status, T0 + 30_000)), 'expired exactly at the lease end');
+  assert.not.ok(g.isHolder(ctx(status, T0 + 30_000)));
+  assert.not.ok(g.isHolder(ctx(status, T0, { agent: agentC })), 'a valid claim of another agent');
+  assert.not.ok(g.claimValid(ctx({ phase: 'Pending' })), 'no claim');
+});
+
+test('canClaim: only when no valid claim, and never by the agent on the on-demand node', () => {
+  assert.ok(g.canClaim(ctx()));
+  assert.not.ok(g.canClaim(ctx({}, T0, { agent: agentOnDemand })));
+  assert.not.ok(g.canClaim(ctx({ claim: claimBy(agentC.id, T0) }, T0 + 1000)));
+  assert.ok(g.canClaim(ctx({ claim: claimBy(agentC.id, T0) }, T0 + 31_000)), 'takeover after the lease expired');
+  assert.not.ok(g.eligible(ctx({}, T0, { agent: agentOnDemand })));
+});
+
+test('untrustedReason names what is wrong and accepts the seed event', () => {
+  assert.is(g.untrustedReason(ctx()), undefined);
+  const bad = (spec: object) => {
+    const c = ctx();
+    return g.untrustedReason({ ...c, object: { ...c.object, spec: { ...c.object.spec, ...spec } } });
+  };
+  assert.match(bad({ spotASGName: 'someone-elses-asg' }) ?? '', 'spot ASG someone-elses-asg is not in the configured ASG pairs');
+  assert.match(bad({ onDemandASGName: 'other-od' }) ?? '', 'is not the configured pair of my-spot-asg');
+  assert.match(bad({ onDemandInstanceID: undefined }) ?? '', 'onDemandInstanceID is missing');
+  assert.match(bad({ minimumWaitDuration: 'ten minutes' }) ?? '', 'not a duration');
+  assert.match(bad({ timestamp: 'yesterday' }) ?? '', 'not a time');
+});
+
+test('minimumWaitElapsed uses spec.minimumWaitDuration, else the configured default', () => {
+  assert.not.ok(g.minimumWaitElapsed(ctx({}, T0 + 10 * MIN - 1)));
+  assert.ok(g.minimumWaitElapsed(ctx({}, T0 + 10 * MIN)));
+  const c = ctx({}, T0 + 5 * MIN);
+  const fiveMinutes = { ...c, object: { ...c.object, spec: { ...c.object.spec, minimumWaitDuration: '5m' } } };
+  assert.ok(g.minimumWaitElapsed(fiveMinutes));
+  const none = { ...c, object: { ...c.object, spec: { ...c.object.spec, minimumWaitDuration: undefined } }, config: { ...config, minimumWaitMs: 5 * MIN } };
+  assert.ok(g.minimumWaitElapsed(none));
+});
+
+test('isHealthy: InService == Desired, nothing scaling, every spot node Ready, desired at least 1', () => {
+  assert.ok(g.isHealthy(observation(true, T0)));
+  assert.not.ok(g.isHealthy(observation(false, T0)));
+  const h = observation(true, T0);
+  assert.not.ok(g.isHealthy({ ...h, inService: 2 }));
+  assert.not.ok(g.isHealthy({ ...h, activitiesInProgress: 1 }));
+  assert.not.ok(g.isHealthy({ ...h, nodesReady: 2 }), 'a NotReady spot node');
+  assert.not.ok(g.isHealthy({ ...h, nodesReady: 2, nodesTotal: 2 }), 'an InService instance whose node has not registered');
+  assert.not.ok(g.isHealthy({ ...h, desired: 0, inService: 0, nodesReady: 0, nodesTotal: 0 }), 'an empty ASG restores nothing');
+});
+
+test('healthBegan and healthLost depend on spotHealthySince', () => {
+  const healthy = observation(true, T0);
+  const sick = observation(false, T0);
+  assert.ok(g.healthBegan(ctx({ phase: 'Monitoring' }), healthy));
+  assert.not.ok(g.healthBegan(ctx({ phase: 'Monitoring', spotHealthySince: iso(T0) }), healthy));
+  assert.ok(g.healthLost(ctx({ phase: 'Monitoring', spotHealthySince: iso(T0) }), sick));
+  assert.not.ok(g.healthLost(ctx({ phase: 'Monitoring' }), sick));
+});
+
+test('stableLongEnough needs the window and a fresh healthy observation', () => {
+  const status = { phase: 'Monitoring' as const, spotHealthySince: iso(T0) };
+  const fresh = observation(true, T0 + 2 * MIN);
+  assert.ok(g.stableLongEnough(ctx(status, T0 + 2 * MIN, { observation: fresh })));
+  assert.not.ok(g.stableLongEnough(ctx(status, T0 + 2 * MIN - 1, { observation: fresh })), 'window not over');
+  assert.not.ok(g.stableLongEnough(ctx(status, T0 + 4 * MIN, { observation: fresh })), 'observation older than healthStaleAfterMs');
+  assert.not.ok(g.stableLongEnough(ctx(status, T0 + 2 * MIN, { observation: observation(false, T0 + 2 * MIN) })));
+  assert.not.ok(g.stableLongEnough(ctx({ phase: 'Monitoring' }, T0 + 2 * MIN, { observation: fresh })), 'no window started');
+});
+
+test('latestObservation falls back to what the last holder recorded in status', () => {
+  const recorded = { inService: 3, desired: 3, activitiesInProgress: 0, nodesReady: 3, nodesTotal: 3, observedAt: iso(T0) };
+  const o = g.latestObservation(ctx({ phase: 'Monitoring', spotHealth: recorded }));
+  assert.equal(o, { inService: 3, desired: 3, activitiesInProgress: 0, nodesReady: 3, nodesTotal: 3, observedAt: T0 });
+  assert.is(g.latestObservation(ctx()), undefined);
+});
+
+test('checksDue and stepRetryDue pace re-runs', () => {
+  assert.ok(g.checksDue(ctx()));
+  assert.not.ok(g.checksDue(ctx({}, T0 + 29_999, { lastCheckAt: T0 })));
+  assert.ok(g.checksDue(ctx({}, T0 + 30_000, { lastCheckAt: T0 })));
+  assert.ok(g.stepRetryDue(ctx()));
+  assert.not.ok(g.stepRetryDue(ctx({}, T0 + 9_999, { lastStepFailureAt: T0 })));
+  assert.ok(g.stepRetryDue(ctx({}, T0 + 10_000, { lastStepFailureAt: T0 })));
+});
+
+test('lastAttempt counts the attempts recorded in status', () => {
+  assert.not.ok(g.lastAttempt(ctx({ phase: 'ScalingDown', scaleDown: { drain: { attempts: 1 } } }), 'drain'));
+  assert.ok(g.lastAttempt(ctx({ phase: 'ScalingDown', scaleDown: { drain: { attempts: 2 } } }), 'drain'));
+  assert.not.ok(g.lastAttempt(ctx({ phase: 'ScalingDown', scaleDown: { drain: { attempts: 2 } } }), 'taint'));
+});
+
+test('currentStep is the first step without completedAt', () => {
+  assert.is(g.currentStep(seedEvent({ phase: 'ScalingDown' })), 'taint');
+  assert.is(g.currentStep(seedEvent({ phase: 'ScalingDown', scaleDown: { taint: { completedAt: iso(T0) }, cordon: { completedAt: iso(T0) } } })), 'drain');
+  const all = Object.fromEntries(['taint', 'cordon', 'drain', 'waitForReschedule', 'terminate'].map((k) => [k, { completedAt: iso(T0) }]));
+  assert.is(g.currentStep(seedEvent({ phase: 'ScalingDown', scaleDown: all })), undefined);
+});
+
+test('expired and mayDelete: terminal events past the TTL from completionTime', () => {
+  const done = { phase: 'Completed' as const, completionTime: iso(T0) };
+  assert.not.ok(g.expired(ctx(done, T0 + config.ttlMs - 1)));
+  assert.ok(g.expired(ctx(done, T0 + config.ttlMs)));
+  assert.not.ok(g.expired(ctx({ phase: 'Monitoring', completionTime: iso(T0) }, T0 + 2 * config.ttlMs)), 'only terminal events expire');
+  assert.ok(g.mayDelete(ctx(done, T0 + config.ttlMs)));
+  assert.not.ok(g.mayDelete(ctx({ ...done, claim: claimBy(agentC.id, T0 + config.ttlMs) }, T0 + config.ttlMs)), 'another holder still has it');
+});
+
+test.run();

@@ -1,0 +1,214 @@
+// The test model of the fallback-event machine: which events can happen in each state, and
+// how a state is abstracted (so the graph is finite while time moves on). Shared by the pure
+// model-based suite and by the replay against the real API server.
+import { createTestModel } from 'xstate/graph';
+import { getNextSnapshot, type SnapshotFrom } from 'xstate';
+import { PHASES, SCALE_DOWN_STEPS, type Phase } from '../../crds/phases.js';
+import type { FallbackEventStatus, SpotGuardFallbackEvent } from '../../crds/spotguardfallbackevent.types.js';
+import * as g from '../../machines/fallback-event.guards.js';
+import { fallbackEventMachine, placeOf } from '../../machines/fallback-event.machine.js';
+import type { FallbackEventEvent, FallbackEventInput } from '../../machines/fallback-event.types.js';
+import { agentC, config, iso, MIN, observation } from './fixtures.js';
+
+export type Snapshot = SnapshotFrom<typeof fallbackEventMachine>;
+
+/** What a store would return for a commit of `status` on `object`. */
+export function committed(object: SpotGuardFallbackEvent, status: FallbackEventStatus): SpotGuardFallbackEvent {
+  return { ...object, metadata: { ...object.metadata, resourceVersion: String(Number(object.metadata?.resourceVersion ?? 0) + 1) }, status };
+}
+
+/** Another agent's write: it holds a fresh claim (and, optionally, moved the phase on). */
+function byOther(snapshot: Snapshot, status: Partial<FallbackEventStatus> = {}): SpotGuardFallbackEvent {
+  const { object, now } = snapshot.context;
+  return committed(object, {
+    ...object.status,
+    ...status,
+    claim: { holder: agentC.id, holderNode: agentC.nodeName, acquiredAt: iso(now), renewedAt: iso(now), leaseSeconds: config.claimLeaseSeconds },
+  });
+}
+
+/** A plausible status of an event in `phase`, as the agent that put it there wrote it. */
+export function phaseStatus(phase: Phase, now: number): FallbackEventStatus {
+  switch (phase) {
+    case 'Pending':
+      return { phase };
+    case 'Monitoring':
+      return { phase, message: 'Minimum wait time elapsed, monitoring spot ASG health' };
+    case 'ReadyForScaleDown':
+      return { phase, spotCapacityRestored: true, spotHealthySince: iso(now - 3 * MIN) };
+    case 'ScalingDown':
+      return { phase, spotCapacityRestored: true, scaleDownInitiated: true, scaleDown: { startedAt: iso(now) } };
+    case 'Completed':
+    case 'Failed':
+      return { phase, completionTime: iso(now), message: `${phase} by another agent` };
+  }
+}
+
+/**
+ * Phases another writer can move the event to; the CRD's rules refuse the rest (terminal
+ * phases stay, scaleDownInitiated stays set, which only the later phases carry).
+ */
+export function reachablePhases(object: SpotGuardFallbackEvent): Phase[] {
+  const phase = g.phaseOf(object);
+  if (g.isTerminal(object)) return [phase];
+  if (object.status?.scaleDownInitiated) return ['ScalingDown', 'Completed', 'Failed'];
+  return [...PHASES];
+}
+
+/** The events worth trying in a state; filterEvents keeps those the machine can take. */
+export function eventsFor(snapshot: Snapshot): FallbackEventEvent[] {
+  const { context } = snapshot;
+  const { now, object, pending } = context;
+  const events: FallbackEventEvent[] = [
+    { type: 'TICK', now: now + 1_000 }, // a renewal that is due happens before the lease ends
+    { type: 'TICK', now: now + 15_000 }, // renewal due, lease still valid
+    { type: 'TICK', now: now + config.stabilityWindowMs }, // the stability window
+    { type: 'TICK', now: now + 11 * MIN }, // past the minimum wait, the stability window and any lease
+    { type: 'TICK', now: now + 25 * 60 * MIN }, // past the TTL
+    { type: 'SPOT_OBSERVED', observation: observation(true, now) },
+    { type: 'SPOT_OBSERVED', observation: observation(false, now) },
+    { type: 'OBSERVED', object: byOther(snapshot) },
+    { type: 'OBSERVED', object }, // a lagging watch: same version, ignored
+    { type: 'CHECKS_DONE', outcome: 'passed', reason: 'all checks passed' },
+    { type: 'CHECKS_DONE', outcome: 'blocked', reason: 'PodDisruptionBudget web allows 0 disruptions' },
+    { type: 'CHECKS_DONE', outcome: 'untrusted', reason: `node ${object.spec.onDemandNodeName} does not carry instance ${object.spec.onDemandInstanceID}` },
+    { type: 'DELETED' },
+  ];
+  // Another agent (or an operator with kubectl) may have written any phase meanwhile: the
+  // object is authoritative, whether it arrives by the watch or as the latest after a conflict.
+  for (const other of reachablePhases(object)) {
+    const moved = byOther(snapshot, phaseStatus(other, now));
+    events.push({ type: 'OBSERVED', object: moved });
+    // A conflict is the answer to a commit of ours: the latest object, written by another.
+    if (pending) events.push({ type: 'CONFLICT', latest: moved });
+  }
+  const phase = g.phaseOf(object);
+  if (phase === 'ScalingDown') {
+    const step = placeOf(object).step ?? 'terminate';
+    events.push(
+      { type: 'STEP_DONE', step, message: `${step} done` },
+      { type: 'STEP_FAILED', step, code: 'Transient', message: 'API server unavailable', retryable: true },
+      { type: 'STEP_FAILED', step, code: 'NotFound', message: 'instance not in the on-demand ASG', retryable: false },
+    );
+    const index = SCALE_DOWN_STEPS.indexOf(step);
+    const done = Object.fromEntries(SCALE_DOWN_STEPS.slice(0, index + 1).map((s) => [s, { completedAt: iso(now) }]));
+    if (step !== 'terminate') events.push({ type: 'OBSERVED', object: byOther(snapshot, { scaleDown: { ...object.status?.scaleDown, ...done } }) });
+  }
+  if (pending) events.push({ type: 'COMMITTED', object: committed(object, pending) }, { type: 'CONFLICT', latest: byOther(snapshot) });
+  events.push({ type: 'COMMIT_FAILED', code: 'Unavailable', message: 'etcdserver: request timed out' });
+  return events;
+}
+
+/**
+ * A state, abstracted: where the actor is and, for that phase only, the facts its guards
+ * look at, without the clock. Two snapshots with the same abstraction behave alike.
+ */
+export function abstractState(snapshot: Snapshot): string {
+  const c = snapshot.context;
+  const phase = g.phaseOf(c.object);
+  const renewed = Date.parse(c.object.status?.claim?.renewedAt ?? '');
+  const facts: Record<string, unknown> = {
+    value: snapshot.value,
+    holder: g.isHolder(c) ? 'me' : g.claimValid(c) ? 'other' : 'none',
+    pending: c.pending ? (c.pending.phase ?? 'same') : undefined,
+    renewalDue: g.isHolder(c) && c.now - renewed >= (c.config.claimLeaseSeconds * 1000) / 3,
+  };
+  if (phase === 'Pending') facts.wait = g.minimumWaitElapsed(c);
+  if (phase === 'Monitoring' || phase === 'ReadyForScaleDown') facts.fresh = g.freshlyHealthy(c);
+  if (phase === 'Monitoring') {
+    facts.since = !!c.object.status?.spotHealthySince;
+    facts.windowOver = c.now - Date.parse(c.object.status?.spotHealthySince ?? '') >= c.config.stabilityWindowMs;
+  }
+  if (phase === 'ReadyForScaleDown') {
+    facts.checksDue = g.checksDue(c);
+    facts.blocked = c.object.status?.message?.startsWith('Scale-down waits') ?? false;
+  }
+  if (phase === 'ScalingDown') {
+    const step = placeOf(c.object).step ?? 'terminate';
+    facts.retryDue = g.stepRetryDue(c);
+    facts.lastAttempt = g.lastAttempt(c, step);
+  }
+  if (g.isTerminal(c.object)) facts.expired = g.expired(c);
+  return JSON.stringify(facts);
+}
+
+/**
+ * xstate/graph adds a bare `{ type }` for every event type a state accepts that the events
+ * function did not return; those lack their data (a TICK without `now`), so only the events
+ * our functions made are kept.
+ */
+function ours(make: (snapshot: Snapshot) => FallbackEventEvent[]) {
+  const made = new WeakSet<object>();
+  return {
+    events: (snapshot: Snapshot) => {
+      const events = make(snapshot);
+      events.forEach((e) => made.add(e));
+      return events;
+    },
+    filterEvents: (_: Snapshot, event: FallbackEventEvent) => made.has(event),
+  };
+}
+
+export function fallbackEventModel(input: FallbackEventInput) {
+  return createTestModel(fallbackEventMachine, {
+    input,
+    ...ours(eventsFor),
+    serializeState: (snapshot) => abstractState(snapshot),
+  });
+}
+
+/**
+ * The events of one agent carrying the event through its story, without interference: of
+ * the events that change the (coarse) state, one per distinct next state. Simple paths
+ * multiply with every redundant edge, so only the distinct ones are kept.
+ */
+export function storyEventsFor(snapshot: Snapshot): FallbackEventEvent[] {
+  const keep = new Set(['TICK', 'COMMITTED', 'SPOT_OBSERVED', 'CHECKS_DONE', 'STEP_DONE', 'STEP_FAILED', 'DELETED']);
+  const here = coarseState(snapshot);
+  const seen = new Set<string>([here]);
+  const phase = g.phaseOf(snapshot.context.object);
+  return eventsFor(snapshot).filter((e) => {
+    if (!keep.has(e.type)) return false;
+    // Spot health matters in Monitoring (and a healthy one before the checks); elsewhere its
+    // branches only multiply the paths.
+    if (e.type === 'SPOT_OBSERVED' && phase !== 'Monitoring' && !(phase === 'ReadyForScaleDown' && g.isHealthy(e.observation))) return false;
+    // One clock step per phase: the one its story waits for.
+    if (e.type === 'TICK' && !STORY_TICKS[phase].includes(e.now - snapshot.context.now)) return false;
+    const next = coarseState(getNextSnapshot(fallbackEventMachine, snapshot, e));
+    if (seen.has(next)) return false;
+    seen.add(next);
+    return true;
+  });
+}
+
+/** The clock steps each phase's story waits for (health needs fresh observations, hence 15 s). */
+const STORY_TICKS: Record<Phase, number[]> = {
+  Pending: [11 * MIN],
+  Monitoring: [15_000, config.stabilityWindowMs],
+  ReadyForScaleDown: [15_000],
+  ScalingDown: [15_000],
+  Completed: [25 * 60 * MIN],
+  Failed: [25 * 60 * MIN],
+};
+
+/** For simple paths: where the actor is, whether it holds the claim and waits on a commit. */
+export function coarseState(snapshot: Snapshot): string {
+  const c = snapshot.context;
+  return JSON.stringify([
+    snapshot.value,
+    g.isHolder(c),
+    !!c.pending,
+    !!c.object.status?.spotHealthySince,
+    g.minimumWaitElapsed(c),
+    g.freshlyHealthy(c),
+    c.now - Date.parse(c.object.status?.spotHealthySince ?? '') >= c.config.stabilityWindowMs,
+  ]);
+}
+
+export function storyModel(input: FallbackEventInput) {
+  return createTestModel(fallbackEventMachine, {
+    input,
+    ...ours(storyEventsFor),
+    serializeState: (snapshot) => coarseState(snapshot),
+  });
+}
