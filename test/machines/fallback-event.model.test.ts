@@ -120,4 +120,20 @@ test('replaying every path reaches the state the model predicted', () => {
   }
 });
 
+test('restart: for every reachable state, an actor rebuilt from the object alone is in the same phase and step', () => {
+  let checked = 0;
+  for (const path of starts.flatMap(shortestPaths)) {
+    const { object, agent, config: cfg, now } = path.final.context;
+    const rebuilt = createActor(fallbackEventMachine, { input: { object, agent, config: cfg, now } }).start();
+    const want = placeOf(object);
+    const value = rebuilt.getSnapshot().value as Record<string, unknown>;
+    assert.equal(Object.keys(value), [Object.keys(path.final.value as object)[0]], `phase of ${abstractState(path.final)}`);
+    assert.ok(rebuilt.getSnapshot().matches(want.phase));
+    if (want.step) assert.equal(value, { ScalingDown: { [want.step]: 'idle' } });
+    rebuilt.stop();
+    checked++;
+  }
+  assert.ok(checked > 100, `checked ${checked} states`);
+});
+
 test.run();
