@@ -127,7 +127,7 @@ test('restart: for every reachable state, an actor rebuilt from the object alone
     const rebuilt = createActor(fallbackEventMachine, { input: { object, agent, config: cfg, now } }).start();
     const want = placeOf(object);
     const value = rebuilt.getSnapshot().value as Record<string, unknown>;
-    assert.equal(Object.keys(value), [Object.keys(path.final.value as object)[0]], `phase of ${abstractState(path.final)}`);
+    assert.equal(Object.keys(value), [Object.keys(path.final.value)[0]], `phase of ${abstractState(path.final)}`);
     assert.ok(rebuilt.getSnapshot().matches(want.phase));
     if (want.step) assert.equal(value, { ScalingDown: { [want.step]: 'idle' } });
     rebuilt.stop();
