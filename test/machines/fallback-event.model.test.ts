@@ -11,6 +11,7 @@ import type { FallbackEventEvent, FallbackEventInput } from '../../machines/fall
 import { declared, measure, missed } from './coverage.js';
 import { abstractState, fallbackEventModel, phaseStatus, storyModel, type Snapshot } from './fallback-event.model.js';
 import { agentB, config, iso, seedEvent, T0 } from './fixtures.js';
+import { edgePaths, shortestPaths, type Path as PathOf } from './paths.js';
 
 const test = suite('fallback-event model');
 
@@ -26,11 +27,7 @@ function initialObjects(): SpotGuardFallbackEvent[] {
 
 const inputs: FallbackEventInput[] = initialObjects().map((object) => ({ object, agent: agentB, config, now: T0 }));
 
-interface Path {
-  input: FallbackEventInput;
-  events: FallbackEventEvent[];
-  final: Snapshot;
-}
+type Path = PathOf<FallbackEventInput, FallbackEventEvent, Snapshot>;
 
 /** The seed's event, and one whose spec names an ASG pair the agent was not configured with. */
 const starts: FallbackEventInput[] = [
@@ -38,29 +35,8 @@ const starts: FallbackEventInput[] = [
   { object: seedEvent(), agent: agentB, config: { ...config, asgPairs: [{ spot: 'other-spot-asg', onDemand: 'other-od-asg' }] }, now: T0 },
 ];
 
-/** One shortest path to every abstract state of the model, from a Pending event. */
-function shortestPaths(input: FallbackEventInput): Path[] {
-  return fallbackEventModel(input)
-    .getShortestPaths({ allowDuplicatePaths: true })
-    .map((p) => ({ input, events: p.steps.map((s) => s.event), final: p.state }));
-}
-
-/**
- * Every edge of the model: the shortest path to its source state, then its event. Shortest
- * paths alone visit every state but not every transition.
- */
-function edgePaths(input: FallbackEventInput): Path[] {
-  const model = fallbackEventModel(input);
-  const toState = new Map(shortestPaths(input).map((p) => [abstractState(p.final), p]));
-  // xstate/graph keys its maps with branded strings that Object.entries cannot see through.
-  type Adjacency = Record<string, { transitions: Record<string, { event: FallbackEventEvent; state: Snapshot }> }>;
-  const adjacency = model.getAdjacencyMap() as unknown as Adjacency;
-  return Object.entries(adjacency).flatMap(([source, { transitions }]) => {
-    const head = toState.get(source);
-    if (!head) throw new Error(`no shortest path to ${source}`);
-    return Object.values(transitions).map((t) => ({ input, events: [...head.events, t.event], final: t.state }));
-  });
-}
+const shortest = (input: FallbackEventInput): Path[] => shortestPaths(fallbackEventModel(input), input);
+const edges = (input: FallbackEventInput): Path[] => edgePaths(fallbackEventModel(input), input, abstractState);
 
 /**
  * Simple paths explode combinatorially over the whole machine, so they are taken one phase
@@ -92,19 +68,19 @@ test('an actor rebuilt from an object starts in the object\'s phase and step', (
 });
 
 test('shortest and simple paths cover every declared state and transition', () => {
-  const shortest = starts.flatMap(shortestPaths);
-  const edges = starts.flatMap(edgePaths);
+  const shortestAll = starts.flatMap(shortest);
+  const edgeAll = starts.flatMap(edges);
   const simple = simplePaths();
   assert.ok(simple.length > 0, 'simple paths were generated');
   // Actors rebuilt from an object in every phase and step take the eventless routes.
   const rebuilt = inputs.map((input) => ({ input, events: [] }));
-  const all = [...shortest, ...edges, ...simple, ...rebuilt];
+  const all = [...shortestAll, ...edgeAll, ...simple, ...rebuilt];
   const coverage = measure(fallbackEventMachine, all);
   const { states, transitions } = declared(fallbackEventMachine);
   const gaps = missed(coverage);
   console.log(
     `  fallback-event machine: ${states.size} states, ${transitions.size} transitions; ` +
-      `${shortest.length} shortest paths, ${edges.length} edge paths, ${simple.length} simple paths, ${rebuilt.length} rebuilt actors; ` +
+      `${shortestAll.length} shortest paths, ${edgeAll.length} edge paths, ${simple.length} simple paths, ${rebuilt.length} rebuilt actors; ` +
       `${all.reduce((n, p) => n + p.events.length, 0)} events replayed`,
   );
   assert.equal(gaps.states, [], 'states never visited');
@@ -112,7 +88,7 @@ test('shortest and simple paths cover every declared state and transition', () =
 });
 
 test('replaying every path reaches the state the model predicted', () => {
-  for (const path of [...starts.flatMap(edgePaths), ...simplePaths()]) {
+  for (const path of [...starts.flatMap(edges), ...simplePaths()]) {
     const actor = createActor(fallbackEventMachine, { input: path.input }).start();
     for (const event of path.events) actor.send(event);
     assert.equal(actor.getSnapshot().value, path.final.value);
@@ -122,7 +98,7 @@ test('replaying every path reaches the state the model predicted', () => {
 
 test('restart: for every reachable state, an actor rebuilt from the object alone is in the same phase and step', () => {
   let checked = 0;
-  for (const path of starts.flatMap(shortestPaths)) {
+  for (const path of starts.flatMap(shortest)) {
     const { object, agent, config: cfg, now } = path.final.context;
     const rebuilt = createActor(fallbackEventMachine, { input: { object, agent, config: cfg, now } }).start();
     const want = placeOf(object);

@@ -9,6 +9,7 @@ import * as g from '../../machines/fallback-event.guards.js';
 import { fallbackEventMachine, placeOf } from '../../machines/fallback-event.machine.js';
 import type { FallbackEventEvent, FallbackEventInput } from '../../machines/fallback-event.types.js';
 import { agentC, config, iso, MIN, observation } from './fixtures.js';
+import { onlyOurEvents } from './paths.js';
 
 export type Snapshot = SnapshotFrom<typeof fallbackEventMachine>;
 
@@ -132,27 +133,10 @@ export function abstractState(snapshot: Snapshot): string {
   return JSON.stringify(facts);
 }
 
-/**
- * xstate/graph adds a bare `{ type }` for every event type a state accepts that the events
- * function did not return; those lack their data (a TICK without `now`), so only the events
- * our functions made are kept.
- */
-function ours(make: (snapshot: Snapshot) => FallbackEventEvent[]) {
-  const made = new WeakSet<object>();
-  return {
-    events: (snapshot: Snapshot) => {
-      const events = make(snapshot);
-      events.forEach((e) => made.add(e));
-      return events;
-    },
-    filterEvents: (_: Snapshot, event: FallbackEventEvent) => made.has(event),
-  };
-}
-
 export function fallbackEventModel(input: FallbackEventInput) {
   return createTestModel(fallbackEventMachine, {
     input,
-    ...ours(eventsFor),
+    ...onlyOurEvents(eventsFor),
     serializeState: (snapshot) => abstractState(snapshot),
   });
 }
@@ -208,7 +192,7 @@ export function coarseState(snapshot: Snapshot): string {
 export function storyModel(input: FallbackEventInput) {
   return createTestModel(fallbackEventMachine, {
     input,
-    ...ours(storyEventsFor),
+    ...onlyOurEvents(storyEventsFor),
     serializeState: (snapshot) => coarseState(snapshot),
   });
 }

@@ -1,0 +1,72 @@
+// The vocabulary of the rebalance-response machine (one per agent, for its own node).
+export interface RebalanceConfig {
+  spotASGName: string;
+  onDemandASGName: string;
+  /** How long the spot increment may take to bring a Ready node before falling back. */
+  spotCapacityTimeoutMs: number;
+  /** How long the on-demand replacement may take before the response gives up. */
+  onDemandTimeoutMs: number;
+  /** Pause before a failed effect is asked for again. */
+  retryBackoffMs: number;
+  minimumWaitDuration: string;
+}
+
+export interface Replacement {
+  kind: 'spot' | 'on-demand';
+  instanceId: string;
+  nodeName: string;
+}
+
+export interface RebalanceContext {
+  nodeName: string;
+  instanceId: string;
+  config: RebalanceConfig;
+  now: number;
+  /** When the spot increment was made (epoch ms); the capacity timeout counts from here. */
+  spotScaledAt: number | undefined;
+  /** When the on-demand increment was made (epoch ms). */
+  onDemandScaledAt: number | undefined;
+  replacement: Replacement | undefined;
+  /** Name of the SpotGuardFallbackEvent recorded for an on-demand replacement. */
+  eventName: string | undefined;
+  /** When the last effect failed (epoch ms), to pace the retry. */
+  failedAt: number | undefined;
+  lastError: string | undefined;
+}
+
+export interface RebalanceInput {
+  nodeName: string;
+  instanceId: string;
+  config: RebalanceConfig;
+  now: number;
+}
+
+/** What the runtime observed of the capacity it asked for. */
+export interface CapacityObservation {
+  /** A new instance InService whose node is registered, if any. */
+  instanceId?: string;
+  nodeName?: string;
+  nodeReady: boolean;
+  /** A scaling activity for our increment ended Failed (e.g. InsufficientInstanceCapacity). */
+  failedActivity?: string;
+}
+
+export type RebalanceEvent =
+  | { type: 'TICK'; now: number }
+  | { type: 'REBALANCE_RECOMMENDED'; noticeTime: string }
+  | { type: 'INTERRUPTION_NOTICED'; action: string; time: string }
+  | { type: 'SCALED'; asg: string }
+  | { type: 'SPOT_OBSERVED'; observation: CapacityObservation }
+  | { type: 'SPOT_WITHDRAWN' }
+  | { type: 'ON_DEMAND_OBSERVED'; observation: CapacityObservation }
+  | { type: 'RECORDED'; name: string }
+  | { type: 'NODE_PROTECTED' }
+  | { type: 'NODE_DRAINED' }
+  | { type: 'EFFECT_FAILED'; effect: RebalanceIntent['type']; message: string };
+
+export type RebalanceIntent =
+  | { type: 'scaleUp'; asg: string }
+  | { type: 'withdrawSpot'; asg: string }
+  | { type: 'recordFallback'; spotASGName: string; onDemandASGName: string; onDemandInstanceID: string; onDemandNodeName: string; minimumWaitDuration: string }
+  | { type: 'taintAndCordon'; nodeName: string }
+  | { type: 'drain'; nodeName: string };
