@@ -1,0 +1,175 @@
+// The rebalance-response machine: guards, the two stories (spot arrives; spot does not and
+// on-demand replaces it), and model-based paths covering every state and transition.
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { createActor, type SnapshotFrom } from 'xstate';
+import { createTestModel } from 'xstate/graph';
+import * as g from '../../machines/rebalance-response.guards.js';
+import { rebalanceResponseMachine } from '../../machines/rebalance-response.machine.js';
+import type { RebalanceContext, RebalanceEvent, RebalanceInput, RebalanceIntent } from '../../machines/rebalance-response.types.js';
+import { declared, measure, missed } from './coverage.js';
+import { T0 } from './fixtures.js';
+import { edgePaths, onlyOurEvents, shortestPaths } from './paths.js';
+
+type Snapshot = SnapshotFrom<typeof rebalanceResponseMachine>;
+const test = suite('rebalance-response machine');
+
+const input: RebalanceInput = {
+  nodeName: 'ip-10-0-1-50',
+  instanceId: 'i-0123456789abcdef0',
+  now: T0,
+  config: {
+    spotASGName: 'my-spot-asg',
+    onDemandASGName: 'my-ondemand-asg',
+    spotCapacityTimeoutMs: 120_000,
+    onDemandTimeoutMs: 600_000,
+    retryBackoffMs: 5_000,
+    minimumWaitDuration: '10m',
+  },
+};
+
+const spotNode = { instanceId: 'i-0aaaaaaaaaaaaaaa1', nodeName: 'ip-10-0-1-60' };
+const odNode = { instanceId: 'i-0987654321fedcba0', nodeName: 'ip-10-0-2-100' };
+
+function run(events: RebalanceEvent[]): { snapshot: Snapshot; intents: RebalanceIntent[] } {
+  const intents: RebalanceIntent[] = [];
+  const actor = createActor(rebalanceResponseMachine, { input });
+  actor.on('*', (i) => intents.push(i));
+  actor.start();
+  for (const e of events) actor.send(e);
+  const snapshot = actor.getSnapshot();
+  actor.stop();
+  return { snapshot, intents };
+}
+
+test('guards', () => {
+  const c: RebalanceContext = { ...input, spotScaledAt: T0, onDemandScaledAt: T0, replacement: undefined, eventName: undefined, failedAt: T0, lastError: undefined };
+  assert.ok(g.replacementReady({ ...spotNode, nodeReady: true }));
+  assert.not.ok(g.replacementReady({ ...spotNode, nodeReady: false }));
+  assert.not.ok(g.replacementReady({ nodeReady: true }));
+  assert.ok(g.replacementRegistered({ ...odNode, nodeReady: false }));
+  assert.not.ok(g.replacementRegistered({ instanceId: odNode.instanceId, nodeReady: false }), 'no node registered yet');
+  assert.not.ok(g.spotTimedOut({ ...c, now: T0 + 119_999 }));
+  assert.ok(g.spotTimedOut({ ...c, now: T0 + 120_000 }));
+  assert.not.ok(g.spotTimedOut({ ...c, spotScaledAt: undefined, now: T0 + 1e9 }), 'no increment, no timeout');
+  assert.ok(g.onDemandTimedOut({ ...c, now: T0 + 600_000 }));
+  assert.not.ok(g.onDemandTimedOut({ ...c, now: T0 + 599_999 }));
+  assert.ok(g.retryDue({ ...c, now: T0 + 5_000 }));
+  assert.not.ok(g.retryDue({ ...c, now: T0 + 4_999 }));
+  assert.not.ok(g.retryDue({ ...c, failedAt: undefined, now: T0 + 1e9 }));
+});
+
+test('spot arrives: scale spot, then taint and cordon only once the new spot node is Ready; nothing recorded', () => {
+  const { snapshot, intents } = run([
+    { type: 'REBALANCE_RECOMMENDED', noticeTime: new Date(T0).toISOString() },
+    { type: 'SCALED', asg: 'my-spot-asg' },
+    { type: 'SPOT_OBSERVED', observation: { ...spotNode, nodeReady: false } },
+    { type: 'SPOT_OBSERVED', observation: { ...spotNode, nodeReady: true } },
+    { type: 'NODE_PROTECTED' },
+  ]);
+  assert.equal(snapshot.value, 'Protected');
+  assert.equal(intents, [
+    { type: 'scaleUp', asg: 'my-spot-asg' },
+    { type: 'taintAndCordon', nodeName: 'ip-10-0-1-50' },
+  ]);
+});
+
+test('spot does not arrive in time: withdraw the increment, scale on-demand, record, taint only when Ready', () => {
+  const { snapshot, intents } = run([
+    { type: 'REBALANCE_RECOMMENDED', noticeTime: new Date(T0).toISOString() },
+    { type: 'SCALED', asg: 'my-spot-asg' },
+    { type: 'TICK', now: T0 + 60_000 },
+    { type: 'TICK', now: T0 + 120_000 },
+    { type: 'SPOT_WITHDRAWN' },
+    { type: 'SCALED', asg: 'my-ondemand-asg' },
+    { type: 'ON_DEMAND_OBSERVED', observation: { ...odNode, nodeReady: false } },
+    { type: 'RECORDED', name: 'fallback-1736938845-abc123' },
+  ]);
+  assert.equal(snapshot.value, { Responding: 'AwaitingReady' });
+  assert.equal(
+    intents.map((i) => i.type),
+    ['scaleUp', 'withdrawSpot', 'scaleUp', 'recordFallback'],
+    'no taint before the replacement is Ready',
+  );
+  assert.equal(intents[3], {
+    type: 'recordFallback',
+    spotASGName: 'my-spot-asg',
+    onDemandASGName: 'my-ondemand-asg',
+    onDemandInstanceID: odNode.instanceId,
+    onDemandNodeName: odNode.nodeName,
+    minimumWaitDuration: '10m',
+  });
+});
+
+test('a spot interruption at any point drains the node at once', () => {
+  const { snapshot, intents } = run([
+    { type: 'REBALANCE_RECOMMENDED', noticeTime: new Date(T0).toISOString() },
+    { type: 'SCALED', asg: 'my-spot-asg' },
+    { type: 'INTERRUPTION_NOTICED', action: 'terminate', time: new Date(T0 + 120_000).toISOString() },
+  ]);
+  assert.equal(snapshot.value, 'Draining');
+  assert.equal(intents.at(-1), { type: 'drain', nodeName: 'ip-10-0-1-50' });
+});
+
+// ---- model-based ----
+
+function eventsFor(snapshot: Snapshot): RebalanceEvent[] {
+  const { now } = snapshot.context;
+  const effects: RebalanceIntent['type'][] = ['scaleUp', 'withdrawSpot', 'recordFallback', 'taintAndCordon', 'drain'];
+  return [
+    { type: 'TICK', now: now + 1_000 },
+    { type: 'TICK', now: now + input.config.retryBackoffMs },
+    { type: 'TICK', now: now + input.config.spotCapacityTimeoutMs },
+    { type: 'TICK', now: now + input.config.onDemandTimeoutMs },
+    { type: 'REBALANCE_RECOMMENDED', noticeTime: new Date(now).toISOString() },
+    { type: 'INTERRUPTION_NOTICED', action: 'terminate', time: new Date(now + 120_000).toISOString() },
+    { type: 'SCALED', asg: 'my-spot-asg' },
+    { type: 'SPOT_OBSERVED', observation: { nodeReady: false } },
+    { type: 'SPOT_OBSERVED', observation: { ...spotNode, nodeReady: true } },
+    { type: 'SPOT_OBSERVED', observation: { nodeReady: false, failedActivity: 'Could not launch Spot Instances. InsufficientInstanceCapacity' } },
+    { type: 'SPOT_WITHDRAWN' },
+    { type: 'ON_DEMAND_OBSERVED', observation: { nodeReady: false } },
+    { type: 'ON_DEMAND_OBSERVED', observation: { ...odNode, nodeReady: false } },
+    { type: 'ON_DEMAND_OBSERVED', observation: { ...odNode, nodeReady: true } },
+    { type: 'RECORDED', name: 'fallback-1736938845-abc123' },
+    { type: 'NODE_PROTECTED' },
+    { type: 'NODE_DRAINED' },
+    ...effects.map((effect) => ({ type: 'EFFECT_FAILED' as const, effect, message: 'throttled' })),
+  ];
+}
+
+function abstractState(snapshot: Snapshot): string {
+  const c = snapshot.context;
+  return JSON.stringify([snapshot.value, c.failedAt !== undefined, g.retryDue(c), g.spotTimedOut(c), g.onDemandTimedOut(c)]);
+}
+
+const model = createTestModel(rebalanceResponseMachine, { input, ...onlyOurEvents(eventsFor), serializeState: (s) => abstractState(s) });
+
+test('model: shortest, edge and simple paths cover every declared state and transition', () => {
+  const shortest = shortestPaths<RebalanceInput, RebalanceEvent, Snapshot>(model, input);
+  const edges = edgePaths<RebalanceInput, RebalanceEvent, Snapshot>(model, input, abstractState);
+  const simple = model
+    .getSimplePaths({ toState: (s) => (s).matches('Protected') })
+    .map((p) => ({ input, events: p.steps.map((s) => s.event), final: p.state }));
+  assert.ok(simple.length > 0);
+  const { states, transitions } = declared(rebalanceResponseMachine);
+  const all = [...shortest, ...edges, ...simple];
+  console.log(`  rebalance-response machine: ${states.size} states, ${transitions.size} transitions; ${shortest.length} shortest, ${edges.length} edge, ${simple.length} simple paths`);
+  assert.equal(missed(measure(rebalanceResponseMachine, all)), { states: [], transitions: [] });
+  for (const path of all) {
+    const { snapshot } = run(path.events);
+    assert.equal(snapshot.value, path.final.value);
+  }
+});
+
+test('model: no path taints the node before a replacement was observed Ready', () => {
+  for (const path of edgePaths<RebalanceInput, RebalanceEvent, Snapshot>(model, input, abstractState)) {
+    const { intents } = run(path.events);
+    const taint = intents.findIndex((i) => i.type === 'taintAndCordon');
+    if (taint === -1) continue;
+    const readyEvent = path.events.findIndex((e) => (e.type === 'SPOT_OBSERVED' || e.type === 'ON_DEMAND_OBSERVED') && e.observation.nodeReady && !!e.observation.nodeName);
+    assert.ok(readyEvent !== -1, `tainted without a Ready replacement: ${path.events.map((e) => e.type).join(' ')}`);
+  }
+});
+
+test.run();
