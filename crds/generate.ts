@@ -34,9 +34,11 @@ function toJsonSchema(schema: JsonSchema, seen = new Set<string>()): JsonSchema 
 export async function generateTypes(): Promise<string> {
   const schema = toJsonSchema(openApiSchema);
   // metadata is Kubernetes' ObjectMeta; the generated type leaves it open.
-  if (schema.properties?.metadata) schema.properties.metadata = { type: 'object', tsType: 'import("@kubernetes/client-node").V1ObjectMeta' };
+  if (schema.properties?.metadata) schema.properties.metadata = { type: 'object', tsType: 'V1ObjectMeta' };
   return compile(schema as Parameters<typeof compile>[0], 'SpotGuardFallbackEvent', {
-    bannerComment: '// Generated from spotguardfallbackevent.crd.yaml by crds/generate.ts (npm run generate). Do not edit.',
+    bannerComment:
+      '// Generated from spotguardfallbackevent.crd.yaml by crds/generate.ts (npm run generate). Do not edit.\n' +
+      "import type { V1ObjectMeta } from '@kubernetes/client-node';",
     additionalProperties: false,
     style: { singleQuote: true, printWidth: 120 },
     unreachableDefinitions: false,

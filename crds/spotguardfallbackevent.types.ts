@@ -1,4 +1,5 @@
 // Generated from spotguardfallbackevent.crd.yaml by crds/generate.ts (npm run generate). Do not edit.
+import type {V1ObjectMeta} from '@kubernetes/client-node';
 
 /**
  * A fallback from spot to on-demand capacity, tracked until the on-demand node is scaled down.
@@ -6,7 +7,7 @@
 export interface SpotGuardFallbackEvent {
   apiVersion?: string;
   kind?: string;
-  metadata?: import('@kubernetes/client-node').V1ObjectMeta;
+  metadata?: V1ObjectMeta;
   spec: FallbackEventSpec;
   status?: FallbackEventStatus;
 }
