@@ -58,6 +58,8 @@ export function reachablePhases(object: SpotGuardFallbackEvent): Phase[] {
 
 /** The events worth trying in a state; filterEvents keeps those the machine can take. */
 export function eventsFor(snapshot: Snapshot): FallbackEventEvent[] {
+  // Once deleted, the object is gone: nothing more arrives, and the runtime stops the actor.
+  if (snapshot.matches({ Completed: 'deleted' }) || snapshot.matches({ Failed: 'deleted' })) return [];
   const { context } = snapshot;
   const { now, object, pending } = context;
   const events: FallbackEventEvent[] = [
@@ -101,6 +103,23 @@ export function eventsFor(snapshot: Snapshot): FallbackEventEvent[] {
 }
 
 /**
+ * What a commit in flight would write, without its timestamps: two snapshots waiting on
+ * different writes must not be taken for the same state, or the model's next events (the
+ * COMMITTED object) would belong to the other one.
+ */
+function pendingFacts(pending: FallbackEventStatus | undefined): unknown {
+  if (!pending) return undefined;
+  return [
+    pending.phase,
+    !!pending.spotHealthySince,
+    !!pending.claim,
+    pending.scaleDownInitiated ?? false,
+    SCALE_DOWN_STEPS.map((step) => `${pending.scaleDown?.[step]?.completedAt ? 'done' : ''}${pending.scaleDown?.[step]?.attempts ?? 0}`).join(','),
+    pending.message?.split(':')[0],
+  ];
+}
+
+/**
  * A state, abstracted: where the actor is and, for that phase only, the facts its guards
  * look at, without the clock. Two snapshots with the same abstraction behave alike.
  */
@@ -111,7 +130,7 @@ export function abstractState(snapshot: Snapshot): string {
   const facts: Record<string, unknown> = {
     value: snapshot.value,
     holder: g.isHolder(c) ? 'me' : g.claimValid(c) ? 'other' : 'none',
-    pending: c.pending ? (c.pending.phase ?? 'same') : undefined,
+    pending: pendingFacts(c.pending),
     renewalDue: g.isHolder(c) && c.now - renewed >= (c.config.claimLeaseSeconds * 1000) / 3,
   };
   if (phase === 'Pending') facts.wait = g.minimumWaitElapsed(c);
@@ -181,7 +200,7 @@ export function coarseState(snapshot: Snapshot): string {
   return JSON.stringify([
     snapshot.value,
     g.isHolder(c),
-    !!c.pending,
+    pendingFacts(c.pending),
     !!c.object.status?.spotHealthySince,
     g.minimumWaitElapsed(c),
     g.freshlyHealthy(c),

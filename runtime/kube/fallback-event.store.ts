@@ -1,0 +1,95 @@
+// Typed access to SpotGuardFallbackEvent objects. Status changes go through the status
+// subresource with an optimistic precondition on resourceVersion: the result is either the
+// committed object or, on 409, the latest object, so racing agents settle who won.
+import { randomBytes } from 'node:crypto';
+import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+import { eventName } from '../../crds/naming.js';
+import { DEFAULT_NAMESPACE, EVENT_LABELS } from '../../crds/phases.js';
+import { GROUP, KIND, PLURAL, VERSION, API_VERSION } from '../../crds/schema.js';
+import type { FallbackEventSpec, FallbackEventStatus, SpotGuardFallbackEvent } from '../../crds/spotguardfallbackevent.types.js';
+import { KubeError, toKubeError } from './kube-errors.js';
+
+export type CommitResult =
+  | { outcome: 'committed'; event: SpotGuardFallbackEvent }
+  | { outcome: 'conflict'; latest: SpotGuardFallbackEvent }
+  | { outcome: 'gone' };
+
+export interface StoreOptions {
+  namespace?: string;
+  random?: (n: number) => Uint8Array;
+}
+
+export class FallbackEventStore {
+  private readonly api: CustomObjectsApi;
+  readonly namespace: string;
+  private readonly random: (n: number) => Uint8Array;
+
+  constructor(kubeConfig: KubeConfig, options: StoreOptions = {}) {
+    this.api = kubeConfig.makeApiClient(CustomObjectsApi);
+    this.namespace = options.namespace ?? DEFAULT_NAMESPACE;
+    this.random = options.random ?? ((n) => randomBytes(n));
+  }
+
+  private ref(name: string) {
+    return { group: GROUP, version: VERSION, namespace: this.namespace, plural: PLURAL, name };
+  }
+
+  /**
+   * Creates the event, then writes its first status: the status subresource ignores status
+   * sent with a create. Should the second write fail, the object still reads as Pending (the
+   * CRD's default) and any agent carries it on from there; it is not deleted.
+   */
+  async create(spec: FallbackEventSpec, status?: FallbackEventStatus): Promise<SpotGuardFallbackEvent> {
+    const name = eventName(new Date(spec.timestamp), this.random(6));
+    const body: SpotGuardFallbackEvent = { apiVersion: API_VERSION, kind: KIND, metadata: { name, namespace: this.namespace, labels: { ...EVENT_LABELS } }, spec };
+    let created: SpotGuardFallbackEvent;
+    try {
+      created = (await this.api.createNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: this.namespace, plural: PLURAL, body })) as SpotGuardFallbackEvent;
+    } catch (err) {
+      throw toKubeError(err, `create ${KIND} ${name}`);
+    }
+    if (!status) return created;
+    const result = await this.commitStatus(created, status);
+    if (result.outcome === 'committed') return result.event;
+    throw new KubeError(result.outcome === 'gone' ? 'NotFound' : 'Conflict', undefined, `write the first status of ${name}: ${result.outcome}`);
+  }
+
+  async get(name: string): Promise<SpotGuardFallbackEvent | undefined> {
+    try {
+      return (await this.api.getNamespacedCustomObject(this.ref(name))) as SpotGuardFallbackEvent;
+    } catch (err) {
+      const e = toKubeError(err, `get ${KIND} ${name}`);
+      if (e.code === 'NotFound') return undefined;
+      throw e;
+    }
+  }
+
+  /** Replaces the status if `event` is still the latest version; a 409 returns the latest. */
+  async commitStatus(event: SpotGuardFallbackEvent, status: FallbackEventStatus): Promise<CommitResult> {
+    const name = event.metadata?.name ?? '';
+    const body: SpotGuardFallbackEvent = { ...event, status };
+    try {
+      const committed = (await this.api.replaceNamespacedCustomObjectStatus({ ...this.ref(name), body })) as SpotGuardFallbackEvent;
+      return { outcome: 'committed', event: committed };
+    } catch (err) {
+      const e = toKubeError(err, `update status of ${KIND} ${name}`);
+      if (e.code === 'NotFound') return { outcome: 'gone' };
+      if (e.code !== 'Conflict') throw e;
+      const latest = await this.get(name);
+      return latest ? { outcome: 'conflict', latest } : { outcome: 'gone' };
+    }
+  }
+
+  /** Deletes the event, only if it is still at `resourceVersion` when one is given. */
+  async delete(name: string, resourceVersion?: string): Promise<'deleted' | 'gone' | 'conflict'> {
+    try {
+      await this.api.deleteNamespacedCustomObject({ ...this.ref(name), body: resourceVersion ? { preconditions: { resourceVersion } } : {} });
+      return 'deleted';
+    } catch (err) {
+      const e = toKubeError(err, `delete ${KIND} ${name}`);
+      if (e.code === 'NotFound') return 'gone';
+      if (e.code === 'Conflict') return 'conflict';
+      throw e;
+    }
+  }
+}
