@@ -47,6 +47,12 @@ export function eligible(context: FallbackEventContext): boolean {
   return context.agent.nodeName !== context.object.spec.onDemandNodeName;
 }
 
+/** The holder renews every third of the lease, and not while another commit of its own is in flight. */
+export function renewalDue(context: FallbackEventContext): boolean {
+  const renewed = ms(context.object.status?.claim?.renewedAt);
+  return isHolder(context) && !context.pending && renewed !== undefined && context.now - renewed >= (context.config.claimLeaseSeconds * 1000) / 3;
+}
+
 export function canClaim(context: FallbackEventContext): boolean {
   return eligible(context) && !claimValid(context);
 }

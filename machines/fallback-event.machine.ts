@@ -74,11 +74,7 @@ export const fallbackEventMachine = setup({
     untrusted: ({ context, event }) => g.isHolder(at(context, event)) && g.untrustedReason(context) !== undefined,
     minimumWaitElapsed: ({ context, event }) => g.isHolder(at(context, event)) && g.minimumWaitElapsed(at(context, event)),
     stableLongEnough: ({ context, event }) => g.isHolder(at(context, event)) && g.stableLongEnough(at(context, event)),
-    renewalDue: ({ context, event }) => {
-      const c = at(context, event);
-      const renewed = Date.parse(c.object.status?.claim?.renewedAt ?? '');
-      return g.isHolder(c) && !c.pending && c.now - renewed >= (c.config.claimLeaseSeconds * 1000) / 3;
-    },
+    renewalDue: ({ context, event }) => g.renewalDue(at(context, event)),
     // Checks start only with no commit in flight, so no commit result can arrive during them.
     checksDue: ({ context, event }) => g.isHolder(at(context, event)) && !context.pending && g.checksDue(at(context, event)),
     stepDue: ({ context, event }) => g.isHolder(at(context, event)) && g.stepRetryDue(at(context, event)),

@@ -42,6 +42,15 @@ test('claimValid and isHolder follow renewedAt + leaseSeconds', () => {
   assert.not.ok(g.claimValid(ctx({ phase: 'Pending' })), 'no claim');
 });
 
+test('renewalDue: the holder, a third of the lease after the last renewal, with no commit in flight', () => {
+  const status = { phase: 'Monitoring' as const, claim: claimBy(agentB.id, T0) };
+  assert.not.ok(g.renewalDue(ctx(status, T0 + 9_999)));
+  assert.ok(g.renewalDue(ctx(status, T0 + 10_000)));
+  assert.not.ok(g.renewalDue(ctx(status, T0 + 10_000, { pending: { phase: 'Monitoring' } })), 'a commit is in flight');
+  assert.not.ok(g.renewalDue(ctx(status, T0 + 10_000, { agent: agentC })), 'not the holder');
+  assert.not.ok(g.renewalDue(ctx(status, T0 + 30_000)), 'expired: a new claim, not a renewal');
+});
+
 test('canClaim: only when no valid claim, and never by the agent on the on-demand node', () => {
   assert.ok(g.canClaim(ctx()));
   assert.not.ok(g.canClaim(ctx({}, T0, { agent: agentOnDemand })));
@@ -82,6 +91,13 @@ test('isHealthy: InService == Desired, nothing scaling, every spot node Ready, d
   assert.not.ok(g.isHealthy({ ...h, nodesReady: 2 }), 'a NotReady spot node');
   assert.not.ok(g.isHealthy({ ...h, nodesReady: 2, nodesTotal: 2 }), 'an InService instance whose node has not registered');
   assert.not.ok(g.isHealthy({ ...h, desired: 0, inService: 0, nodesReady: 0, nodesTotal: 0 }), 'an empty ASG restores nothing');
+});
+
+test('freshlyHealthy: a healthy observation no older than healthStaleAfterMs', () => {
+  assert.ok(g.freshlyHealthy(ctx({}, T0 + MIN, { observation: observation(true, T0) })));
+  assert.not.ok(g.freshlyHealthy(ctx({}, T0 + MIN + 1, { observation: observation(true, T0) })));
+  assert.not.ok(g.freshlyHealthy(ctx({}, T0, { observation: observation(false, T0) })));
+  assert.not.ok(g.freshlyHealthy(ctx({}, T0)), 'no observation at all');
 });
 
 test('healthBegan and healthLost depend on spotHealthySince', () => {
