@@ -2,7 +2,7 @@
 // subresource with an optimistic precondition on resourceVersion: the result is either the
 // committed object or, on 409, the latest object, so racing agents settle who won.
 import { randomBytes } from 'node:crypto';
-import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+import { CustomObjectsApi, Watch, type KubeConfig } from '@kubernetes/client-node';
 import { eventName } from '../../crds/naming.js';
 import { DEFAULT_NAMESPACE, EVENT_LABELS } from '../../crds/phases.js';
 import { GROUP, KIND, PLURAL, VERSION, API_VERSION } from '../../crds/schema.js';
@@ -14,6 +14,12 @@ export type CommitResult =
   | { outcome: 'conflict'; latest: SpotGuardFallbackEvent }
   | { outcome: 'gone' };
 
+export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
+
+export interface WatchHandle {
+  stop(): void;
+}
+
 export interface StoreOptions {
   namespace?: string;
   random?: (n: number) => Uint8Array;
@@ -21,10 +27,12 @@ export interface StoreOptions {
 
 export class FallbackEventStore {
   private readonly api: CustomObjectsApi;
+  private readonly kubeConfig: KubeConfig;
   readonly namespace: string;
   private readonly random: (n: number) => Uint8Array;
 
   constructor(kubeConfig: KubeConfig, options: StoreOptions = {}) {
+    this.kubeConfig = kubeConfig;
     this.api = kubeConfig.makeApiClient(CustomObjectsApi);
     this.namespace = options.namespace ?? DEFAULT_NAMESPACE;
     this.random = options.random ?? ((n) => randomBytes(n));
@@ -62,6 +70,66 @@ export class FallbackEventStore {
       if (e.code === 'NotFound') return undefined;
       throw e;
     }
+  }
+
+  async list(options: { labelSelector?: string } = {}): Promise<{ items: SpotGuardFallbackEvent[]; resourceVersion: string }> {
+    try {
+      const list = (await this.api.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: this.namespace, plural: PLURAL, labelSelector: options.labelSelector })) as {
+        items: SpotGuardFallbackEvent[];
+        metadata?: { resourceVersion?: string };
+      };
+      return { items: list.items, resourceVersion: list.metadata?.resourceVersion ?? '' };
+    } catch (err) {
+      throw toKubeError(err, `list ${KIND}`);
+    }
+  }
+
+  /**
+   * A plain watch from `resourceVersion`. It ends on any error, including 410 Gone; relisting
+   * and restarting with backoff belong to the watch stream built on top of it.
+   */
+  async watch(
+    options: { labelSelector?: string; resourceVersion?: string },
+    onEvent: (type: WatchEventType, event: SpotGuardFallbackEvent) => void,
+    onEnd: (error: KubeError | undefined) => void,
+  ): Promise<WatchHandle> {
+    const path = `/apis/${GROUP}/${VERSION}/namespaces/${this.namespace}/${PLURAL}`;
+    const query: Record<string, string | boolean> = { allowWatchBookmarks: false };
+    if (options.labelSelector) query.labelSelector = options.labelSelector;
+    if (options.resourceVersion) query.resourceVersion = options.resourceVersion;
+    let stopped = false;
+    try {
+      const controller = await new Watch(this.kubeConfig).watch(
+        path,
+        query,
+        (type: string, object: SpotGuardFallbackEvent & { code?: number; message?: string }) => {
+          if (type === 'ADDED' || type === 'MODIFIED' || type === 'DELETED') onEvent(type, object);
+          else if (type === 'ERROR') onEnd(new KubeError(object.code === 410 ? 'Gone' : 'Unknown', object.code, `watch ${KIND}: ${object.message ?? 'error'}`));
+        },
+        // Our own stop() aborts the request: that is not the watch ending.
+        (err: unknown) => {
+          if (!stopped) onEnd(err ? toKubeError(err, `watch ${KIND}`) : undefined);
+        },
+      );
+      return {
+        stop: () => {
+          stopped = true;
+          controller.abort();
+        },
+      };
+    } catch (err) {
+      throw toKubeError(err, `watch ${KIND}`);
+    }
+  }
+
+  /** Completed and Failed events whose completionTime (else creation) is older than `ttlMs` before `now`. */
+  async listExpired(ttlMs: number, now: Date): Promise<SpotGuardFallbackEvent[]> {
+    const { items } = await this.list();
+    return items.filter((e) => {
+      if (e.status?.phase !== 'Completed' && e.status?.phase !== 'Failed') return false;
+      const end = Date.parse(e.status.completionTime ?? String(e.metadata?.creationTimestamp ?? ''));
+      return !Number.isNaN(end) && now.getTime() - end >= ttlMs;
+    });
   }
 
   /** Replaces the status if `event` is still the latest version; a 409 returns the latest. */

@@ -12,6 +12,7 @@ export type KubeErrorCode =
   | 'Unauthorized'
   | 'Throttled'
   | 'Unavailable'
+  | 'Gone'
   | 'Unknown';
 
 export class KubeError extends Error {
@@ -55,7 +56,9 @@ export function toKubeError(err: unknown, what: string): KubeError {
           ? body.reason === 'AlreadyExists'
             ? 'AlreadyExists'
             : 'Conflict'
-          : status === 422 || status === 400
+          : status === 410
+            ? 'Gone'
+            : status === 422 || status === 400
             ? 'Invalid'
             : status === 403
               ? 'Forbidden'

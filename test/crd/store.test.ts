@@ -67,6 +67,32 @@ test('delete with a stale resourceVersion precondition is a conflict and deletes
   if (moved.outcome === 'committed') assert.is(await store.delete(name, moved.event.metadata?.resourceVersion), 'deleted');
 });
 
+test('list filters by label; watch delivers ADDED, MODIFIED and DELETED; listExpired uses completionTime', async ({ plane }) => {
+  const store = new FallbackEventStore(plane.kubeConfig(), { namespace: 'default' });
+  const { resourceVersion } = await store.list();
+  const seen: string[] = [];
+  let ended: unknown = 'not yet';
+  const handle = await store.watch({ resourceVersion, labelSelector: 'component=spot-guard' }, (type, e) => seen.push(`${type} ${e.status?.phase ?? '-'}`), (err) => (ended = err));
+
+  const event = await store.create(seedEvent().spec);
+  const done = await store.commitStatus(event, { phase: 'Completed', completionTime: '2025-01-15T10:17:00Z' });
+  assert.is(done.outcome, 'committed');
+  const listed = await store.list({ labelSelector: 'component=spot-guard' });
+  assert.equal(listed.items.map((e) => e.metadata?.name), [event.metadata?.name]);
+  assert.equal((await store.list({ labelSelector: 'component=someone-else' })).items, []);
+
+  const day = 24 * 3600_000;
+  assert.equal(await store.listExpired(day, new Date('2025-01-16T10:16:59Z')), [], 'not yet a day after completion');
+  assert.equal((await store.listExpired(day, new Date('2025-01-16T10:17:00Z'))).map((e) => e.metadata?.name), [event.metadata?.name]);
+
+  assert.is(await store.delete(event.metadata?.name ?? ''), 'deleted');
+  const deadline = Date.now() + 30_000;
+  while (seen.length < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  handle.stop();
+  assert.equal(seen, ['ADDED Pending', 'MODIFIED Completed', 'DELETED Completed']);
+  assert.is(ended, 'not yet', 'the watch did not end by itself');
+});
+
 test('a client without RBAC gets KubeError Forbidden', async ({ plane }) => {
   const core = plane.kubeConfig().makeApiClient(CoreV1Api);
   await core.createNamespacedServiceAccount({ namespace: 'kube-system', body: { metadata: { name: 'no-rights' } } });
