@@ -1,12 +1,14 @@
-// Generates spotguardfallbackevent.types.ts from the CRD YAML.
-//   npm run generate            write the file
+// Generates spotguardfallbackevent.types.ts from the CRD YAML, and copies the YAML into the
+// Helm chart (Helm reads CRDs only from inside the chart).
+//   npm run generate            write both
 //   (the crd test compares a fresh generation with the committed file)
-import { writeFileSync } from 'node:fs';
+import { copyFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { compile } from 'json-schema-to-typescript';
-import { openApiSchema, type JsonSchema } from './schema.js';
+import { CRD_PATH, openApiSchema, type JsonSchema } from './schema.js';
 
 export const TYPES_PATH = fileURLToPath(new URL('./spotguardfallbackevent.types.ts', import.meta.url));
+export const CHART_CRD_PATH = fileURLToPath(new URL('../deploy/helm/spot-guard/crds/spotguardfallbackevent.crd.yaml', import.meta.url));
 
 /**
  * Drops the Kubernetes-only keywords that JSON Schema tools do not know. A titled schema met
@@ -48,5 +50,6 @@ export async function generateTypes(): Promise<string> {
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   writeFileSync(TYPES_PATH, await generateTypes());
-  console.log(`wrote ${TYPES_PATH}`);
+  copyFileSync(CRD_PATH, CHART_CRD_PATH);
+  console.log(`wrote ${TYPES_PATH} and ${CHART_CRD_PATH}`);
 }

@@ -11,6 +11,7 @@ export interface Binaries {
   etcd: string;
   kubectl: string;
   aemm: string;
+  helm: string;
 }
 
 const buildScript = fileURLToPath(new URL('./build-binaries.sh', import.meta.url));
@@ -25,6 +26,7 @@ function fromEnvironment(env: NodeJS.ProcessEnv): Partial<Binaries> {
     etcd: pick('TEST_ASSET_ETCD', 'etcd'),
     kubectl: pick('TEST_ASSET_KUBECTL', 'kubectl'),
     aemm: env.TEST_ASSET_EC2_METADATA_MOCK || undefined,
+    helm: env.TEST_ASSET_HELM || undefined,
   };
   return Object.fromEntries(Object.entries(found).filter(([, v]) => v !== undefined));
 }
@@ -35,9 +37,9 @@ async function buildCached(): Promise<Binaries> {
       maxBuffer: 16 * 1024 * 1024,
       timeout: 45 * 60 * 1000,
     });
-    const [kubeApiserver, kubectl, etcd, aemm] = stdout.trim().split('\n');
-    if (!kubeApiserver || !kubectl || !etcd || !aemm) throw new Error(`unexpected output: ${stdout}`);
-    return { kubeApiserver, kubectl, etcd, aemm };
+    const [kubeApiserver, kubectl, etcd, aemm, helm] = stdout.trim().split('\n');
+    if (!kubeApiserver || !kubectl || !etcd || !aemm || !helm) throw new Error(`unexpected output: ${stdout}`);
+    return { kubeApiserver, kubectl, etcd, aemm, helm };
   } catch (err) {
     const stderr = (err as { stderr?: string }).stderr ?? '';
     throw new HarnessError('build-binaries', `could not build the test servers: ${(err as Error).message}`, stderr);
@@ -50,7 +52,7 @@ async function buildCached(): Promise<Binaries> {
  */
 export async function resolveBinaries(env: NodeJS.ProcessEnv = process.env): Promise<Binaries> {
   const fromEnv = fromEnvironment(env);
-  if (fromEnv.kubeApiserver && fromEnv.etcd && fromEnv.kubectl && fromEnv.aemm) return fromEnv as Binaries;
+  if (fromEnv.kubeApiserver && fromEnv.etcd && fromEnv.kubectl && fromEnv.aemm && fromEnv.helm) return fromEnv as Binaries;
   built ??= buildCached().catch((err: unknown) => {
     built = undefined;
     throw err;

@@ -8,11 +8,13 @@
 #                            replaces them with local paths and cannot be installed as is)
 #   etcd                     go.etcd.io/etcd/server/v3, built in the same wrapper
 #   ec2-metadata-mock        github.com/aws/amazon-ec2-metadata-mock (go install)
+#   helm                     helm.sh/helm/v3 (go install), for the chart's tests
 set -euo pipefail
 
 K8S_VERSION="${K8S_VERSION:-v1.32.13}"
 ETCD_VERSION="${ETCD_VERSION:-v3.5.16}"
 AEMM_VERSION="${AEMM_VERSION:-v1.13.0}"
+HELM_VERSION="${HELM_VERSION:-v3.19.0}"
 CACHE="${SPOT_GUARD_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/spot-guard}"
 
 log() { printf 'build-binaries: %s\n' "$*" >&2; }
@@ -22,6 +24,7 @@ command -v go >/dev/null || { log "go is not on PATH; install Go to build the te
 k8s_dir="$CACHE/kubernetes-$K8S_VERSION"
 etcd_dir="$CACHE/etcd-$ETCD_VERSION"
 aemm_dir="$CACHE/aemm-$AEMM_VERSION"
+helm_dir="$CACHE/helm-$HELM_VERSION"
 
 build_kubernetes() {
   local work staging_version gomod
@@ -77,7 +80,18 @@ build_aemm() {
   mv "$aemm_dir.tmp" "$aemm_dir"
 }
 
+build_helm() {
+  mkdir -p "$helm_dir.tmp"
+  log "installing helm $HELM_VERSION"
+  CGO_ENABLED=0 GOBIN="$helm_dir.tmp" go install -trimpath \
+    -ldflags "-s -w -X helm.sh/helm/v3/internal/version.version=$HELM_VERSION" \
+    "helm.sh/helm/v3/cmd/helm@$HELM_VERSION"
+  rm -rf "$helm_dir"
+  mv "$helm_dir.tmp" "$helm_dir"
+}
+
 mkdir -p "$CACHE"
 if [ ! -x "$k8s_dir/kube-apiserver" ] || [ ! -x "$k8s_dir/kubectl" ] || [ ! -x "$etcd_dir/etcd" ]; then build_kubernetes; fi
 if [ ! -x "$aemm_dir/ec2-metadata-mock" ]; then build_aemm; fi
-printf '%s\n' "$k8s_dir/kube-apiserver" "$k8s_dir/kubectl" "$etcd_dir/etcd" "$aemm_dir/ec2-metadata-mock"
+if [ ! -x "$helm_dir/helm" ]; then build_helm; fi
+printf '%s\n' "$k8s_dir/kube-apiserver" "$k8s_dir/kubectl" "$etcd_dir/etcd" "$aemm_dir/ec2-metadata-mock" "$helm_dir/helm"

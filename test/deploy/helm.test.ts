@@ -1,0 +1,90 @@
+// The Helm chart renders the same objects as the plain manifests, passes helm lint, refuses
+// to render without ASG pairs, and its output is accepted by a real API server.
+import { execFile } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { parseAllDocuments } from 'yaml';
+import { CHART_CRD_PATH } from '../../crds/generate.js';
+import { CRD_PATH } from '../../crds/schema.js';
+import { resolveBinaries } from '../../runtime/sandbox/binaries.js';
+import { startControlPlane, type ControlPlane } from '../../runtime/sandbox/control-plane.js';
+import { installCrd } from '../harness/crd.js';
+
+const CHART = fileURLToPath(new URL('../../deploy/helm/spot-guard', import.meta.url));
+const MANIFESTS = fileURLToPath(new URL('../../deploy/manifests/', import.meta.url));
+const test = suite<{ helm: string; plane: ControlPlane }>('Helm chart');
+
+interface K8sObject {
+  kind: string;
+  metadata: { name: string; namespace?: string };
+}
+
+const parse = (text: string): K8sObject[] => parseAllDocuments(text).map((d) => d.toJSON() as K8sObject).filter(Boolean);
+const byKey = (objects: K8sObject[]) => new Map(objects.map((o) => [`${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`, o]));
+
+async function helm(binary: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(binary, args, { env: { ...process.env, HELM_CACHE_HOME: '/tmp/spot-guard-helm', HELM_CONFIG_HOME: '/tmp/spot-guard-helm' } });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+test.before(async (ctx) => {
+  ctx.helm = (await resolveBinaries()).helm;
+  ctx.plane = await startControlPlane();
+  await installCrd(ctx.plane);
+});
+test.after(async (ctx) => {
+  await ctx.plane?.stop();
+});
+
+test('the chart carries the CRD byte for byte (npm run generate copies it)', () => {
+  assert.fixture(readFileSync(CHART_CRD_PATH, 'utf8'), readFileSync(CRD_PATH, 'utf8'));
+});
+
+test('helm lint passes', async ({ helm: bin }) => {
+  const res = await helm(bin, ['lint', CHART, '--set', 'asgPairs=my-spot-asg=my-ondemand-asg']);
+  assert.is(res.code, 0, res.stdout + res.stderr);
+});
+
+test('helm template renders exactly the objects of deploy/manifests', async ({ helm: bin }) => {
+  const res = await helm(bin, ['template', 'spot-guard', CHART, '-n', 'kube-system', '--set', 'asgPairs=my-spot-asg=my-ondemand-asg']);
+  assert.is(res.code, 0, res.stderr);
+  const rendered = byKey(parse(res.stdout));
+  const plain = byKey(readdirSync(MANIFESTS).filter((f) => f.endsWith('.yaml')).flatMap((f) => parse(readFileSync(join(MANIFESTS, f), 'utf8'))));
+  assert.equal([...rendered.keys()].sort(), [...plain.keys()].sort());
+  for (const [key, object] of plain) assert.equal(rendered.get(key), object, key);
+});
+
+test('values reach the objects', async ({ helm: bin }) => {
+  const res = await helm(bin, ['template', 'x', CHART, '-n', 'ops', '--set', 'asgPairs=a=b', '--set', 'minimumWait=30m', '--set', 'image.tag=9.9.9', '--set', 'awsRegion=eu-west-1']);
+  assert.is(res.code, 0, res.stderr);
+  const objects = byKey(parse(res.stdout));
+  const cm = objects.get('ConfigMap/ops/spot-guard-config') as unknown as { data: Record<string, string> };
+  assert.is(cm.data.SPOT_GUARD_MINIMUM_WAIT, '30m');
+  assert.is(cm.data.SPOT_GUARD_NAMESPACE, 'ops');
+  assert.is(cm.data.AWS_REGION, 'eu-west-1');
+  assert.match(res.stdout, 'image: "ghcr.io/spot-guard/spot-guard:9.9.9"');
+});
+
+test('rendering without asgPairs fails with a clear message', async ({ helm: bin }) => {
+  const res = await helm(bin, ['template', 'x', CHART]);
+  assert.is.not(res.code, 0);
+  assert.match(res.stderr, 'asgPairs is required');
+});
+
+test('the rendered chart is accepted by the real API server', async ({ helm: bin, plane }) => {
+  const res = await helm(bin, ['template', 'spot-guard', CHART, '-n', 'kube-system', '--set', 'asgPairs=my-spot-asg=my-ondemand-asg']);
+  const applied = await plane.kubectl(['apply', '--dry-run=server', '-f', '-'], { input: res.stdout });
+  assert.is(applied.code, 0, applied.stderr);
+  assert.match(applied.stdout, 'daemonset.apps/spot-guard created (server dry run)');
+});
+
+test.run();
