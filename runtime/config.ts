@@ -1,0 +1,102 @@
+// The agent's settings, from environment variables (the DaemonSet's ConfigMap; Helm values
+// of the same names, see deploy/README.md). Every problem is reported, one line each, and
+// nothing starts until the configuration is whole.
+import { parseDuration } from '../crds/duration.js';
+import { DEFAULT_NAMESPACE } from '../crds/phases.js';
+import type { AsgPair } from '../machines/fallback-event.types.js';
+
+export interface Config {
+  asgPairs: AsgPair[];
+  namespace: string;
+  minimumWaitMs: number;
+  spotStabilityWindowMs: number;
+  spotCapacityTimeoutMs: number;
+  asgPollIntervalMs: number;
+  maxUtilizationPercent: number;
+  evictionTimeoutMs: number;
+  claimLeaseSeconds: number;
+  eventTtlMs: number;
+  dryRun: boolean;
+  logLevel: 'debug' | 'info' | 'warn' | 'error';
+  httpPort: number;
+  viewAddress: { host: string; port: number };
+  imdsEndpoint: string;
+}
+
+export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
+
+const ASG_NAME = /^[A-Za-z0-9][A-Za-z0-9._:/@+=-]{0,254}$/;
+const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+
+export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
+  const problems: string[] = [];
+  const text = (name: string, fallback: string): string => (env[name] ?? '').trim() || fallback;
+
+  const duration = (name: string, fallback: string, min = 1000): number => {
+    const value = text(name, fallback);
+    const ms = parseDuration(value);
+    if (ms === undefined) problems.push(`${name}=${value}: not a duration such as 90s, 10m or 1h30m`);
+    else if (ms < min) problems.push(`${name}=${value}: must be at least ${min / 1000}s`);
+    return ms ?? 0;
+  };
+  const integer = (name: string, fallback: string, min: number, max: number): number => {
+    const value = text(name, fallback);
+    const n = Number(value);
+    if (!/^\d+$/.test(value) || n < min || n > max) problems.push(`${name}=${value}: must be a whole number from ${min} to ${max}`);
+    return n;
+  };
+
+  const asgPairs: AsgPair[] = [];
+  const pairsText = text('SPOT_GUARD_ASG_PAIRS', '');
+  if (!pairsText) problems.push('SPOT_GUARD_ASG_PAIRS is required: spot=on-demand ASG pairs, e.g. my-spot-asg=my-ondemand-asg');
+  for (const item of pairsText ? pairsText.split(',') : []) {
+    const [spot = '', onDemand = '', ...rest] = item.split('=').map((s) => s.trim());
+    if (rest.length > 0 || !ASG_NAME.test(spot) || !ASG_NAME.test(onDemand)) {
+      problems.push(`SPOT_GUARD_ASG_PAIRS: "${item}" is not spot-asg=on-demand-asg with valid ASG names`);
+    } else if (spot === onDemand) {
+      problems.push(`SPOT_GUARD_ASG_PAIRS: "${item}" pairs an ASG with itself`);
+    } else if (asgPairs.some((p) => p.spot === spot || p.onDemand === spot || p.spot === onDemand || p.onDemand === onDemand)) {
+      problems.push(`SPOT_GUARD_ASG_PAIRS: "${item}" names an ASG that is already in another pair`);
+    } else {
+      asgPairs.push({ spot, onDemand });
+    }
+  }
+
+  const namespace = text('SPOT_GUARD_NAMESPACE', DEFAULT_NAMESPACE);
+  if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(namespace)) problems.push(`SPOT_GUARD_NAMESPACE=${namespace}: not a namespace name`);
+
+  const logLevel = text('SPOT_GUARD_LOG_LEVEL', 'info');
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) problems.push(`SPOT_GUARD_LOG_LEVEL=${logLevel}: must be one of ${LOG_LEVELS.join(', ')}`);
+
+  const dryRunText = text('SPOT_GUARD_DRY_RUN', 'false');
+  if (dryRunText !== 'true' && dryRunText !== 'false') problems.push(`SPOT_GUARD_DRY_RUN=${dryRunText}: must be true or false`);
+
+  const viewText = text('SPOT_GUARD_VIEW_ADDRESS', '127.0.0.1:8081');
+  const view = /^(.+):(\d{1,5})$/.exec(viewText);
+  if (!view || Number(view[2]) > 65535) problems.push(`SPOT_GUARD_VIEW_ADDRESS=${viewText}: must be host:port`);
+
+  const imdsEndpoint = text('SPOT_GUARD_IMDS_ENDPOINT', 'http://169.254.169.254');
+  if (!URL.canParse(imdsEndpoint) || !/^https?:$/.test(new URL(imdsEndpoint).protocol)) problems.push(`SPOT_GUARD_IMDS_ENDPOINT=${imdsEndpoint}: must be an http(s) URL`);
+
+  const claimLeaseMs = duration('SPOT_GUARD_CLAIM_LEASE', '30s', 5000);
+  if (claimLeaseMs > 3600_000) problems.push(`SPOT_GUARD_CLAIM_LEASE=${text('SPOT_GUARD_CLAIM_LEASE', '30s')}: must be at most 1h (the CRD's limit)`);
+
+  const config: Config = {
+    asgPairs,
+    namespace,
+    minimumWaitMs: duration('SPOT_GUARD_MINIMUM_WAIT', '10m', 0),
+    spotStabilityWindowMs: duration('SPOT_GUARD_SPOT_STABILITY_WINDOW', '2m'),
+    spotCapacityTimeoutMs: duration('SPOT_GUARD_SPOT_CAPACITY_TIMEOUT', '2m'),
+    asgPollIntervalMs: duration('SPOT_GUARD_ASG_POLL_INTERVAL', '15s'),
+    maxUtilizationPercent: integer('SPOT_GUARD_MAX_UTILIZATION_PERCENT', '75', 1, 100),
+    evictionTimeoutMs: duration('SPOT_GUARD_EVICTION_TIMEOUT', '5m'),
+    claimLeaseSeconds: Math.round(claimLeaseMs / 1000),
+    eventTtlMs: duration('SPOT_GUARD_EVENT_TTL', '24h', 60_000),
+    dryRun: dryRunText === 'true',
+    logLevel: logLevel as Config['logLevel'],
+    httpPort: integer('SPOT_GUARD_HTTP_PORT', '8080', 1, 65535),
+    viewAddress: { host: view?.[1] ?? '', port: Number(view?.[2] ?? 0) },
+    imdsEndpoint: imdsEndpoint.replace(/\/+$/, ''),
+  };
+  return problems.length > 0 ? { ok: false, problems } : { ok: true, config };
+}

@@ -1,0 +1,90 @@
+// Configuration from the environment: safe defaults, and one clear line per problem.
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { loadConfig } from '../../runtime/config.js';
+
+const test = suite('configuration');
+const base = { SPOT_GUARD_ASG_PAIRS: 'my-spot-asg=my-ondemand-asg' };
+
+test('defaults: only the ASG pairs are required', () => {
+  const result = loadConfig(base);
+  assert.ok(result.ok, JSON.stringify(result));
+  if (!result.ok) return;
+  assert.equal(result.config, {
+    asgPairs: [{ spot: 'my-spot-asg', onDemand: 'my-ondemand-asg' }],
+    namespace: 'kube-system',
+    minimumWaitMs: 600_000,
+    spotStabilityWindowMs: 120_000,
+    spotCapacityTimeoutMs: 120_000,
+    asgPollIntervalMs: 15_000,
+    maxUtilizationPercent: 75,
+    evictionTimeoutMs: 300_000,
+    claimLeaseSeconds: 30,
+    eventTtlMs: 86_400_000,
+    dryRun: false,
+    logLevel: 'info',
+    httpPort: 8080,
+    viewAddress: { host: '127.0.0.1', port: 8081 },
+    imdsEndpoint: 'http://169.254.169.254',
+  });
+});
+
+test('several pairs, and every setting read from its variable', () => {
+  const result = loadConfig({
+    SPOT_GUARD_ASG_PAIRS: 'a-spot=a-od, b-spot=b-od',
+    SPOT_GUARD_NAMESPACE: 'spot-guard',
+    SPOT_GUARD_MINIMUM_WAIT: '1h30m',
+    SPOT_GUARD_DRY_RUN: 'true',
+    SPOT_GUARD_LOG_LEVEL: 'debug',
+    SPOT_GUARD_VIEW_ADDRESS: '0.0.0.0:9000',
+    SPOT_GUARD_IMDS_ENDPOINT: 'http://127.0.0.1:1338/',
+  });
+  assert.ok(result.ok, JSON.stringify(result));
+  if (!result.ok) return;
+  assert.equal(result.config.asgPairs, [{ spot: 'a-spot', onDemand: 'a-od' }, { spot: 'b-spot', onDemand: 'b-od' }]);
+  assert.is(result.config.minimumWaitMs, 5_400_000);
+  assert.is(result.config.dryRun, true);
+  assert.equal(result.config.viewAddress, { host: '0.0.0.0', port: 9000 });
+  assert.is(result.config.imdsEndpoint, 'http://127.0.0.1:1338');
+});
+
+test('every problem is reported at once, one line each, naming the variable', () => {
+  const result = loadConfig({
+    SPOT_GUARD_ASG_PAIRS: 'good-spot=good-od,broken,same=same,good-spot=other',
+    SPOT_GUARD_MINIMUM_WAIT: 'ten minutes',
+    SPOT_GUARD_MAX_UTILIZATION_PERCENT: '140',
+    SPOT_GUARD_CLAIM_LEASE: '2h',
+    SPOT_GUARD_DRY_RUN: 'yes',
+    SPOT_GUARD_LOG_LEVEL: 'loud',
+    SPOT_GUARD_HTTP_PORT: '0',
+    SPOT_GUARD_VIEW_ADDRESS: 'localhost',
+    SPOT_GUARD_IMDS_ENDPOINT: 'ftp://x',
+    SPOT_GUARD_NAMESPACE: 'Kube_System',
+  });
+  assert.not.ok(result.ok);
+  if (result.ok) return;
+  const expected = [
+    'SPOT_GUARD_ASG_PAIRS: "broken"',
+    'SPOT_GUARD_ASG_PAIRS: "same=same" pairs an ASG with itself',
+    'SPOT_GUARD_ASG_PAIRS: "good-spot=other" names an ASG that is already in another pair',
+    'SPOT_GUARD_MINIMUM_WAIT=ten minutes: not a duration',
+    'SPOT_GUARD_MAX_UTILIZATION_PERCENT=140: must be a whole number from 1 to 100',
+    'SPOT_GUARD_CLAIM_LEASE=2h: must be at most 1h',
+    'SPOT_GUARD_DRY_RUN=yes: must be true or false',
+    'SPOT_GUARD_LOG_LEVEL=loud: must be one of',
+    'SPOT_GUARD_HTTP_PORT=0: must be a whole number from 1 to 65535',
+    'SPOT_GUARD_VIEW_ADDRESS=localhost: must be host:port',
+    'SPOT_GUARD_IMDS_ENDPOINT=ftp://x: must be an http(s) URL',
+    'SPOT_GUARD_NAMESPACE=Kube_System: not a namespace name',
+  ];
+  for (const line of expected) assert.ok(result.problems.some((p) => p.startsWith(line)), `missing "${line}" in:\n${result.problems.join('\n')}`);
+  assert.is(result.problems.length, expected.length, result.problems.join('\n'));
+});
+
+test('no ASG pairs: refused with the variable named', () => {
+  const result = loadConfig({});
+  assert.not.ok(result.ok);
+  if (!result.ok) assert.equal(result.problems, ['SPOT_GUARD_ASG_PAIRS is required: spot=on-demand ASG pairs, e.g. my-spot-asg=my-ondemand-asg']);
+});
+
+test.run();
