@@ -40,6 +40,8 @@ export interface ControlPlane {
   readonly dir: string;
   readonly binaries: Binaries;
   readonly processes: { etcd: Supervised; apiServer: Supervised };
+  /** Stops kube-apiserver and starts it again on the same port with the same state (etcd stays). */
+  restartApiServer(downMs?: number): Promise<void>;
   kubeConfig(): KubeConfig;
   /** Runs the real kubectl against this control plane; never throws on a non-zero exit. */
   kubectl(args: string[], options?: { input?: string; kubeconfig?: string }): Promise<KubectlResult>;
@@ -124,41 +126,42 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     await writeFile(join(dir, 'sa.key'), privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
     await writeFile(join(dir, 'sa.pub'), publicKey.export({ type: 'spki', format: 'pem' }));
 
-    const apiServer = await Supervised.start(
-      'kube-apiserver',
-      binaries.kubeApiserver,
-      [
-        `--etcd-servers=${etcdUrl}`,
-        '--bind-address=127.0.0.1',
-        '--advertise-address=127.0.0.1',
-        `--secure-port=${apiServerPort}`,
-        `--cert-dir=${join(dir, 'certs')}`,
-        '--authorization-mode=RBAC',
-        `--token-auth-file=${join(dir, 'tokens.csv')}`,
-        '--service-cluster-ip-range=10.0.0.0/24',
-        '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
-        `--service-account-key-file=${join(dir, 'sa.pub')}`,
-        `--service-account-signing-key-file=${join(dir, 'sa.key')}`,
-        // Without a controller-manager no namespace gets its default ServiceAccount, which
-        // this admission plugin would require before any pod can be created.
-        '--disable-admission-plugins=ServiceAccount',
-        '--allow-privileged=true',
-        '--v=0',
-      ],
-      { logFile: join(dir, 'logs', 'kube-apiserver.log') },
-    );
-    started.push(apiServer);
-
+    const apiServerArgs = [
+      `--etcd-servers=${etcdUrl}`,
+      '--bind-address=127.0.0.1',
+      '--advertise-address=127.0.0.1',
+      `--secure-port=${apiServerPort}`,
+      `--cert-dir=${join(dir, 'certs')}`,
+      '--authorization-mode=RBAC',
+      `--token-auth-file=${join(dir, 'tokens.csv')}`,
+      '--service-cluster-ip-range=10.0.0.0/24',
+      '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
+      `--service-account-key-file=${join(dir, 'sa.pub')}`,
+      `--service-account-signing-key-file=${join(dir, 'sa.key')}`,
+      // Without a controller-manager no namespace gets its default ServiceAccount, which
+      // this admission plugin would require before any pod can be created.
+      '--disable-admission-plugins=ServiceAccount',
+      '--allow-privileged=true',
+      '--v=0',
+    ];
     const server = `https://127.0.0.1:${apiServerPort}`;
     let caData = '';
-    await waitUntil(
-      async () => {
-        caData ||= await readFile(join(dir, 'certs', 'apiserver.crt'), 'utf8');
-        const res = await get(`${server}/readyz`, adminToken, caData);
-        return res.status === 200;
-      },
-      { what: `${server}/readyz`, timeoutMs, processes: [etcd, apiServer] },
-    );
+    const startApiServer = async (): Promise<Supervised> => {
+      const apiServer = await Supervised.start('kube-apiserver', binaries.kubeApiserver, apiServerArgs, {
+        logFile: join(dir, 'logs', 'kube-apiserver.log'),
+      });
+      started.push(apiServer);
+      await waitUntil(
+        async () => {
+          caData ||= await readFile(join(dir, 'certs', 'apiserver.crt'), 'utf8');
+          const res = await get(`${server}/readyz`, adminToken, caData);
+          return res.status === 200;
+        },
+        { what: `${server}/readyz`, timeoutMs, processes: [etcd, apiServer] },
+      );
+      return apiServer;
+    };
+    const apiServer = await startApiServer();
 
     const kubeconfigPath = options.kubeconfigPath ?? join(dir, 'kubeconfig');
     await writeFile(kubeconfigPath, kubeconfigYaml(server, caData, adminToken), { mode: 0o600 });
@@ -172,6 +175,11 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       dir,
       binaries,
       processes: { etcd, apiServer },
+      async restartApiServer(downMs = 0) {
+        await plane.processes.apiServer.stop();
+        if (downMs > 0) await new Promise((r) => setTimeout(r, downMs));
+        plane.processes.apiServer = await startApiServer();
+      },
       kubeConfig() {
         const kc = new KubeConfig();
         kc.loadFromFile(kubeconfigPath);
