@@ -5,7 +5,7 @@
 import { copyFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { compile } from 'json-schema-to-typescript';
-import { CRD_PATH, openApiSchema, type JsonSchema } from './schema.js';
+import { CRD_PATH, mapSchema, openApiSchema, type JsonSchema } from './schema.js';
 
 export const TYPES_PATH = fileURLToPath(new URL('./spotguardfallbackevent.types.ts', import.meta.url));
 export const CHART_CRD_PATH = fileURLToPath(new URL('../deploy/helm/spot-guard/crds/spotguardfallbackevent.crd.yaml', import.meta.url));
@@ -14,23 +14,18 @@ export const CHART_CRD_PATH = fileURLToPath(new URL('../deploy/helm/spot-guard/c
  * Drops the Kubernetes-only keywords that JSON Schema tools do not know. A titled schema met
  * again (the YAML reuses one step schema for all five steps) becomes a reference to the first.
  */
-function toJsonSchema(schema: JsonSchema, seen = new Set<string>()): JsonSchema {
-  const title = typeof schema.title === 'string' ? schema.title : undefined;
-  if (title && seen.has(title)) return { tsType: title };
-  if (title) seen.add(title);
-  const out: JsonSchema = {};
-  for (const [key, value] of Object.entries(schema)) {
-    if (key.startsWith('x-kubernetes-') || key === 'default') continue;
-    if (key === 'properties' && value && typeof value === 'object') {
-      out.properties = Object.fromEntries(Object.entries(value as Record<string, JsonSchema>).map(([k, v]) => [k, toJsonSchema(v, seen)]));
-    } else if (key === 'items' && value && typeof value === 'object') {
-      out.items = toJsonSchema(value as JsonSchema, seen);
-    } else {
-      out[key] = value;
-    }
-  }
-  if (out.type === 'object' && out.properties) out.additionalProperties = false;
-  return out;
+function toJsonSchema(schema: JsonSchema): JsonSchema {
+  const seen = new Set<string>();
+  return mapSchema(schema, {
+    drop: (key) => key.startsWith('x-kubernetes-') || key === 'default',
+    replace: (node) => {
+      const title = typeof node.title === 'string' ? node.title : undefined;
+      if (title && seen.has(title)) return { tsType: title };
+      if (title) seen.add(title);
+      return undefined;
+    },
+    finish: (node) => (node.type === 'object' && node.properties ? { ...node, additionalProperties: false } : node),
+  });
 }
 
 export async function generateTypes(): Promise<string> {

@@ -33,3 +33,30 @@ export const API_VERSION = `${GROUP}/${VERSION}`;
 export const KIND = crdDocument.spec.names.kind;
 export const PLURAL = crdDocument.spec.names.plural;
 export const openApiSchema: JsonSchema = version.schema.openAPIV3Schema;
+
+export interface MapSchemaOptions {
+  /** Keywords to leave out (e.g. the Kubernetes-only x-kubernetes-* ones). */
+  drop: (keyword: string) => boolean;
+  /** A node to use instead of this one (its children are not visited). */
+  replace?: (node: JsonSchema) => JsonSchema | undefined;
+  /** A last touch on each copied node. */
+  finish?: (node: JsonSchema) => JsonSchema;
+}
+
+/** A copy of `schema` with `properties` and `items` walked recursively. */
+export function mapSchema(schema: JsonSchema, options: MapSchemaOptions): JsonSchema {
+  const replaced = options.replace?.(schema);
+  if (replaced) return replaced;
+  const out: JsonSchema = {};
+  for (const [key, value] of Object.entries(schema)) {
+    if (options.drop(key)) continue;
+    if (key === 'properties' && value && typeof value === 'object') {
+      out.properties = Object.fromEntries(Object.entries(value as Record<string, JsonSchema>).map(([k, v]) => [k, mapSchema(v, options)]));
+    } else if (key === 'items' && value && typeof value === 'object') {
+      out.items = mapSchema(value as JsonSchema, options);
+    } else {
+      out[key] = value;
+    }
+  }
+  return options.finish ? options.finish(out) : out;
+}

@@ -2,31 +2,16 @@
 // agent from anywhere (a watch can deliver objects stored before a schema change).
 import { Ajv, type ErrorObject } from 'ajv';
 import addFormatsModule from 'ajv-formats';
-import { openApiSchema, type JsonSchema } from './schema.js';
+import { mapSchema, openApiSchema } from './schema.js';
 import type { SpotGuardFallbackEvent } from './spotguardfallbackevent.types.js';
 
 // ajv-formats is published as CommonJS with a default export.
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 
-/** The schema without the Kubernetes-only keywords (x-kubernetes-*), which JSON Schema does not know. */
-function jsonSchema(schema: JsonSchema): JsonSchema {
-  const out: JsonSchema = {};
-  for (const [key, value] of Object.entries(schema)) {
-    if (key.startsWith('x-kubernetes-')) continue;
-    if (key === 'properties' && value && typeof value === 'object') {
-      out.properties = Object.fromEntries(Object.entries(value as Record<string, JsonSchema>).map(([k, v]) => [k, jsonSchema(v)]));
-    } else if (key === 'items' && value && typeof value === 'object') {
-      out.items = jsonSchema(value as JsonSchema);
-    } else {
-      out[key] = value;
-    }
-  }
-  return out;
-}
-
 const ajv = new Ajv({ allErrors: true, strict: false });
 addFormats(ajv);
-const check = ajv.compile<SpotGuardFallbackEvent>(jsonSchema(openApiSchema));
+// The Kubernetes-only keywords (x-kubernetes-*) are not JSON Schema.
+const check = ajv.compile<SpotGuardFallbackEvent>(mapSchema(openApiSchema, { drop: (key) => key.startsWith('x-kubernetes-') }));
 
 function describe(e: ErrorObject): string {
   const path = e.instancePath.replace(/^\//, '').replaceAll('/', '.') || '(object)';
