@@ -21,6 +21,18 @@ export interface Config {
   httpPort: number;
   viewAddress: { host: string; port: number };
   imdsEndpoint: string;
+  /** SPOT_GUARD_AWS_REGION, else AWS_REGION; the agent refuses to start without one. */
+  awsRegion: string | undefined;
+  onDemandTimeoutMs: number;
+  tickIntervalMs: number;
+  recheckIntervalMs: number;
+  maxStepAttempts: number;
+}
+
+/** Who this agent is: the downward API gives every DaemonSet pod its own. */
+export interface PodIdentity {
+  podName: string;
+  nodeName: string;
 }
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
@@ -97,6 +109,25 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
     httpPort: integer('SPOT_GUARD_HTTP_PORT', '8080', 1, 65535),
     viewAddress: { host: view?.[1] ?? '', port: Number(view?.[2] ?? 0) },
     imdsEndpoint: imdsEndpoint.replace(/\/+$/, ''),
+    awsRegion: text('SPOT_GUARD_AWS_REGION', text('AWS_REGION', '')) || undefined,
+    onDemandTimeoutMs: duration('SPOT_GUARD_ON_DEMAND_TIMEOUT', '10m'),
+    tickIntervalMs: duration('SPOT_GUARD_TICK_INTERVAL', '1s', 100),
+    recheckIntervalMs: duration('SPOT_GUARD_RECHECK_INTERVAL', '30s'),
+    maxStepAttempts: integer('SPOT_GUARD_MAX_STEP_ATTEMPTS', '5', 1, 100),
   };
+  if (config.awsRegion !== undefined && !/^[a-z]{2}(-[a-z]+)+-\d$/.test(config.awsRegion)) {
+    problems.push(`SPOT_GUARD_AWS_REGION=${config.awsRegion}: not an AWS region such as us-east-1`);
+  }
   return problems.length > 0 ? { ok: false, problems } : { ok: true, config };
+}
+
+/** The agent's identity and region, which only the DaemonSet (or the sandbox) can supply. */
+export function loadAgentIdentity(env: NodeJS.ProcessEnv, config: Config): { ok: true; identity: PodIdentity } | { ok: false; problems: string[] } {
+  const problems: string[] = [];
+  const podName = (env.POD_NAME ?? '').trim();
+  const nodeName = (env.NODE_NAME ?? '').trim();
+  if (!podName) problems.push('POD_NAME is required (the DaemonSet sets it from metadata.name)');
+  if (!nodeName) problems.push('NODE_NAME is required (the DaemonSet sets it from spec.nodeName)');
+  if (!config.awsRegion) problems.push('SPOT_GUARD_AWS_REGION (or AWS_REGION) is required: the region of the ASGs');
+  return problems.length > 0 ? { ok: false, problems } : { ok: true, identity: { podName, nodeName } };
 }

@@ -17,6 +17,8 @@ import { installCrd } from '../harness/crd.js';
 const CHART = fileURLToPath(new URL('../../deploy/helm/spot-guard', import.meta.url));
 const MANIFESTS = fileURLToPath(new URL('../../deploy/manifests/', import.meta.url));
 const test = suite<{ helm: string; plane: ControlPlane }>('Helm chart');
+// The manifests' placeholders for the two values the chart requires.
+const REQUIRED = ['--set', 'asgPairs=my-spot-asg=my-ondemand-asg', '--set', 'awsRegion=us-east-1'];
 
 interface K8sObject {
   kind: string;
@@ -50,12 +52,12 @@ test('the chart carries the CRD byte for byte (npm run generate copies it)', () 
 });
 
 test('helm lint passes', async ({ helm: bin }) => {
-  const res = await helm(bin, ['lint', CHART, '--set', 'asgPairs=my-spot-asg=my-ondemand-asg']);
+  const res = await helm(bin, ['lint', CHART, ...REQUIRED]);
   assert.is(res.code, 0, res.stdout + res.stderr);
 });
 
 test('helm template renders exactly the objects of deploy/manifests', async ({ helm: bin }) => {
-  const res = await helm(bin, ['template', 'spot-guard', CHART, '-n', 'kube-system', '--set', 'asgPairs=my-spot-asg=my-ondemand-asg']);
+  const res = await helm(bin, ['template', 'spot-guard', CHART, '-n', 'kube-system', ...REQUIRED]);
   assert.is(res.code, 0, res.stderr);
   const rendered = byKey(parse(res.stdout));
   const plain = byKey(readdirSync(MANIFESTS).filter((f) => f.endsWith('.yaml')).flatMap((f) => parse(readFileSync(join(MANIFESTS, f), 'utf8'))));
@@ -64,24 +66,40 @@ test('helm template renders exactly the objects of deploy/manifests', async ({ h
 });
 
 test('values reach the objects', async ({ helm: bin }) => {
-  const res = await helm(bin, ['template', 'x', CHART, '-n', 'ops', '--set', 'asgPairs=a=b', '--set', 'minimumWait=30m', '--set', 'image.tag=9.9.9', '--set', 'awsRegion=eu-west-1']);
+  const res = await helm(bin, [
+    'template', 'x', CHART, '-n', 'ops', '--set', 'asgPairs=a=b', '--set', 'minimumWait=30m', '--set', 'image.tag=9.9.9', '--set', 'awsRegion=eu-west-1',
+    '--set', 'onDemandTimeout=15m', '--set', 'tickInterval=2s', '--set', 'recheckInterval=1m', '--set', 'maxStepAttempts=7',
+    '--set-string', 'serviceAccount.annotations.eks\\.amazonaws\\.com/role-arn=arn:aws:iam::111122223333:role/spot-guard',
+  ]);
   assert.is(res.code, 0, res.stderr);
   const objects = byKey(parse(res.stdout));
   const cm = objects.get('ConfigMap/ops/spot-guard-config') as unknown as { data: Record<string, string> };
   assert.is(cm.data.SPOT_GUARD_MINIMUM_WAIT, '30m');
   assert.is(cm.data.SPOT_GUARD_NAMESPACE, 'ops');
-  assert.is(cm.data.AWS_REGION, 'eu-west-1');
+  assert.is(cm.data.SPOT_GUARD_AWS_REGION, 'eu-west-1');
+  assert.is(cm.data.SPOT_GUARD_ON_DEMAND_TIMEOUT, '15m');
+  assert.is(cm.data.SPOT_GUARD_TICK_INTERVAL, '2s');
+  assert.is(cm.data.SPOT_GUARD_RECHECK_INTERVAL, '1m');
+  assert.is(cm.data.SPOT_GUARD_MAX_STEP_ATTEMPTS, '7');
+  const sa = objects.get('ServiceAccount/ops/spot-guard') as unknown as { metadata: { annotations?: Record<string, string> } };
+  assert.equal(sa.metadata.annotations, { 'eks.amazonaws.com/role-arn': 'arn:aws:iam::111122223333:role/spot-guard' });
   assert.match(res.stdout, 'image: "ghcr.io/spot-guard/spot-guard:9.9.9"');
 });
 
 test('rendering without asgPairs fails with a clear message', async ({ helm: bin }) => {
-  const res = await helm(bin, ['template', 'x', CHART]);
+  const res = await helm(bin, ['template', 'x', CHART, '--set', 'awsRegion=us-east-1']);
   assert.is.not(res.code, 0);
   assert.match(res.stderr, 'asgPairs is required');
 });
 
+test('rendering without awsRegion fails with a clear message', async ({ helm: bin }) => {
+  const res = await helm(bin, ['template', 'x', CHART, '--set', 'asgPairs=a=b']);
+  assert.is.not(res.code, 0);
+  assert.match(res.stderr, 'awsRegion is required');
+});
+
 test('the rendered chart is accepted by the real API server', async ({ helm: bin, plane }) => {
-  const res = await helm(bin, ['template', 'spot-guard', CHART, '-n', 'kube-system', '--set', 'asgPairs=my-spot-asg=my-ondemand-asg']);
+  const res = await helm(bin, ['template', 'spot-guard', CHART, '-n', 'kube-system', ...REQUIRED]);
   const applied = await plane.kubectl(['apply', '--dry-run=server', '-f', '-'], { input: res.stdout });
   assert.is(applied.code, 0, applied.stderr);
   assert.match(applied.stdout, 'daemonset.apps/spot-guard created (server dry run)');

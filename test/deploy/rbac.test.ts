@@ -3,7 +3,7 @@
 import { fileURLToPath } from 'node:url';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ApiException, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { ApiException, CoordinationV1Api, CoreV1Api, KubeConfig, type V1Lease } from '@kubernetes/client-node';
 import { CRD_PATH } from '../../crds/schema.js';
 import { startControlPlane, type ControlPlane } from '../../runtime/sandbox/control-plane.js';
 import { FallbackEventStore } from '../../runtime/kube/fallback-event.store.js';
@@ -105,6 +105,41 @@ test('the agent can read, taint and cordon nodes, list pods and PDBs, evict, and
     }),
   });
   assert.is(newEvent.code, 0, newEvent.stderr);
+});
+
+// Lease times are MicroTime, which the API server parses with exactly six fractional digits;
+// @kubernetes/client-node 1.4 sends a Date as toISOString() (three) and gets a 400, and hands
+// the field back as the server's string. So the wire value is written as a string.
+const microTime = (d: Date): Date => d.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z') as unknown as Date;
+
+// Desired-capacity changes are serialised through a Lease in the agent's namespace.
+test('the agent can create, read, list and renew a Lease in its namespace', async ({ agent }) => {
+  const leases = agent.makeApiClient(CoordinationV1Api);
+  const now = microTime(new Date());
+  const body: V1Lease = {
+    metadata: { name: 'spot-guard-asg-my-spot-asg', namespace: 'kube-system' },
+    spec: { holderIdentity: 'spot-guard-a', leaseDurationSeconds: 30, acquireTime: now, renewTime: now },
+  };
+  const created = await leases.createNamespacedLease({ namespace: 'kube-system', body });
+  assert.is(created.spec?.holderIdentity, 'spot-guard-a');
+  const read = await leases.readNamespacedLease({ name: 'spot-guard-asg-my-spot-asg', namespace: 'kube-system' });
+  assert.is(read.metadata?.resourceVersion, created.metadata?.resourceVersion);
+  assert.ok((await leases.listNamespacedLease({ namespace: 'kube-system' })).items.some((l) => l.metadata?.name === 'spot-guard-asg-my-spot-asg'));
+  const taken = { ...read, spec: { ...read.spec, holderIdentity: 'spot-guard-b', renewTime: microTime(new Date()), leaseTransitions: 1 } };
+  const updated = await leases.replaceNamespacedLease({ name: 'spot-guard-asg-my-spot-asg', namespace: 'kube-system', body: taken });
+  assert.is(updated.spec?.holderIdentity, 'spot-guard-b');
+  assert.is.not(updated.metadata?.resourceVersion, read.metadata?.resourceVersion);
+});
+
+test('the agent may not create a Lease outside its namespace, nor delete one', async ({ agent, plane }) => {
+  const leases = agent.makeApiClient(CoordinationV1Api);
+  const elsewhere = { metadata: { name: 'spot-guard-elsewhere', namespace: 'default' }, spec: { holderIdentity: 'spot-guard-a', leaseDurationSeconds: 30 } };
+  assert.is(await status(leases.createNamespacedLease({ namespace: 'default', body: elsewhere })), 403);
+  const own = { metadata: { name: 'spot-guard-kept', namespace: 'kube-system' }, spec: { holderIdentity: 'spot-guard-a', leaseDurationSeconds: 30 } };
+  await leases.createNamespacedLease({ namespace: 'kube-system', body: own });
+  assert.is(await status(leases.deleteNamespacedLease({ name: 'spot-guard-kept', namespace: 'kube-system' })), 403);
+  const still = await plane.kubectl(['get', 'lease', 'spot-guard-kept', '-n', 'kube-system', '-o', 'name']);
+  assert.is(still.stdout.trim(), 'lease.coordination.k8s.io/spot-guard-kept');
 });
 
 const forbidden: [string, string[]][] = [

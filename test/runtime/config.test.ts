@@ -1,7 +1,7 @@
 // Configuration from the environment: safe defaults, and one clear line per problem.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { loadConfig } from '../../runtime/config.js';
+import { loadAgentIdentity, loadConfig } from '../../runtime/config.js';
 
 const test = suite('configuration');
 const base = { SPOT_GUARD_ASG_PAIRS: 'my-spot-asg=my-ondemand-asg' };
@@ -26,6 +26,11 @@ test('defaults: only the ASG pairs are required', () => {
     httpPort: 8080,
     viewAddress: { host: '127.0.0.1', port: 8081 },
     imdsEndpoint: 'http://169.254.169.254',
+    awsRegion: undefined,
+    onDemandTimeoutMs: 600_000,
+    tickIntervalMs: 1000,
+    recheckIntervalMs: 30_000,
+    maxStepAttempts: 5,
   });
 });
 
@@ -85,6 +90,42 @@ test('no ASG pairs: refused with the variable named', () => {
   const result = loadConfig({});
   assert.not.ok(result.ok);
   if (!result.ok) assert.equal(result.problems, ['SPOT_GUARD_ASG_PAIRS is required: spot=on-demand ASG pairs, e.g. my-spot-asg=my-ondemand-asg']);
+});
+
+
+
+test('the agent settings added for the DaemonSet are read, and a bad region is refused', () => {
+  const result = loadConfig({
+    ...base,
+    SPOT_GUARD_AWS_REGION: 'eu-west-1',
+    SPOT_GUARD_ON_DEMAND_TIMEOUT: '5m',
+    SPOT_GUARD_TICK_INTERVAL: '500ms',
+  });
+  assert.not.ok(result.ok, 'a tick interval in ms is not a supported duration');
+  const good = loadConfig({ ...base, SPOT_GUARD_AWS_REGION: 'eu-west-1', SPOT_GUARD_ON_DEMAND_TIMEOUT: '5m', SPOT_GUARD_TICK_INTERVAL: '2s', SPOT_GUARD_MAX_STEP_ATTEMPTS: '3' });
+  assert.ok(good.ok, JSON.stringify(good));
+  if (!good.ok) return;
+  assert.is(good.config.awsRegion, 'eu-west-1');
+  assert.is(good.config.onDemandTimeoutMs, 300_000);
+  assert.is(good.config.tickIntervalMs, 2000);
+  assert.is(good.config.maxStepAttempts, 3);
+  assert.is(loadConfig({ ...base, AWS_REGION: 'us-west-2' }).ok && (loadConfig({ ...base, AWS_REGION: 'us-west-2' }) as { config: { awsRegion: string } }).config.awsRegion, 'us-west-2');
+  const bad = loadConfig({ ...base, SPOT_GUARD_AWS_REGION: 'Mars', SPOT_GUARD_MAX_STEP_ATTEMPTS: '0' });
+  assert.not.ok(bad.ok);
+  if (bad.ok) return;
+  assert.equal(bad.problems, ['SPOT_GUARD_MAX_STEP_ATTEMPTS=0: must be a whole number from 1 to 100', 'SPOT_GUARD_AWS_REGION=Mars: not an AWS region such as us-east-1']);
+});
+
+test('the agent identity and region come from the downward API and the settings, each missing one named', () => {
+  const result = loadConfig(base);
+  assert.ok(result.ok);
+  if (!result.ok) return;
+  const missing = loadAgentIdentity({}, result.config);
+  assert.not.ok(missing.ok);
+  if (missing.ok) return;
+  assert.equal(missing.problems.map((p) => p.split(' ')[0]), ['POD_NAME', 'NODE_NAME', 'SPOT_GUARD_AWS_REGION']);
+  const present = loadAgentIdentity({ POD_NAME: 'spot-guard-abcde', NODE_NAME: 'ip-10-0-1-50' }, { ...result.config, awsRegion: 'us-east-1' });
+  assert.equal(present, { ok: true, identity: { podName: 'spot-guard-abcde', nodeName: 'ip-10-0-1-50' } });
 });
 
 test.run();

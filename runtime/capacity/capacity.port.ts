@@ -1,0 +1,50 @@
+// Raising and withdrawing an ASG's desired capacity by exactly one per request, however many
+// agents ask at the same moment and however often each one retries (DESIGN.md invariants 1
+// and 2).
+//
+// Error contract: expected outcomes are values (raised, already, atMaxSize, withdrawn,
+// nothingToWithdraw). Every method may throw
+// - CapacityError: 'LockTimeout' (another agent held the ASG's lock for the whole wait),
+//   'LockLost' (the lock expired and another agent took it over while this one worked; the
+//   request may or may not have taken effect, and a retry with the same requestId settles it),
+//   'LedgerCorrupt' (the ledger is unreadable; nothing was changed), 'AsgNotFound';
+// - AwsError from the AutoScalingPort (a failed SetDesiredCapacity leaves an intent in the
+//   ledger that the next holder of the lock resolves, so a retry is always safe);
+// - KubeError for API server failures other than the 409 that means a lost lock.
+// A retry with the same requestId never adds or withdraws capacity twice.
+
+export type CapacityOutcome =
+  | { outcome: 'raised' | 'already'; from: number; to: number }
+  | { outcome: 'atMaxSize'; desired: number; max: number };
+
+export type WithdrawOutcome = { outcome: 'withdrawn' | 'already' | 'nothingToWithdraw'; from?: number; to?: number };
+
+export interface CapacityPort {
+  /**
+   * Raises desired capacity by one for `requestId` (the at-risk node's name plus the rebalance
+   * notice time, chosen by the caller), once.
+   */
+  increment(asgName: string, requestId: string): Promise<CapacityOutcome>;
+  /**
+   * Lowers desired capacity by one, once, and only if the increment for `requestId` is known to
+   * have been applied; never below the group's MinSize.
+   */
+  withdraw(asgName: string, requestId: string): Promise<WithdrawOutcome>;
+}
+
+export type CapacityErrorCode = 'LockTimeout' | 'LockLost' | 'LedgerCorrupt' | 'AsgNotFound';
+
+export class CapacityError extends Error {
+  override readonly name = 'CapacityError';
+  constructor(
+    readonly code: CapacityErrorCode,
+    readonly asgName: string,
+    message: string,
+    override readonly cause?: unknown,
+  ) {
+    super(`${asgName}: ${message}`);
+  }
+}
+
+export const isLockTimeout = (e: unknown): boolean => e instanceof CapacityError && e.code === 'LockTimeout';
+export const isLockLost = (e: unknown): boolean => e instanceof CapacityError && e.code === 'LockLost';

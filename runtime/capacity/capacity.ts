@@ -1,0 +1,123 @@
+// CapacityPort over a per-ASG lock and ledger: every read-modify-write of desired capacity
+// happens while holding the ASG's lock, and is written down as an intent before the AWS call
+// and as applied after it. SetDesiredCapacity is not conditional, so the lock is what stops
+// two agents from both turning "desired 3" into 4; the ledger is what stops a retry, or an
+// agent that died halfway, from adding or withdrawing twice.
+//
+// Limit: the lock only serialises callers that use it. A lease that expires while its holder
+// is stuck inside SetDesiredCapacity can let that late call land after the next holder's; the
+// lease duration must comfortably exceed the AWS client's total retry time.
+import type { AsgDescription, AutoScalingPort } from '../autoscaling.port.js';
+import type { Logger } from '../log.js';
+import type { AsgLocks, HeldAsgLock } from './asg-lock.port.js';
+import { CapacityError, type CapacityOutcome, type CapacityPort, type WithdrawOutcome } from './capacity.port.js';
+import { pruneLedger, resolveIntents, withStep, intents, type Ledger, type LedgerStep } from './ledger.js';
+
+export interface LedgeredCapacityOptions {
+  /** How long to wait for another agent's lock before giving up. */
+  acquireTimeoutMs?: number;
+  /** Ledger records untouched for this long are dropped. */
+  retentionMs?: number;
+  now?: () => number;
+  log?: Pick<Logger, 'info' | 'warn'>;
+}
+
+type Settled = { ledger: Ledger; group: AsgDescription | undefined };
+
+export class LedgeredCapacity implements CapacityPort {
+  private readonly acquireTimeoutMs: number;
+  private readonly retentionMs: number;
+  private readonly now: () => number;
+  private readonly log: Pick<Logger, 'info' | 'warn'> | undefined;
+
+  constructor(
+    private readonly locks: AsgLocks,
+    private readonly autoscaling: AutoScalingPort,
+    options: LedgeredCapacityOptions = {},
+  ) {
+    this.acquireTimeoutMs = options.acquireTimeoutMs ?? 60_000;
+    this.retentionMs = options.retentionMs ?? 24 * 3600_000;
+    this.now = options.now ?? Date.now;
+    this.log = options.log;
+  }
+
+  increment(asgName: string, requestId: string): Promise<CapacityOutcome> {
+    return this.locked<CapacityOutcome>(asgName, async (lock, { ledger, group }) => {
+      const done = ledger[requestId]?.increment;
+      if (done) return { result: { outcome: 'already', from: done.from, to: done.to }, ledger };
+      const { desired, maxSize } = group ?? (await this.describe(asgName));
+      if (desired + 1 > maxSize) return { result: { outcome: 'atMaxSize', desired, max: maxSize }, ledger };
+      const step = await this.apply(lock, ledger, requestId, 'increment', desired, desired + 1);
+      this.log?.info({ asg: asgName, requestId, from: step.from, to: step.to }, 'raised asg desired capacity');
+      return { result: { outcome: 'raised', from: step.from, to: step.to }, ledger: undefined };
+    });
+  }
+
+  withdraw(asgName: string, requestId: string): Promise<WithdrawOutcome> {
+    return this.locked<WithdrawOutcome>(asgName, async (lock, { ledger, group }) => {
+      const record = ledger[requestId];
+      // An increment that was never confirmed may not be ours to take back: lowering desired
+      // capacity makes the ASG terminate an instance of its own choosing.
+      if (!record?.increment || record.increment.unconfirmed) return { result: { outcome: 'nothingToWithdraw' }, ledger };
+      if (record.withdraw) return { result: { outcome: 'already', from: record.withdraw.from, to: record.withdraw.to }, ledger };
+      const { desired, minSize } = group ?? (await this.describe(asgName));
+      if (desired - 1 < minSize) {
+        this.log?.warn({ asg: asgName, requestId, desired, min: minSize }, 'skipped withdraw at asg min size');
+        return { result: { outcome: 'nothingToWithdraw', from: desired, to: desired }, ledger };
+      }
+      const step = await this.apply(lock, ledger, requestId, 'withdraw', desired, desired - 1);
+      this.log?.info({ asg: asgName, requestId, from: step.from, to: step.to }, 'withdrew asg desired capacity');
+      return { result: { outcome: 'withdrawn', from: step.from, to: step.to }, ledger: undefined };
+    });
+  }
+
+  /**
+   * Runs `work` holding the ASG's lock, after settling what earlier holders left behind. `work`
+   * returns the ledger to write on release, or undefined when it already released the lock.
+   */
+  private async locked<T>(asgName: string, work: (lock: HeldAsgLock, settled: Settled) => Promise<{ result: T; ledger: Ledger | undefined }>): Promise<T> {
+    const lock = await this.locks.acquire(asgName, this.acquireTimeoutMs);
+    try {
+      const { result, ledger } = await work(lock, await this.settle(asgName, lock.readLedger()));
+      if (ledger) await lock.release(ledger);
+      return result;
+    } finally {
+      // After a failure, leave the ledger as last written: an intent in it is settled by the
+      // next holder.
+      await lock.release().catch(() => undefined);
+    }
+  }
+
+  private async settle(asgName: string, read: Ledger): Promise<Settled> {
+    const ledger = pruneLedger(read, this.retentionMs, this.now());
+    if (intents(ledger).length === 0) return { ledger, group: undefined };
+    const group = await this.describe(asgName);
+    const settled = resolveIntents(ledger, group.desired, this.iso());
+    for (const { requestId, kind, step, result } of settled.resolved) {
+      const fields = { asg: asgName, requestId, kind, from: step.from, to: step.to, desired: group.desired };
+      if (result === 'unconfirmed') this.log?.warn(fields, 'left capacity alone for an intent moved by someone else');
+      else this.log?.info(fields, result === 'applied' ? 'confirmed a dangling capacity intent' : 'dropped a capacity intent that never landed');
+    }
+    return { ledger: settled.ledger, group };
+  }
+
+  /** Intent, SetDesiredCapacity, applied: the applied mark goes out with the release. */
+  private async apply(lock: HeldAsgLock, ledger: Ledger, requestId: string, kind: 'increment' | 'withdraw', from: number, to: number): Promise<LedgerStep> {
+    const intent: LedgerStep = { from, to, state: 'intent', at: this.iso() };
+    await lock.writeLedger(withStep(ledger, requestId, kind, intent));
+    await this.autoscaling.setDesiredCapacity(lock.asgName, to);
+    const applied: LedgerStep = { ...intent, state: 'applied', at: this.iso() };
+    await lock.release(withStep(lock.readLedger(), requestId, kind, applied));
+    return applied;
+  }
+
+  private async describe(asgName: string): Promise<AsgDescription> {
+    const [group] = (await this.autoscaling.describeGroups([asgName])).filter((g) => g.name === asgName);
+    if (!group) throw new CapacityError('AsgNotFound', asgName, 'no such auto scaling group');
+    return group;
+  }
+
+  private iso(): string {
+    return new Date(this.now()).toISOString();
+  }
+}
