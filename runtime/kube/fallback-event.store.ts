@@ -47,9 +47,9 @@ export class FallbackEventStore {
    * sent with a create. Should the second write fail, the object still reads as Pending (the
    * CRD's default) and any agent carries it on from there; it is not deleted.
    */
-  async create(spec: FallbackEventSpec, status?: FallbackEventStatus): Promise<SpotGuardFallbackEvent> {
+  async create(spec: FallbackEventSpec, status?: FallbackEventStatus, annotations?: Record<string, string>): Promise<SpotGuardFallbackEvent> {
     const name = eventName(new Date(spec.timestamp), this.random(6));
-    const body: SpotGuardFallbackEvent = { apiVersion: API_VERSION, kind: KIND, metadata: { name, namespace: this.namespace, labels: { ...EVENT_LABELS } }, spec };
+    const body: SpotGuardFallbackEvent = { apiVersion: API_VERSION, kind: KIND, metadata: { name, namespace: this.namespace, labels: { ...EVENT_LABELS }, annotations }, spec };
     let created: SpotGuardFallbackEvent;
     try {
       created = (await this.api.createNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: this.namespace, plural: PLURAL, body })) as SpotGuardFallbackEvent;

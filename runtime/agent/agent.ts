@@ -1,0 +1,300 @@
+// One agent, as the DaemonSet runs it on every node: the SpotGuardFallbackEvent watch feeds
+// the actor system, the node watch feeds spot-health observations, a clock ticks every actor,
+// and (on a spot node of a configured pair) IMDS notices drive the rebalance response.
+import { CoreV1Api, CustomObjectsApi, type KubeConfig, type V1Node } from '@kubernetes/client-node';
+import { asyncScheduler, tap, type Observable, type SchedulerLike, type Subscription } from 'rxjs';
+import { GROUP, PLURAL, VERSION } from '../../crds/schema.js';
+import type { SpotGuardFallbackEvent } from '../../crds/spotguardfallbackevent.types.js';
+import type { FallbackEventConfig } from '../../machines/fallback-event.types.js';
+import type { RebalanceConfig } from '../../machines/rebalance-response.types.js';
+import { formatDuration } from '../../crds/duration.js';
+import { AsgObserver } from '../../streams/asg-observation.stream.js';
+import { clock } from '../../streams/clock.stream.js';
+import { watchResource } from '../../streams/kube-watch.stream.js';
+import type { NodeView } from '../../streams/spot-health.js';
+import type { AutoScalingPort } from '../autoscaling.port.js';
+import type { Config, PodIdentity } from '../config.js';
+import type { EventRecorder } from '../kube/events.recorder.js';
+import { FallbackEventStore } from '../kube/fallback-event.store.js';
+import { informerSource } from '../kube/informer.watch.js';
+import { REBALANCE_TAINT, SCALE_DOWN_TAINT, type NodePort } from '../kube/nodes.port.js';
+import { KubeNodes } from '../kube/nodes.kube.js';
+import { instanceIdOf } from '../kube/provider-id.js';
+import type { Logger } from '../log.js';
+import type { AgentMetrics } from '../metrics.js';
+import { loadSnapshot } from '../safety/cluster-snapshot.kube.js';
+import { checkSafety } from '../safety/safety-checks.js';
+import { imdsNotices, type ImdsEvent } from '../../streams/imds.stream.js';
+import { AsgLeaseLocks } from '../capacity/asg-lock.kube.js';
+import type { AsgLocks } from '../capacity/asg-lock.port.js';
+import { LedgeredCapacity } from '../capacity/capacity.js';
+import type { ImdsPort } from '../imds.port.js';
+import { FallbackActors, type FallbackObserver } from './fallback-actors.js';
+import { RebalanceResponder } from './rebalance-responder.js';
+import { targetUntrustedReason } from './trust.js';
+
+export interface AgentOptions {
+  identity: PodIdentity;
+  config: Config;
+  kubeConfig: KubeConfig;
+  autoscaling: AutoScalingPort;
+  log: Logger;
+  metrics?: AgentMetrics;
+  events?: EventRecorder;
+  scheduler?: SchedulerLike;
+  /** Finer machine timings than the settings allow (tests and the sandbox's scaled-down story). */
+  tuning?: Partial<FallbackEventConfig> & { pollIntervalMs?: number; watchResyncMs?: number; imdsIntervalMs?: number; rebalance?: Partial<RebalanceConfig> };
+  /** Told about every actor snapshot (the live view). */
+  observer?: FallbackObserver;
+  /** Nodes as the agent touches them; the Kubernetes adapter by default (tests wrap it to count calls). */
+  nodes?: NodePort;
+  /** Instance metadata of this agent's node; without it the agent answers no rebalance notices. */
+  imds?: ImdsPort;
+}
+
+export interface Readiness {
+  ready: boolean;
+  checks: Record<string, { ok: boolean; detail?: string }>;
+}
+
+function nodeView(node: V1Node): NodeView {
+  const ready = node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+  return { name: node.metadata?.name ?? '', instanceId: instanceIdOf(node.spec?.providerID), ready };
+}
+
+export function fallbackConfig(config: Config, tuning: AgentOptions['tuning'] = {}): FallbackEventConfig {
+  const { pollIntervalMs: _poll, watchResyncMs: _resync, imdsIntervalMs: _imds, rebalance: _rebalance, ...machine } = tuning;
+  return {
+    asgPairs: config.asgPairs,
+    minimumWaitMs: config.minimumWaitMs,
+    stabilityWindowMs: config.spotStabilityWindowMs,
+    // Three missed polls and an observation no longer proves health.
+    healthStaleAfterMs: 3 * config.asgPollIntervalMs,
+    claimLeaseSeconds: config.claimLeaseSeconds,
+    recheckIntervalMs: config.recheckIntervalMs,
+    stepRetryBackoffMs: Math.max(1000, Math.min(30_000, config.recheckIntervalMs)),
+    maxStepAttempts: config.maxStepAttempts,
+    ttlMs: config.eventTtlMs,
+    ...machine,
+  };
+}
+
+export class Agent {
+  readonly store: FallbackEventStore;
+  readonly nodes: NodePort;
+  readonly actors: FallbackActors;
+  private readonly nodeCache = new Map<string, NodeView>();
+  private readonly subscriptions: Subscription[] = [];
+  private eventsSynced = false;
+  private nodesSynced = false;
+  private readonly scheduler: SchedulerLike;
+  private readonly asgObserver: AsgObserver;
+  readonly locks: AsgLocks;
+  responder: RebalanceResponder | undefined;
+  /** The last IMDS poll: undefined until one has answered or failed. */
+  private imdsOk: { ok: boolean; detail?: string } | undefined;
+  private stopped = false;
+
+  constructor(private readonly options: AgentOptions) {
+    const { config, kubeConfig, identity, log } = options;
+    this.scheduler = options.scheduler ?? asyncScheduler;
+    this.store = new FallbackEventStore(kubeConfig, { namespace: config.namespace });
+    this.nodes = options.nodes ?? new KubeNodes(kubeConfig);
+    const asgObserver = new AsgObserver(options.autoscaling, { intervalMs: options.tuning?.pollIntervalMs ?? config.asgPollIntervalMs, scheduler: this.scheduler });
+    this.asgObserver = asgObserver;
+    this.locks = new AsgLeaseLocks(kubeConfig, { holderIdentity: identity.podName, namespace: config.namespace });
+    this.actors = new FallbackActors({
+      agent: { id: identity.podName, nodeName: identity.nodeName },
+      config: fallbackConfig(config, options.tuning),
+      store: this.store,
+      asgObserver,
+      nodeViews: () => [...this.nodeCache.values()],
+      runChecks: (event) => this.runChecks(event),
+      steps: { nodes: this.nodes, autoscaling: options.autoscaling, evictionTimeoutMs: config.evictionTimeoutMs, dryRun: config.dryRun },
+      now: () => this.scheduler.now(),
+      log,
+      observer: this.observer(),
+    });
+  }
+
+  start(): void {
+    const { kubeConfig, config, log } = this.options;
+    const custom = kubeConfig.makeApiClient(CustomObjectsApi);
+    const core = kubeConfig.makeApiClient(CoreV1Api);
+    const resyncMs = this.options.tuning?.watchResyncMs;
+    const events = watchResource<SpotGuardFallbackEvent>(
+      informerSource<SpotGuardFallbackEvent & { metadata: object }>(
+        kubeConfig,
+        `/apis/${GROUP}/${VERSION}/namespaces/${config.namespace}/${PLURAL}`,
+        async () => (await custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: config.namespace, plural: PLURAL })) as never,
+      ),
+      { keyOf: (o) => o.metadata?.name ?? '', scheduler: this.scheduler, resyncMs },
+    );
+    const nodes = watchResource<V1Node>(
+      informerSource<V1Node & { metadata: object }>(kubeConfig, '/api/v1/nodes', () => core.listNode() as never),
+      { keyOf: (n) => n.metadata?.name ?? '', scheduler: this.scheduler, resyncMs },
+    );
+    this.subscriptions.push(
+      nodes.subscribe((e) => {
+        if (e.type === 'SYNCED') {
+          this.nodeCache.clear();
+          for (const n of e.objects) this.nodeCache.set(n.metadata?.name ?? '', nodeView(n));
+          this.nodesSynced = true;
+        } else if (e.type === 'ADDED' || e.type === 'MODIFIED') this.nodeCache.set(e.object.metadata?.name ?? '', nodeView(e.object));
+        else if (e.type === 'DELETED') this.nodeCache.delete(e.object.metadata?.name ?? '');
+        else if (e.type === 'WATCH_ERROR') log.warn({ err: e.message, attempt: e.attempt }, 'node watch failed, restarting');
+      }),
+      events.subscribe((e) => {
+        if (e.type === 'SYNCED') {
+          this.actors.synced(e.objects);
+          this.eventsSynced = true;
+        } else if (e.type === 'ADDED' || e.type === 'MODIFIED') this.actors.upsert(e.object);
+        else if (e.type === 'DELETED') this.actors.deleted(e.object);
+        else if (e.type === 'WATCH_ERROR') log.warn({ err: e.message, attempt: e.attempt }, 'fallback event watch failed, restarting');
+      }),
+      clock(config.tickIntervalMs, this.scheduler).subscribe((t) => {
+        this.actors.tick(t.now);
+        this.options.metrics?.setEventPhases(this.actors.phases());
+      }),
+    );
+    log.info({ node: this.options.identity.nodeName, pod: this.options.identity.podName, dryRun: config.dryRun }, 'started agent');
+    if (this.options.imds) void this.startResponder(this.options.imds);
+  }
+
+  /**
+   * Answers this node's rebalance notices when the node is a spot instance of a configured
+   * pair. Which ASG the instance belongs to is asked of AWS, never taken from labels, and asked
+   * again after a failure until it is known.
+   */
+  private async startResponder(imds: ImdsPort): Promise<void> {
+    const { config, identity, autoscaling, log } = this.options;
+    let delayMs = 1000;
+    while (!this.stopped) {
+      try {
+        const node = await this.nodes.getNode(identity.nodeName);
+        const instanceId = node?.instanceId;
+        if (!instanceId) throw new Error(`node ${identity.nodeName} ${node ? 'has no AWS providerID' : 'does not exist'}`);
+        const membership = await autoscaling.describeInstance(instanceId);
+        const pair = config.asgPairs.find((p) => p.spot === membership?.asgName);
+        if (!pair) {
+          log.info({ node: identity.nodeName, instance: instanceId, asg: membership?.asgName }, 'left rebalance notices alone: this node is not in a configured spot asg');
+          return;
+        }
+        if (this.stopped) return;
+        this.responder = new RebalanceResponder({
+          nodeName: identity.nodeName,
+          instanceId,
+          pair,
+          config: {
+            spotASGName: pair.spot,
+            onDemandASGName: pair.onDemand,
+            spotCapacityTimeoutMs: config.spotCapacityTimeoutMs,
+            onDemandTimeoutMs: config.onDemandTimeoutMs,
+            retryBackoffMs: Math.max(1000, Math.min(30_000, config.recheckIntervalMs)),
+            minimumWaitDuration: formatDuration(config.minimumWaitMs),
+            ...this.options.tuning?.rebalance,
+          },
+          capacity: new LedgeredCapacity(this.locks, autoscaling, { log }),
+          locks: this.locks,
+          autoscaling,
+          asgObserver: this.asgObserver,
+          store: this.store,
+          nodes: this.nodes,
+          nodeViews: () => [...this.nodeCache.values()],
+          evictionTimeoutMs: config.evictionTimeoutMs,
+          dryRun: config.dryRun,
+          now: () => this.scheduler.now(),
+          log,
+          metrics: this.options.metrics,
+          events: this.options.events,
+        });
+        const notices = imdsNotices(imds, { intervalMs: this.options.tuning?.imdsIntervalMs, scheduler: this.scheduler });
+        this.responder.start(this.trackImds(notices), clock(config.tickIntervalMs, this.scheduler));
+        log.info({ node: identity.nodeName, instance: instanceId, asg: pair.spot }, 'started answering rebalance notices');
+        return;
+      } catch (err) {
+        log.warn({ node: identity.nodeName, err: err instanceof Error ? err.message : String(err), retryInMs: delayMs }, 'could not find this node\'s asg, will retry');
+        await new Promise((r) => setTimeout(r, delayMs));
+        delayMs = Math.min(delayMs * 2, 60_000);
+      }
+    }
+  }
+
+  private trackImds(notices: Observable<ImdsEvent>): Observable<ImdsEvent> {
+    return notices.pipe(
+      tap((e) => {
+        if (e.type === 'IMDS_ERROR') {
+          this.imdsOk = { ok: false, detail: `IMDS: ${e.message}` };
+          this.options.metrics?.imdsError();
+        } else this.imdsOk = { ok: true };
+      }),
+    );
+  }
+
+  readiness(): Readiness {
+    const checks: Readiness['checks'] = {
+      eventWatch: { ok: this.eventsSynced, detail: this.eventsSynced ? undefined : 'SpotGuardFallbackEvent list not synced yet' },
+      nodeWatch: { ok: this.nodesSynced, detail: this.nodesSynced ? undefined : 'node list not synced yet' },
+    };
+    // Only an IMDS that failed its last poll makes the agent unready; one that has not been
+    // polled yet (or a node that is not spot) does not.
+    if (this.imdsOk && !this.imdsOk.ok) checks.imds = this.imdsOk;
+    return { ready: Object.values(checks).every((c) => c.ok), checks };
+  }
+
+  /** Stops the watches and actors; with `release`, first gives up the claims it holds (SIGTERM). */
+  async stop(options: { release: boolean } = { release: true }): Promise<void> {
+    this.stopped = true;
+    for (const s of this.subscriptions.splice(0)) s.unsubscribe();
+    this.responder?.stop();
+    if (options.release) {
+      const released = await this.actors.releaseClaims();
+      if (released > 0) this.options.log.info({ released }, 'released claims');
+    }
+    this.actors.stop();
+  }
+
+  private async runChecks(event: SpotGuardFallbackEvent): Promise<{ outcome: 'passed' | 'blocked' | 'untrusted'; reason: string }> {
+    const untrusted = await targetUntrustedReason(event.spec, this.nodes, this.options.autoscaling);
+    if (untrusted) return { outcome: 'untrusted', reason: untrusted };
+    const snapshot = await loadSnapshot(this.options.kubeConfig);
+    const verdict = checkSafety(snapshot, event.spec.onDemandNodeName, {
+      maxUtilizationPercent: this.options.config.maxUtilizationPercent,
+      leavingTaintKeys: [SCALE_DOWN_TAINT.key, REBALANCE_TAINT.key],
+    });
+    return verdict.ok ? { outcome: 'passed', reason: verdict.summary } : { outcome: 'blocked', reason: verdict.reason };
+  }
+
+  private observer(): FallbackObserver {
+    const { metrics, events, observer } = this.options;
+    const target = (e: SpotGuardFallbackEvent) => ({ kind: 'SpotGuardFallbackEvent' as const, name: e.metadata?.name ?? '', namespace: e.metadata?.namespace, uid: e.metadata?.uid, apiVersion: e.apiVersion });
+    return {
+      ...observer,
+      phaseCommitted: (e, from, to) => {
+        void events?.record(target(e), to === 'Failed' ? 'Warning' : 'Normal', to, e.status?.message ?? `${from} → ${to}`);
+        if (to === 'Completed') {
+          const end = Date.parse(e.status?.completionTime ?? '');
+          const start = Date.parse(e.spec.timestamp);
+          if (!Number.isNaN(end) && !Number.isNaN(start)) metrics?.addOnDemandNodeSeconds((end - start) / 1000);
+          const stable = Date.parse(e.status?.conditions?.find((c) => c.type === 'SpotRestored')?.lastTransitionTime ?? '');
+          if (!Number.isNaN(end) && !Number.isNaN(stable)) metrics?.observeScaleDownDuration((end - stable) / 1000);
+        }
+        observer?.phaseCommitted?.(e, from, to);
+      },
+      stepFinished: (e, step, result) => {
+        metrics?.scaleDownStep(step, result.ok ? 'ok' : result.code);
+        const node = { kind: 'Node' as const, name: e.spec.onDemandNodeName };
+        void events?.record(node, result.ok ? 'Normal' : 'Warning', result.ok ? `SpotGuardScaleDown${step[0]?.toUpperCase()}${step.slice(1)}` : 'SpotGuardScaleDownStepFailed', result.ok ? `scale-down step ${step} done for ${e.metadata?.name}${result.message ? `: ${result.message}` : ''}` : `scale-down step ${step} failed for ${e.metadata?.name}: ${result.message}`);
+        observer?.stepFinished?.(e, step, result);
+      },
+      conflict: (e) => {
+        metrics?.optimisticConflict();
+        observer?.conflict?.(e);
+      },
+      takeover: (e, previous) => {
+        metrics?.claimTakeover();
+        observer?.takeover?.(e, previous);
+      },
+    };
+  }
+}

@@ -1,0 +1,259 @@
+// The actor system: one fallback-event actor per SpotGuardFallbackEvent, created when the
+// watch delivers the object (or the agent starts and lists it), fed every later version as
+// OBSERVED, every clock tick as TICK, and stopped when the object is deleted. It performs
+// the intents the machines emit and sends their results back as events; the actors' state
+// is a cache of the objects, so a restarted agent rebuilds it from the watch alone.
+import { filter, map, type Subscription } from 'rxjs';
+import { createActor, type Actor, type SnapshotFrom } from 'xstate';
+import type { Phase } from '../../crds/phases.js';
+import type { SpotGuardFallbackEvent } from '../../crds/spotguardfallbackevent.types.js';
+import { isHolder, isTerminal, phaseOf } from '../../machines/fallback-event.guards.js';
+import { fallbackEventMachine } from '../../machines/fallback-event.machine.js';
+import type { AgentIdentity, ChecksOutcome, FallbackEventConfig, FallbackEventIntent } from '../../machines/fallback-event.types.js';
+import type { AsgObserver } from '../../streams/asg-observation.stream.js';
+import { spotObservation, type NodeView } from '../../streams/spot-health.js';
+import type { FallbackEventStore } from '../kube/fallback-event.store.js';
+import type { Logger } from '../log.js';
+import { runStep, type StepDeps, type StepResult } from './scale-down-steps.js';
+
+type FallbackActor = Actor<typeof fallbackEventMachine>;
+export type FallbackSnapshot = SnapshotFrom<typeof fallbackEventMachine>;
+
+/** What the actor system reports to the rest of the agent (metrics, Events, the live view). */
+export interface FallbackObserver {
+  /** This agent saw the event in a new phase (every agent sees every change). */
+  phaseSeen?(event: SpotGuardFallbackEvent, from: Phase | undefined, to: Phase): void;
+  /** This agent's own commit moved the event to a new phase (exactly one agent per change). */
+  phaseCommitted?(event: SpotGuardFallbackEvent, from: Phase, to: Phase): void;
+  stepFinished?(event: SpotGuardFallbackEvent, step: string, result: StepResult): void;
+  conflict?(event: SpotGuardFallbackEvent): void;
+  takeover?(event: SpotGuardFallbackEvent, previousHolder: string): void;
+  snapshot?(name: string, snapshot: FallbackSnapshot | undefined): void;
+}
+
+export interface FallbackActorsDeps {
+  agent: AgentIdentity;
+  config: FallbackEventConfig;
+  store: FallbackEventStore;
+  asgObserver: AsgObserver;
+  /** The nodes as the node watch last saw them, for the spot-health observation. */
+  nodeViews: () => readonly NodeView[];
+  runChecks: (event: SpotGuardFallbackEvent) => Promise<{ outcome: ChecksOutcome; reason: string }>;
+  steps: Omit<StepDeps, 'log' | 'signal'>;
+  now: () => number;
+  log: Logger;
+  observer?: FallbackObserver;
+}
+
+interface Entry {
+  name: string;
+  actor: FallbackActor;
+  spot: Subscription | undefined;
+  abort: AbortController;
+  phase: Phase | undefined;
+  stopped: boolean;
+}
+
+const SPOT_WATCHING: readonly Phase[] = ['Monitoring', 'ReadyForScaleDown'];
+const nameOf = (o: SpotGuardFallbackEvent): string => o.metadata?.name ?? '';
+const message = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
+export class FallbackActors {
+  private readonly entries = new Map<string, Entry>();
+
+  constructor(private readonly deps: FallbackActorsDeps) {}
+
+  /** The full list after a (re)list: new objects get actors, vanished ones lose theirs. */
+  synced(objects: readonly SpotGuardFallbackEvent[]): void {
+    const present = new Set(objects.map(nameOf));
+    for (const name of [...this.entries.keys()]) if (!present.has(name)) this.remove(name);
+    for (const o of objects) this.upsert(o);
+  }
+
+  upsert(object: SpotGuardFallbackEvent): void {
+    const name = nameOf(object);
+    const entry = this.entries.get(name);
+    if (entry) {
+      this.send(entry, { type: 'OBSERVED', object });
+      return;
+    }
+    this.create(object);
+  }
+
+  deleted(object: SpotGuardFallbackEvent): void {
+    const entry = this.entries.get(nameOf(object));
+    if (!entry) return;
+    this.send(entry, { type: 'DELETED' });
+    this.remove(entry.name);
+  }
+
+  tick(now: number): void {
+    for (const entry of this.entries.values()) this.send(entry, { type: 'TICK', now });
+  }
+
+  names(): string[] {
+    return [...this.entries.keys()];
+  }
+
+  snapshot(name: string): FallbackSnapshot | undefined {
+    return this.entries.get(name)?.actor.getSnapshot();
+  }
+
+  phases(): Record<Phase, number> {
+    const counts: Record<Phase, number> = { Pending: 0, Monitoring: 0, ReadyForScaleDown: 0, ScalingDown: 0, Completed: 0, Failed: 0 };
+    for (const e of this.entries.values()) counts[phaseOf(e.actor.getSnapshot().context.object)]++;
+    return counts;
+  }
+
+  /** Gives up the claims this agent holds on unfinished events, so another agent takes over at once. */
+  async releaseClaims(): Promise<number> {
+    let released = 0;
+    await Promise.all(
+      [...this.entries.values()].map(async (entry) => {
+        const { context } = entry.actor.getSnapshot();
+        if (!isHolder({ ...context, now: this.deps.now() }) || isTerminal(context.object)) return;
+        const { claim: _mine, ...status } = context.object.status ?? {};
+        try {
+          const result = await this.deps.store.commitStatus(context.object, status);
+          if (result.outcome === 'committed') released++;
+        } catch (err) {
+          this.deps.log.warn({ event: entry.name, err: message(err) }, 'could not release claim');
+        }
+      }),
+    );
+    return released;
+  }
+
+  /** Stops every actor and what it runs. Claims are kept (see releaseClaims). */
+  stop(): void {
+    for (const name of [...this.entries.keys()]) this.remove(name);
+  }
+
+  private create(object: SpotGuardFallbackEvent): void {
+    const name = nameOf(object);
+    const actor = createActor(fallbackEventMachine, { input: { object, agent: this.deps.agent, config: this.deps.config, now: this.deps.now() } });
+    const entry: Entry = { name, actor, spot: undefined, abort: new AbortController(), phase: undefined, stopped: false };
+    this.entries.set(name, entry);
+    actor.on('commit', (intent) => void this.commit(entry, intent));
+    actor.on('runChecks', () => void this.checks(entry));
+    actor.on('runStep', (intent) => void this.step(entry, intent.step));
+    actor.on('delete', (intent) => void this.delete(entry, intent));
+    actor.subscribe({
+      next: (snapshot) => this.changed(entry, snapshot),
+      error: (err) => this.deps.log.error({ event: name, err: message(err) }, 'fallback-event actor failed'),
+    });
+    actor.start();
+    this.changed(entry, actor.getSnapshot());
+  }
+
+  private remove(name: string): void {
+    const entry = this.entries.get(name);
+    if (!entry) return;
+    entry.stopped = true;
+    entry.abort.abort();
+    entry.spot?.unsubscribe();
+    entry.actor.stop();
+    this.entries.delete(name);
+    this.deps.observer?.snapshot?.(name, undefined);
+  }
+
+  private send(entry: Entry, event: Parameters<FallbackActor['send']>[0]): void {
+    if (!entry.stopped) entry.actor.send(event);
+  }
+
+  private changed(entry: Entry, snapshot: FallbackSnapshot): void {
+    if (entry.stopped) return;
+    const { context } = snapshot;
+    const phase = phaseOf(context.object);
+    if (phase !== entry.phase) {
+      const from = entry.phase;
+      entry.phase = phase;
+      this.deps.log.debug({ event: entry.name, from, to: phase }, 'saw phase change');
+      this.deps.observer?.phaseSeen?.(context.object, from, phase);
+    }
+    // Only the claim holder observes AWS (invariant 8); the others read what it records.
+    const watchSpot = SPOT_WATCHING.includes(phase) && isHolder({ ...context, now: Math.max(context.now, this.deps.now()) });
+    if (watchSpot && !entry.spot) {
+      entry.spot = this.deps.asgObserver
+        .observe(context.object.spec.spotASGName)
+        .pipe(
+          filter((e) => {
+            if (e.type === 'ASG_ERROR') this.deps.log.warn({ event: entry.name, asg: e.asgName, code: e.code, err: e.message }, 'could not observe spot asg');
+            return e.type === 'ASG_OBSERVED';
+          }),
+          map((e) => (e.type === 'ASG_OBSERVED' ? spotObservation(e.snapshot, this.deps.nodeViews()) : undefined)),
+        )
+        .subscribe((observation) => observation && this.send(entry, { type: 'SPOT_OBSERVED', observation }));
+    } else if (!watchSpot && entry.spot) {
+      entry.spot.unsubscribe();
+      entry.spot = undefined;
+    }
+    this.deps.observer?.snapshot?.(entry.name, snapshot);
+  }
+
+  private async commit(entry: Entry, intent: Extract<FallbackEventIntent, { type: 'commit' }>): Promise<void> {
+    const base = entry.actor.getSnapshot().context.object;
+    const previousHolder = base.status?.claim?.holder;
+    const object: SpotGuardFallbackEvent = { ...base, metadata: { ...base.metadata, resourceVersion: intent.resourceVersion } };
+    try {
+      const result = await this.deps.store.commitStatus(object, intent.status);
+      if (result.outcome === 'committed') {
+        if (previousHolder && previousHolder !== this.deps.agent.id && result.event.status?.claim?.holder === this.deps.agent.id) {
+          this.deps.log.info({ event: entry.name, previousHolder }, 'took over expired claim');
+          this.deps.observer?.takeover?.(result.event, previousHolder);
+        }
+        const from = phaseOf(base);
+        const to = phaseOf(result.event);
+        if (from !== to) {
+          this.deps.log.info({ event: entry.name, node: base.spec.onDemandNodeName, asg: base.spec.onDemandASGName, from, to, message: result.event.status?.message }, 'moved event to new phase');
+          this.deps.observer?.phaseCommitted?.(result.event, from, to);
+        }
+        this.send(entry, { type: 'COMMITTED', object: result.event });
+      } else if (result.outcome === 'conflict') {
+        this.deps.observer?.conflict?.(result.latest);
+        this.send(entry, { type: 'CONFLICT', latest: result.latest });
+      } else {
+        this.remove(entry.name);
+      }
+    } catch (err) {
+      this.deps.log.warn({ event: entry.name, err: message(err) }, 'could not commit status');
+      this.send(entry, { type: 'COMMIT_FAILED', code: (err as { code?: string }).code ?? 'Unknown', message: message(err) });
+    }
+  }
+
+  private async checks(entry: Entry): Promise<void> {
+    const object = entry.actor.getSnapshot().context.object;
+    let result: { outcome: ChecksOutcome; reason: string };
+    try {
+      result = await this.deps.runChecks(object);
+    } catch (err) {
+      result = { outcome: 'blocked', reason: `safety checks could not run: ${message(err)}` };
+    }
+    this.deps.log.info({ event: entry.name, node: object.spec.onDemandNodeName, outcome: result.outcome, reason: result.reason }, 'ran safety checks');
+    this.send(entry, { type: 'CHECKS_DONE', ...result });
+  }
+
+  private async step(entry: Entry, step: Parameters<typeof runStep>[0]): Promise<void> {
+    const object = entry.actor.getSnapshot().context.object;
+    const result = await runStep(step, object, { ...this.deps.steps, log: this.deps.log, signal: entry.abort.signal });
+    if (entry.stopped) return;
+    this.deps.observer?.stepFinished?.(object, step, result);
+    if (result.ok) this.send(entry, { type: 'STEP_DONE', step, message: result.message });
+    else this.send(entry, { type: 'STEP_FAILED', step, code: result.code, message: result.message, retryable: result.retryable });
+  }
+
+  private async delete(entry: Entry, intent: Extract<FallbackEventIntent, { type: 'delete' }>): Promise<void> {
+    try {
+      const outcome = await this.deps.store.delete(entry.name, intent.resourceVersion);
+      if (outcome === 'conflict') {
+        this.send(entry, { type: 'COMMIT_FAILED', code: 'Conflict', message: 'changed before it could be deleted' });
+        return;
+      }
+      this.deps.log.info({ event: entry.name }, 'deleted expired event');
+      this.send(entry, { type: 'DELETED' });
+      this.remove(entry.name);
+    } catch (err) {
+      this.send(entry, { type: 'COMMIT_FAILED', code: (err as { code?: string }).code ?? 'Unknown', message: message(err) });
+    }
+  }
+}

@@ -1,0 +1,114 @@
+// The five scale-down steps the claim holder runs for an event in ScalingDown. Each is
+// idempotent: a step that an earlier holder did (but could not record before it died) finds
+// its work done and reports success, so resuming never repeats a step harmfully.
+import type { ScaleDownStepName } from '../../crds/phases.js';
+import type { SpotGuardFallbackEvent } from '../../crds/spotguardfallbackevent.types.js';
+import { AwsError, type AutoScalingPort } from '../autoscaling.port.js';
+import { KubeError } from '../kube/kube-errors.js';
+import { DrainError, SCALE_DOWN_TAINT, type NodePort } from '../kube/nodes.port.js';
+import type { Logger } from '../log.js';
+import { instanceUntrustedReason, targetUntrustedReason } from './trust.js';
+
+export type StepResult = { ok: true; message?: string } | { ok: false; code: string; message: string; retryable: boolean };
+
+export interface StepDeps {
+  nodes: NodePort;
+  autoscaling: AutoScalingPort;
+  evictionTimeoutMs: number;
+  /** How often waitForReschedule looks at the node. */
+  pollIntervalMs?: number;
+  dryRun: boolean;
+  log: Logger;
+  signal?: AbortSignal;
+}
+
+const untrusted = (message: string): StepResult => ({ ok: false, code: 'Untrusted', message, retryable: false });
+
+function failure(err: unknown): StepResult {
+  if (err instanceof DrainError) return { ok: false, code: `Drain${err.code}`, message: err.message, retryable: true };
+  if (err instanceof KubeError) return { ok: false, code: err.code, message: err.message, retryable: err.code !== 'Forbidden' && err.code !== 'Invalid' };
+  if (err instanceof AwsError) return { ok: false, code: err.code, message: err.message, retryable: err.code !== 'AccessDenied' && err.code !== 'Invalid' };
+  return { ok: false, code: 'Unknown', message: err instanceof Error ? err.message : String(err), retryable: true };
+}
+
+const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
+  new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => {
+      clearTimeout(timer);
+      resolve();
+    }, { once: true });
+  });
+
+export async function runStep(step: ScaleDownStepName, event: SpotGuardFallbackEvent, deps: StepDeps): Promise<StepResult> {
+  const { spec } = event;
+  const node = spec.onDemandNodeName;
+  const log = deps.log.child({ event: event.metadata?.name, node, step });
+  try {
+    switch (step) {
+      case 'taint': {
+        const reason = await targetUntrustedReason(spec, deps.nodes, deps.autoscaling);
+        if (reason) return untrusted(reason);
+        if (deps.dryRun) return dry(log, `would taint node ${node} with ${SCALE_DOWN_TAINT.key}`);
+        const changed = await deps.nodes.taint(node, SCALE_DOWN_TAINT);
+        log.info({ changed }, 'tainted on-demand node');
+        return { ok: true, message: changed ? undefined : 'already tainted' };
+      }
+      case 'cordon': {
+        const current = await deps.nodes.getNode(node);
+        if (!current) return untrusted(`node ${node} does not exist`);
+        if (current.instanceId !== spec.onDemandInstanceID) return untrusted(`node ${node} no longer runs instance ${spec.onDemandInstanceID}`);
+        if (deps.dryRun) return dry(log, `would cordon node ${node}`);
+        const changed = await deps.nodes.cordon(node);
+        log.info({ changed }, 'cordoned on-demand node');
+        return { ok: true, message: changed ? undefined : 'already cordoned' };
+      }
+      case 'drain': {
+        const current = await deps.nodes.getNode(node);
+        if (current && current.instanceId !== spec.onDemandInstanceID) return untrusted(`node ${node} no longer runs instance ${spec.onDemandInstanceID}`);
+        if (!current) return { ok: true, message: 'node already gone' };
+        if (deps.dryRun) return dry(log, `would drain node ${node}`);
+        const result = await deps.nodes.drain(node, { timeoutMs: deps.evictionTimeoutMs, signal: deps.signal });
+        log.info({ evicted: result.evicted.length, skipped: result.skipped.length }, 'drained on-demand node');
+        return { ok: true, message: `${result.evicted.length} pods evicted, ${result.skipped.length} skipped` };
+      }
+      case 'waitForReschedule': {
+        if (deps.dryRun) return dry(log, `would wait for the pods of node ${node} to be rescheduled`);
+        const deadline = Date.now() + deps.evictionTimeoutMs;
+        for (;;) {
+          const remaining = await deps.nodes.remainingPods(node).catch((err: unknown) => {
+            if (err instanceof KubeError && err.code === 'NotFound') return [];
+            throw err;
+          });
+          if (remaining.length === 0) return { ok: true };
+          if (Date.now() >= deadline || deps.signal?.aborted) {
+            const names = remaining.slice(0, 5).map((p) => `${p.metadata?.namespace}/${p.metadata?.name}`);
+            return { ok: false, code: 'PodsRemain', message: `${remaining.length} pods still on node ${node}: ${names.join(', ')}`, retryable: true };
+          }
+          await sleep(deps.pollIntervalMs ?? 2000, deps.signal);
+        }
+      }
+      case 'terminate': {
+        const instanceId = spec.onDemandInstanceID ?? '';
+        const membership = await deps.autoscaling.describeInstance(instanceId);
+        // Terminated by an earlier holder that died before recording it: done, never twice.
+        if (!membership || /^Terminat/.test(membership.lifecycleState)) return { ok: true, message: `instance ${instanceId} already terminated` };
+        const reason = await instanceUntrustedReason(spec, deps.autoscaling);
+        if (reason) return untrusted(reason);
+        if (deps.dryRun) return dry(log, `would terminate instance ${instanceId} in ASG ${spec.onDemandASGName} and lower its desired capacity`);
+        await deps.autoscaling.terminateInstance(instanceId);
+        log.info({ asg: spec.onDemandASGName, instance: instanceId }, 'terminated on-demand instance');
+        return { ok: true, message: `instance ${instanceId} terminated` };
+      }
+    }
+  } catch (err) {
+    const result = failure(err);
+    log.warn({ code: result.ok ? undefined : result.code, err: err instanceof Error ? err.message : String(err) }, 'scale-down step failed');
+    return result;
+  }
+}
+
+function dry(log: Logger, action: string): StepResult {
+  log.info({ dryRun: true }, action);
+  return { ok: true, message: `dry run: ${action}` };
+}

@@ -1,0 +1,236 @@
+// A world for agent tests: a real kube-apiserver with the CRD and the shipped manifests
+// applied, a kubeconfig for the shipped ServiceAccount (the agents never run as admin), moto
+// with a spot/on-demand ASG pair, and helpers to make the Nodes a kubelet would register.
+// Calls to AWS and to nodes are counted by recording wrappers around the real adapters.
+import { fileURLToPath } from 'node:url';
+import { AutoScalingClient, CreateAutoScalingGroupCommand, CreateLaunchConfigurationCommand } from '@aws-sdk/client-auto-scaling';
+import { CoreV1Api, KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import { CRD_PATH } from '../../crds/schema.js';
+import { AwsAutoScaling } from '../../runtime/autoscaling.aws.js';
+import type { AutoScalingPort } from '../../runtime/autoscaling.port.js';
+import { loadConfig, type Config } from '../../runtime/config.js';
+import type { NodePort } from '../../runtime/kube/nodes.port.js';
+import { createLogger, type Logger } from '../../runtime/log.js';
+import { startControlPlane, type ControlPlane } from '../../runtime/sandbox/control-plane.js';
+import { HarnessError } from '../../runtime/sandbox/supervisor.js';
+import { installCrd } from './crd.js';
+import { startMoto, type Moto } from './moto.js';
+
+const MANIFESTS = fileURLToPath(new URL('../../deploy/manifests/', import.meta.url));
+export const REGION = 'us-east-1';
+export const SPOT_ASG = 'my-spot-asg';
+export const ON_DEMAND_ASG = 'my-ondemand-asg';
+export const credentials = { accessKeyId: 'testing', secretAccessKey: 'testing' };
+
+export interface AgentWorld {
+  plane: ControlPlane;
+  moto: Moto;
+  /** Admin access, for fixtures only. */
+  admin: KubeConfig;
+  /** The shipped ServiceAccount bound by the shipped RBAC: what every agent uses. */
+  agentKubeConfig: () => KubeConfig;
+  aws: AwsAutoScaling;
+  stop(): Promise<void>;
+}
+
+export async function startAgentWorld(): Promise<AgentWorld> {
+  const plane = await startControlPlane();
+  let moto: Moto | undefined;
+  try {
+    await installCrd(plane);
+    const applied = await plane.kubectl(['apply', '-f', CRD_PATH, '-f', MANIFESTS]);
+    if (applied.code !== 0) throw new HarnessError('kubectl apply', applied.stderr);
+    const admin = plane.kubeConfig();
+    const core = admin.makeApiClient(CoreV1Api);
+    const token = (await core.createNamespacedServiceAccountToken({ name: 'spot-guard', namespace: 'kube-system', body: { spec: { audiences: [], expirationSeconds: 7200 } } })).status?.token;
+    if (!token) throw new HarnessError('token', 'no ServiceAccount token');
+    const path = `${plane.dir}/agent.kubeconfig`;
+    await plane.writeKubeconfig(path, token, 'system:serviceaccount:kube-system:spot-guard');
+    const deadline = Date.now() + 30_000;
+    while ((await plane.kubectl(['get', 'sgfe', '-n', 'kube-system'], { kubeconfig: path })).code !== 0) {
+      if (Date.now() > deadline) throw new HarnessError('rbac', 'the agent ServiceAccount was never allowed to list events');
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    moto = await startMoto();
+    const aws = new AwsAutoScaling({ region: REGION, endpoint: moto.endpoint, credentials });
+    const m = moto;
+    return {
+      plane,
+      moto,
+      admin,
+      agentKubeConfig: () => {
+        const kc = new KubeConfig();
+        kc.loadFromFile(path);
+        return kc;
+      },
+      aws,
+      async stop() {
+        aws.destroy();
+        await m.stop();
+        await plane.stop();
+      },
+    };
+  } catch (err) {
+    await moto?.stop();
+    await plane.stop();
+    throw err;
+  }
+}
+
+/** A fresh pair in moto: the spot ASG with `spot` instances, the on-demand one with `onDemand`. */
+export async function createAsgPair(moto: Moto, spot = 3, onDemand = 0): Promise<void> {
+  await moto.reset();
+  const admin = new AutoScalingClient({ region: REGION, endpoint: moto.endpoint, credentials });
+  try {
+    await admin.send(new CreateLaunchConfigurationCommand({ LaunchConfigurationName: 'lc', ImageId: 'ami-12c6146b', InstanceType: 'm5.large' }));
+    for (const [name, desired] of [[SPOT_ASG, spot], [ON_DEMAND_ASG, onDemand]] as const) {
+      await admin.send(new CreateAutoScalingGroupCommand({ AutoScalingGroupName: name, LaunchConfigurationName: 'lc', MinSize: 0, MaxSize: 50, DesiredCapacity: desired, AvailabilityZones: [`${REGION}a`] }));
+    }
+  } finally {
+    admin.destroy();
+  }
+}
+
+/** Registers a Ready node for an instance, as a kubelet would, with room for pods. */
+export async function registerNode(admin: KubeConfig, name: string, instanceId: string, labels: Record<string, string> = {}): Promise<void> {
+  const core = admin.makeApiClient(CoreV1Api);
+  await core.createNode({ body: { metadata: { name, labels: { 'kubernetes.io/hostname': name, ...labels } }, spec: { providerID: `aws:///${REGION}a/${instanceId}` } } });
+  const now = new Date();
+  await core.replaceNodeStatus({
+    name,
+    body: {
+      metadata: { name },
+      status: {
+        allocatable: { cpu: '4', memory: '16Gi', pods: '110' },
+        capacity: { cpu: '4', memory: '16Gi', pods: '110' },
+        conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady', lastHeartbeatTime: now, lastTransitionTime: now }],
+      },
+    },
+  });
+  // The API server taints every new node not-ready; the node lifecycle controller, absent
+  // here, lifts that taint once the node reports Ready.
+  const node = await core.readNode({ name });
+  const taints = (node.spec?.taints ?? []).filter((t) => t.key !== 'node.kubernetes.io/not-ready');
+  await core.replaceNode({ name, body: { ...node, spec: { ...node.spec, taints } } });
+}
+
+/** A pod bound to a node (no scheduler here), with a small request. */
+export async function placePod(admin: KubeConfig, name: string, nodeName: string, namespace = 'default'): Promise<void> {
+  const core = admin.makeApiClient(CoreV1Api);
+  await core.createNamespacedPod({
+    namespace,
+    body: { metadata: { name, labels: { app: 'web' } }, spec: { nodeName, containers: [{ name: 'web', image: 'nginx', resources: { requests: { cpu: '100m', memory: '128Mi' } } }] } },
+  });
+}
+
+/**
+ * What a kubelet does for evicted pods: once a pod is Terminating, remove it. Without a
+ * kubelet an evicted pod would stay Terminating for ever. Returns a stop function.
+ */
+export function reapTerminatingPods(admin: KubeConfig, intervalMs = 200): () => void {
+  const core = admin.makeApiClient(CoreV1Api);
+  let stopped = false;
+  void (async () => {
+    while (!stopped) {
+      const pods = await core.listPodForAllNamespaces().catch(() => ({ items: [] as V1Pod[] }));
+      for (const p of pods.items.filter((p) => p.metadata?.deletionTimestamp)) {
+        await core.deleteNamespacedPod({ name: p.metadata?.name ?? '', namespace: p.metadata?.namespace ?? '', gracePeriodSeconds: 0 }).catch(() => undefined);
+      }
+      await new Promise((r) => setTimeout(r, intervalMs));
+    }
+  })();
+  return () => {
+    stopped = true;
+  };
+}
+
+/** The agent's settings from an environment, as the DaemonSet would give them, with test overrides. */
+export function agentConfig(overrides: Record<string, string> = {}, exact: Partial<Config> = {}): Config {
+  const loaded = loadConfig({
+    SPOT_GUARD_ASG_PAIRS: `${SPOT_ASG}=${ON_DEMAND_ASG}`,
+    SPOT_GUARD_AWS_REGION: REGION,
+    SPOT_GUARD_MINIMUM_WAIT: '0s',
+    SPOT_GUARD_SPOT_STABILITY_WINDOW: '1s',
+    SPOT_GUARD_ASG_POLL_INTERVAL: '1s',
+    SPOT_GUARD_CLAIM_LEASE: '30s',
+    SPOT_GUARD_RECHECK_INTERVAL: '1s',
+    SPOT_GUARD_EVICTION_TIMEOUT: '30s',
+    ...overrides,
+  });
+  if (!loaded.ok) throw new HarnessError('config', loaded.problems.join('; '));
+  // Durations in the environment are whole seconds; the clock may tick faster in tests.
+  return { ...loaded.config, tickIntervalMs: 250, ...exact };
+}
+
+export const quietLog = (): Logger => createLogger({ level: (process.env.SPOT_GUARD_TEST_LOG_LEVEL as 'debug' | undefined) ?? 'error' });
+
+export type CallLog = { who: string; call: string; arg: string }[];
+
+/** The real AutoScalingPort, with every mutating call written to `calls` under `who`. */
+export function recordingAutoScaling(port: AutoScalingPort, who: string, calls: CallLog): AutoScalingPort {
+  return {
+    describeGroups: (names) => port.describeGroups(names),
+    describeActivities: (name, max) => port.describeActivities(name, max),
+    describeInstance: (id) => port.describeInstance(id),
+    setDesiredCapacity: async (name, desired) => {
+      calls.push({ who, call: 'setDesiredCapacity', arg: `${name}=${desired}` });
+      return port.setDesiredCapacity(name, desired);
+    },
+    terminateInstance: async (id) => {
+      calls.push({ who, call: 'terminateInstance', arg: id });
+      return port.terminateInstance(id);
+    },
+  };
+}
+
+/** The real NodePort, with every mutating call written to `calls` under `who`. */
+export function recordingNodes(port: NodePort, who: string, calls: CallLog): NodePort {
+  return {
+    getNode: (name) => port.getNode(name),
+    listNodes: () => port.listNodes(),
+    remainingPods: (name) => port.remainingPods(name),
+    taint: async (name, taint) => {
+      calls.push({ who, call: 'taint', arg: `${name} ${taint.key}` });
+      return port.taint(name, taint);
+    },
+    untaint: async (name, taint) => {
+      calls.push({ who, call: 'untaint', arg: `${name} ${taint.key}` });
+      return port.untaint(name, taint);
+    },
+    cordon: async (name) => {
+      calls.push({ who, call: 'cordon', arg: name });
+      return port.cordon(name);
+    },
+    drain: async (name, options) => {
+      calls.push({ who, call: 'drain', arg: name });
+      return port.drain(name, options);
+    },
+  };
+}
+
+export async function waitFor<T>(what: string | (() => string), probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 60_000, intervalMs = 200): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value) return value;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new HarnessError('wait', `timed out after ${timeoutMs} ms waiting for ${typeof what === 'string' ? what : what()}${last ? ` (last error: ${last instanceof Error ? last.message : JSON.stringify(last)})` : ''}`);
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+/** uvu reports nothing when a hook throws: print the error before it is swallowed. */
+export function loud<T>(hook: (ctx: T) => Promise<void>): (ctx: T) => Promise<void> {
+  return async (ctx) => {
+    try {
+      await hook(ctx);
+    } catch (err) {
+      console.error('hook failed:', err);
+      throw err;
+    }
+  };
+}
