@@ -67,7 +67,7 @@ export class RebalanceResponder {
   private readonly subscriptions: Subscription[] = [];
 
   constructor(private readonly deps: RebalanceResponderDeps) {
-    this.log = deps.log.child({ node: deps.nodeName, asg: deps.pair.spot });
+    this.log = deps.log.child({ node: deps.nodeName });
     this.actor = createActor(rebalanceResponseMachine, {
       input: { nodeName: deps.nodeName, instanceId: deps.instanceId, config: deps.config, now: deps.now() },
     });
@@ -83,11 +83,11 @@ export class RebalanceResponder {
     this.subscriptions.push(
       notices.pipe(filter((e) => e.type !== 'IMDS_ERROR')).subscribe((e) => {
         if (e.type === 'REBALANCE_RECOMMENDED') {
-          this.log.info({ noticeTime: e.noticeTime }, 'detected rebalance recommendation');
+          this.log.info({ asg: this.deps.pair.spot, noticeTime: e.noticeTime }, 'detected rebalance recommendation');
           this.requestId ??= `${this.deps.nodeName}@${e.noticeTime}`;
           this.actor.send(e);
         } else if (e.type === 'INTERRUPTION_NOTICED') {
-          this.log.info({ action: e.action, time: e.time }, 'detected spot interruption notice');
+          this.log.info({ asg: this.deps.pair.spot, action: e.action, time: e.time }, 'detected spot interruption notice');
           this.actor.send(e);
         }
       }),
@@ -261,7 +261,7 @@ export class RebalanceResponder {
     };
     const message = `Fallback to on-demand completed, waiting ${config.minimumWaitDuration} before monitoring`;
     const event = await store.create(spec, { phase: 'Pending', spotCapacityRestored: false, scaleDownInitiated: false, message }, { [REQUEST_ANNOTATION]: this.request() });
-    this.log.info({ event: event.metadata?.name, instance: spec.onDemandInstanceID, onDemandNode: spec.onDemandNodeName }, 'recorded fallback event');
+    this.log.info({ event: event.metadata?.name, asg: pair.onDemand, instance: spec.onDemandInstanceID, onDemandNode: spec.onDemandNodeName }, 'recorded fallback event');
     this.deps.metrics?.fallback(pair.spot, pair.onDemand);
     void this.deps.events?.record(
       { kind: 'SpotGuardFallbackEvent', name: event.metadata?.name ?? '', namespace: event.metadata?.namespace, uid: event.metadata?.uid, apiVersion: event.apiVersion },

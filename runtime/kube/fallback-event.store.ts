@@ -45,7 +45,8 @@ export class FallbackEventStore {
   /**
    * Creates the event, then writes its first status: the status subresource ignores status
    * sent with a create. Should the second write fail, the object still reads as Pending (the
-   * CRD's default) and any agent carries it on from there; it is not deleted.
+   * CRD's default) and any agent carries it on from there; it is not deleted. When an agent
+   * wrote a status first (a 409), its version is returned: the event is already being handled.
    */
   async create(spec: FallbackEventSpec, status?: FallbackEventStatus, annotations?: Record<string, string>): Promise<SpotGuardFallbackEvent> {
     const name = eventName(new Date(spec.timestamp), this.random(6));
@@ -59,7 +60,9 @@ export class FallbackEventStore {
     if (!status) return created;
     const result = await this.commitStatus(created, status);
     if (result.outcome === 'committed') return result.event;
-    throw new KubeError(result.outcome === 'gone' ? 'NotFound' : 'Conflict', undefined, `write the first status of ${name}: ${result.outcome}`);
+    // An agent saw the new object and wrote its status first: the event is already in hand.
+    if (result.outcome === 'conflict') return result.latest;
+    throw new KubeError('NotFound', undefined, `write the first status of ${name}: deleted before it was written`);
   }
 
   async get(name: string): Promise<SpotGuardFallbackEvent | undefined> {

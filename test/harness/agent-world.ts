@@ -6,6 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { AutoScalingClient, CreateAutoScalingGroupCommand, CreateLaunchConfigurationCommand } from '@aws-sdk/client-auto-scaling';
 import { CoreV1Api, KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import { CRD_PATH } from '../../crds/schema.js';
+import type { FallbackEventSpec, FallbackEventStatus, SpotGuardFallbackEvent } from '../../crds/spotguardfallbackevent.types.js';
+import type { FallbackEventStore } from '../../runtime/kube/fallback-event.store.js';
 import { AwsAutoScaling } from '../../runtime/autoscaling.aws.js';
 import type { AutoScalingPort } from '../../runtime/autoscaling.port.js';
 import { loadConfig, type Config } from '../../runtime/config.js';
@@ -92,9 +94,15 @@ export async function createAsgPair(moto: Moto, spot = 3, onDemand = 0): Promise
 }
 
 /** Registers a Ready node for an instance, as a kubelet would, with room for pods. */
-export async function registerNode(admin: KubeConfig, name: string, instanceId: string, labels: Record<string, string> = {}): Promise<void> {
+export async function registerNode(admin: KubeConfig, name: string, instanceId: string, options: { ready?: boolean; labels?: Record<string, string> } = {}): Promise<void> {
   const core = admin.makeApiClient(CoreV1Api);
-  await core.createNode({ body: { metadata: { name, labels: { 'kubernetes.io/hostname': name, ...labels } }, spec: { providerID: `aws:///${REGION}a/${instanceId}` } } });
+  await core.createNode({ body: { metadata: { name, labels: { 'kubernetes.io/hostname': name, ...options.labels } }, spec: { providerID: `aws:///${REGION}a/${instanceId}` } } });
+  if (options.ready ?? true) await markReady(admin, name);
+}
+
+/** What the kubelet and the node lifecycle controller do once a node is up: Ready, untainted. */
+export async function markReady(admin: KubeConfig, name: string): Promise<void> {
+  const core = admin.makeApiClient(CoreV1Api);
   const now = new Date();
   await core.replaceNodeStatus({
     name,
@@ -166,12 +174,21 @@ export const quietLog = (): Logger => createLogger({ level: (process.env.SPOT_GU
 
 export type CallLog = { who: string; call: string; arg: string }[];
 
-/** The real AutoScalingPort, with every mutating call written to `calls` under `who`. */
+/** The real AutoScalingPort, with every call written to `calls` under `who`. */
 export function recordingAutoScaling(port: AutoScalingPort, who: string, calls: CallLog): AutoScalingPort {
   return {
-    describeGroups: (names) => port.describeGroups(names),
-    describeActivities: (name, max) => port.describeActivities(name, max),
-    describeInstance: (id) => port.describeInstance(id),
+    describeGroups: async (names) => {
+      calls.push({ who, call: 'describeGroups', arg: names.join(',') });
+      return port.describeGroups(names);
+    },
+    describeActivities: async (name, max) => {
+      calls.push({ who, call: 'describeActivities', arg: name });
+      return port.describeActivities(name, max);
+    },
+    describeInstance: async (id) => {
+      calls.push({ who, call: 'describeInstance', arg: id });
+      return port.describeInstance(id);
+    },
     setDesiredCapacity: async (name, desired) => {
       calls.push({ who, call: 'setDesiredCapacity', arg: `${name}=${desired}` });
       return port.setDesiredCapacity(name, desired);
@@ -233,4 +250,20 @@ export function loud<T>(hook: (ctx: T) => Promise<void>): (ctx: T) => Promise<vo
       throw err;
     }
   };
+}
+
+/**
+ * Creates an event and makes `status` its status even if a running agent wrote one first
+ * (agents see the object before its first status lands and may claim it at once).
+ */
+export async function seedEventWithStatus(store: FallbackEventStore, spec: FallbackEventSpec, status: FallbackEventStatus): Promise<SpotGuardFallbackEvent> {
+  let event = await store.create(spec, status);
+  for (let attempt = 0; event.status?.phase !== status.phase || event.status?.claim; attempt++) {
+    if (attempt > 20) throw new HarnessError('seed', `could not give ${event.metadata?.name} the status ${JSON.stringify(status)}`);
+    const result = await store.commitStatus(event, status);
+    if (result.outcome === 'gone') throw new HarnessError('seed', `${event.metadata?.name} was deleted`);
+    event = result.outcome === 'committed' ? result.event : result.latest;
+    if (result.outcome === 'committed') break;
+  }
+  return event;
 }

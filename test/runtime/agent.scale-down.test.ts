@@ -1,7 +1,7 @@
 // Invariant 3, exactly-one scale-down, with real agents: 20 agents under the shipped RBAC race
 // on one ReadyForScaleDown event per round, for 50 rounds, against a real API server and moto.
 // Each round exactly one agent drains the on-demand node and terminates its exact instance,
-// and the on-demand ASG ends where it started.
+// the on-demand ASG ends where it started, and only that agent calls AWS at all (invariant 8).
 import { CoreV1Api } from '@kubernetes/client-node';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -21,6 +21,7 @@ import {
   SPOT_ASG,
   startAgentWorld,
   waitFor,
+  seedEventWithStatus,
   loud,
   type AgentWorld,
   type CallLog,
@@ -84,7 +85,8 @@ test(`${ROUNDS} rounds: one drain and one terminate of the recorded instance per
     await placePod(world.admin, `web-${round}`, nodeName);
     const before = calls.length;
     const long = new Date(Date.now() - 3600_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
-    const event = await store.create(
+    const event = await seedEventWithStatus(
+      store,
       { spotASGName: SPOT_ASG, onDemandASGName: ON_DEMAND_ASG, onDemandInstanceID: instanceId, onDemandNodeName: nodeName, timestamp: long, minimumWaitDuration: '0s' },
       { phase: 'ReadyForScaleDown', spotCapacityRestored: true, scaleDownInitiated: false, spotHealthySince: long, message: 'spot restored' },
     );
@@ -104,6 +106,9 @@ test(`${ROUNDS} rounds: one drain and one terminate of the recorded instance per
     assert.equal(terminates.map((c) => c.arg), [instanceId], `round ${round}: terminated ${terminates.map((c) => c.arg).join(', ')}`);
     assert.is(terminates[0]?.who, drains[0]?.who, `round ${round}: drained by one agent, terminated by another`);
     assert.is(done.status?.scaleDown?.terminate?.by, drains[0]?.who);
+    // Invariant 8: only the claim holder asks AWS anything; the other 19 only watch.
+    const askers = [...new Set(mine.filter((c) => c.call.startsWith('describe')).map((c) => c.who))];
+    assert.equal(askers, [drains[0]?.who], `round ${round}: AWS was asked by ${askers.join(', ')}`);
     const [after] = await world.aws.describeGroups([ON_DEMAND_ASG]);
     assert.is(after?.desired, 0, `round ${round}: on-demand desired capacity ${after?.desired}`);
     assert.not.ok(after?.instances.some((i) => i.instanceId === instanceId && i.lifecycleState === 'InService'));

@@ -1,0 +1,147 @@
+// The agent's answer to its own node's notices, end to end against real servers: AEMM serves
+// the rebalance recommendation and the spot interruption, moto the Auto Scaling API, a real
+// API server the nodes and events, and the agent runs under the shipped RBAC.
+//
+// moto launches every instance at once, so "spot capacity does not arrive in time" is played
+// by never registering a node for the new spot instance: it never becomes a Ready node.
+import { CoreV1Api } from '@kubernetes/client-node';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { Agent } from '../../runtime/agent/agent.js';
+import { REQUEST_ANNOTATION } from '../../runtime/agent/rebalance-responder.js';
+import { ImdsHttpClient } from '../../runtime/imds.http.js';
+import { FallbackEventStore } from '../../runtime/kube/fallback-event.store.js';
+import { REBALANCE_TAINT } from '../../runtime/kube/nodes.port.js';
+import { startAemm, type Aemm } from '../../runtime/sandbox/aemm.js';
+import {
+  agentConfig,
+  createAsgPair,
+  loud,
+  markReady,
+  ON_DEMAND_ASG,
+  placePod,
+  quietLog,
+  reapTerminatingPods,
+  registerNode,
+  SPOT_ASG,
+  startAgentWorld,
+  waitFor,
+  type AgentWorld,
+} from '../harness/agent-world.js';
+
+interface Ctx {
+  world: AgentWorld;
+  aemms: Aemm[];
+  agents: Agent[];
+}
+const test = suite<Ctx>('rebalance response: scale first, taint later');
+
+test.before(
+  loud(async (ctx) => {
+    ctx.world = await startAgentWorld();
+    ctx.aemms = [];
+    ctx.agents = [];
+    await createAsgPair(ctx.world.moto, 3, 0);
+    const [spot] = await ctx.world.aws.describeGroups([SPOT_ASG]);
+    for (const [i, instance] of (spot?.instances ?? []).entries()) await registerNode(ctx.world.admin, `spot-node-${i}`, instance.instanceId);
+  }),
+);
+test.after(async (ctx) => {
+  await Promise.all((ctx.agents ?? []).map((a) => a.stop({ release: false })));
+  await Promise.all((ctx.aemms ?? []).map((a) => a.stop()));
+  await ctx.world?.stop();
+});
+
+function startAgent(ctx: Ctx, nodeName: string, aemm: Aemm): Agent {
+  const agent = new Agent({
+    identity: { podName: `spot-guard-${nodeName}`, nodeName },
+    // A long minimum wait keeps the recorded event in Pending: this suite is about the response.
+    config: agentConfig({ SPOT_GUARD_MINIMUM_WAIT: '1h', SPOT_GUARD_SPOT_CAPACITY_TIMEOUT: '5s' }),
+    kubeConfig: ctx.world.agentKubeConfig(),
+    autoscaling: ctx.world.aws,
+    imds: new ImdsHttpClient({ endpoint: aemm.url }),
+    tuning: { imdsIntervalMs: 500 },
+    log: quietLog(),
+  });
+  ctx.agents.push(agent);
+  agent.start();
+  return agent;
+}
+
+const desired = async (world: AgentWorld): Promise<Record<string, number>> =>
+  Object.fromEntries((await world.aws.describeGroups([SPOT_ASG, ON_DEMAND_ASG])).map((g) => [g.name, g.desired]));
+
+test('spot does not come: the increment is withdrawn, on-demand comes, the event is recorded, and the node is tainted only once the replacement is Ready', async (ctx) => {
+  const { world } = ctx;
+  const core = world.admin.makeApiClient(CoreV1Api);
+  const aemm = await startAemm({ rebalanceDelaySec: 1 });
+  ctx.aemms.push(aemm);
+  startAgent(ctx, 'spot-node-0', aemm);
+
+  await waitFor('the spot ASG scaled first, 3 → 4', async () => (await desired(world))[SPOT_ASG] === 4);
+  const isProtected = async () => {
+    const node = await core.readNode({ name: 'spot-node-0' });
+    return !!node.spec?.unschedulable || !!node.spec?.taints?.some((t) => t.key === REBALANCE_TAINT.key);
+  };
+  assert.not.ok(await isProtected(), 'no taint while the replacement is only asked for');
+
+  // No node ever registers for the new spot instance: after the capacity timeout the agent
+  // withdraws its increment and falls back.
+  await waitFor('the increment withdrawn and on-demand raised 0 → 1', async () => {
+    const d = await desired(world);
+    return d[SPOT_ASG] === 3 && d[ON_DEMAND_ASG] === 1;
+  }, 60_000);
+  const [od] = await world.aws.describeGroups([ON_DEMAND_ASG]);
+  const instanceId = od?.instances[0]?.instanceId ?? '';
+  assert.ok(instanceId);
+  await registerNode(world.admin, 'od-node', instanceId, { ready: false });
+
+  const store = new FallbackEventStore(world.admin);
+  const event = await waitFor('the fallback recorded', async () => (await store.list()).items[0]);
+  assert.is(event.spec.spotASGName, SPOT_ASG);
+  assert.is(event.spec.onDemandASGName, ON_DEMAND_ASG);
+  assert.is(event.spec.onDemandInstanceID, instanceId);
+  assert.is(event.spec.onDemandNodeName, 'od-node');
+  assert.is(event.spec.minimumWaitDuration, '1h');
+  assert.is(event.status?.phase, 'Pending');
+  assert.match(event.metadata?.annotations?.[REQUEST_ANNOTATION] ?? '', /^spot-node-0@/);
+  // Give the agent a few polls of the NotReady replacement: it must not taint yet.
+  await new Promise((r) => setTimeout(r, 3000));
+  assert.not.ok(await isProtected(), 'no taint while the replacement is NotReady');
+
+  await markReady(world.admin, 'od-node');
+  await waitFor('spot-node-0 tainted and cordoned', async () => {
+    const node = await core.readNode({ name: 'spot-node-0' });
+    return node.spec?.unschedulable && node.spec.taints?.some((t) => t.key === REBALANCE_TAINT.key && t.effect === 'NoSchedule');
+  }, 60_000);
+  assert.is((await store.list()).items.length, 1, 'one event for one fallback');
+  assert.equal(await desired(world), { [SPOT_ASG]: 3, [ON_DEMAND_ASG]: 1 }, 'exactly one replacement');
+});
+
+test('a spot interruption notice drains the node at once', async (ctx) => {
+  const { world } = ctx;
+  const core = world.admin.makeApiClient(CoreV1Api);
+  // The withdraw above may have terminated any spot instance: use one that is still there.
+  const [spot] = await world.aws.describeGroups([SPOT_ASG]);
+  const spotNode0 = (await core.readNode({ name: 'spot-node-0' })).spec?.providerID ?? '';
+  const instance = spot?.instances.find((i) => i.lifecycleState === 'InService' && !spotNode0.endsWith(i.instanceId))?.instanceId ?? '';
+  await registerNode(world.admin, 'spot-node-x', instance);
+  await placePod(world.admin, 'web-on-node-x', 'spot-node-x');
+  const stopReaper = reapTerminatingPods(world.admin);
+  try {
+    const aemm = await startAemm({ interruptionDelaySec: 1 });
+    ctx.aemms.push(aemm);
+    startAgent(ctx, 'spot-node-x', aemm);
+    await waitFor('the pod evicted from spot-node-x', async () => {
+      const pods = await core.listNamespacedPod({ namespace: 'default', fieldSelector: 'spec.nodeName=spot-node-x' });
+      return pods.items.length === 0;
+    }, 60_000);
+    const node = await core.readNode({ name: 'spot-node-x' });
+    assert.ok(node.spec?.unschedulable, 'cordoned');
+    assert.ok(node.spec?.taints?.some((t) => t.key === REBALANCE_TAINT.key), 'tainted');
+  } finally {
+    stopReaper();
+  }
+});
+
+test.run();
