@@ -3,7 +3,7 @@
 import { formatDuration } from '../crds/duration.js';
 import { ConditionType, SCALE_DOWN_STEPS, type ScaleDownStepName } from '../crds/phases.js';
 import type { Condition, FallbackEventStatus } from '../crds/spotguardfallbackevent.types.js';
-import { minimumWaitMs } from './fallback-event.guards.js';
+import { isHealthy, minimumWaitMs } from './fallback-event.guards.js';
 import type { FallbackEventContext, SpotObservation } from './fallback-event.types.js';
 
 const iso = (epochMs: number): string => new Date(epochMs).toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -37,12 +37,20 @@ export function withCondition(
   return { ...status, conditions: [...existing.filter((c) => c.type !== type), condition] };
 }
 
-/** The current status with this agent's claim taken or renewed. */
+/**
+ * The current status with this agent's claim taken or renewed. While spot is watched, the
+ * holder's latest observation goes with it, so every agent and `kubectl describe` see what
+ * the holder saw (invariant 8: the others never ask AWS themselves).
+ */
 export function claimed(context: FallbackEventContext): FallbackEventStatus {
   const status = context.object.status ?? {};
   const mine = status.claim?.holder === context.agent.id;
+  const o = context.observation;
+  const watching = status.phase === 'Monitoring' || status.phase === 'ReadyForScaleDown';
+  const newer = o !== undefined && watching && !(Date.parse(status.spotHealth?.observedAt ?? '') >= o.observedAt);
   return {
     ...status,
+    ...(newer ? { spotHealth: healthRecord(context, o, isHealthy(o)) } : {}),
     claim: {
       holder: context.agent.id,
       holderNode: context.agent.nodeName,
@@ -146,15 +154,18 @@ export function stepCompleted(context: FallbackEventContext, step: ScaleDownStep
     message: `Step ${index}/${SCALE_DOWN_STEPS.length}: ${STEP_TITLES[step]} node ${context.object.spec.onDemandNodeName}${detail ? ` (${detail})` : ''}`,
   };
   if (step !== 'terminate') return next;
+  // A dry-run agent reports every step as done without doing it: say so where people look.
+  const dryRun = detail?.startsWith('dry run') ?? false;
   const { claim: _released, ...done } = withCondition(
     next,
     ConditionType.ScaledDown,
-    'True',
-    'InstanceTerminated',
-    `instance ${context.object.spec.onDemandInstanceID} terminated`,
+    dryRun ? 'False' : 'True',
+    dryRun ? 'DryRun' : 'InstanceTerminated',
+    dryRun ? `dry run: instance ${context.object.spec.onDemandInstanceID} left running` : `instance ${context.object.spec.onDemandInstanceID} terminated`,
     context.now,
   );
-  return { ...done, phase: 'Completed', completionTime: iso(context.now), message: 'On-demand node successfully scaled down' };
+  const message = dryRun ? 'Dry run complete: every scale-down step was logged, nothing was changed' : 'On-demand node successfully scaled down';
+  return { ...done, phase: 'Completed', completionTime: iso(context.now), message };
 }
 
 export function stepFailed(context: FallbackEventContext, step: ScaleDownStepName, message: string): FallbackEventStatus {

@@ -31,6 +31,8 @@ export interface AgentWorld {
   admin: KubeConfig;
   /** The shipped ServiceAccount bound by the shipped RBAC: what every agent uses. */
   agentKubeConfig: () => KubeConfig;
+  /** The same, as a kubeconfig file for agent processes. */
+  agentKubeconfigPath: string;
   aws: AwsAutoScaling;
   stop(): Promise<void>;
 }
@@ -65,6 +67,7 @@ export async function startAgentWorld(): Promise<AgentWorld> {
         kc.loadFromFile(path);
         return kc;
       },
+      agentKubeconfigPath: path,
       aws,
       async stop() {
         aws.destroy();

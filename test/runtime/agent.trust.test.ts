@@ -128,4 +128,34 @@ test('the same event with a true spec is carried out (the checks above are not r
   assert.ok(ctx.calls.some((c) => c.call === 'terminateInstance' && c.arg === ctx.onDemandInstance));
 });
 
+test('dry run: the event is carried to the end, every step is logged, and no AWS capacity or node changes', async (ctx) => {
+  const { world } = ctx;
+  await ctx.agent.stop({ release: true });
+  await world.aws.setDesiredCapacity(ON_DEMAND_ASG, 1);
+  const [od] = await world.aws.describeGroups([ON_DEMAND_ASG]);
+  const instance = od?.instances.find((i) => i.lifecycleState === 'InService')?.instanceId ?? '';
+  await registerNode(world.admin, 'od-node-dry', instance);
+  await placePod(world.admin, 'web-dry', 'od-node-dry');
+  ctx.calls.length = 0;
+  const kubeConfig = world.agentKubeConfig();
+  ctx.agent = new Agent({
+    identity: { podName: 'spot-guard-dry', nodeName: 'spot-node-1' },
+    config: agentConfig({ SPOT_GUARD_DRY_RUN: 'true' }),
+    kubeConfig,
+    autoscaling: recordingAutoScaling(world.aws, 'dry', ctx.calls),
+    nodes: recordingNodes(new KubeNodes(kubeConfig), 'dry', ctx.calls),
+    log: quietLog(),
+  });
+  ctx.agent.start();
+  const final = await forge(world, { onDemandNodeName: 'od-node-dry' }, instance);
+  assert.is(final.status?.phase, 'Completed');
+  assert.match(final.status?.message ?? '', /^Dry run complete/);
+  assert.match(final.status?.scaleDown?.drain?.message ?? '', /^dry run: would drain node od-node-dry/);
+  assert.match(final.status?.scaleDown?.terminate?.message ?? '', new RegExp(`^dry run: would terminate instance ${instance}`));
+  await assertNothingTouched(ctx, [3, 1], 'od-node-dry');
+  const pods = await world.admin.makeApiClient(CoreV1Api).listNamespacedPod({ namespace: 'default', fieldSelector: 'spec.nodeName=od-node-dry' });
+  assert.is(pods.items.length, 1, 'the pod was not evicted');
+  assert.not.ok(pods.items[0]?.metadata?.deletionTimestamp);
+});
+
 test.run();
