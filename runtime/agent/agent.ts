@@ -154,7 +154,10 @@ export class Agent {
       }),
       clock(config.tickIntervalMs, this.scheduler).subscribe((t) => {
         this.actors.tick(t.now);
-        this.options.metrics?.setEventPhases(this.actors.phases());
+        const phases = this.actors.phases();
+        this.options.metrics?.setEventPhases(phases);
+        // Every event not yet Completed or Failed stands for one on-demand node still running.
+        this.options.metrics?.setOnDemandNodes(phases.Pending + phases.Monitoring + phases.ReadyForScaleDown + phases.ScalingDown);
       }),
     );
     log.info({ node: this.options.identity.nodeName, pod: this.options.identity.podName, dryRun: config.dryRun }, 'started agent');

@@ -1,29 +1,15 @@
 // metav1.LabelSelector semantics as PodDisruptionBudgets use them: a missing selector selects
 // nothing, an empty one everything; matchLabels and matchExpressions are ANDed.
 import type { V1LabelSelector } from '@kubernetes/client-node';
+import { requirementMatches } from './scheduling.js';
+
+// Label selectors know only these four; Gt and Lt belong to node selectors.
+const LABEL_OPERATORS: ReadonlySet<string> = new Set(['In', 'NotIn', 'Exists', 'DoesNotExist']);
 
 export function labelSelectorMatches(selector: V1LabelSelector | undefined | null, labels: Record<string, string> | undefined): boolean {
   if (!selector) return false;
   const have = labels ?? {};
   const byLabel = Object.entries(selector.matchLabels ?? {}).every(([key, value]) => have[key] === value);
-  return (
-    byLabel &&
-    (selector.matchExpressions ?? []).every((r) => {
-      const value = have[r.key];
-      const values = r.values ?? [];
-      switch (r.operator) {
-        case 'In':
-          return value !== undefined && values.includes(value);
-        case 'NotIn':
-          return value === undefined || !values.includes(value);
-        case 'Exists':
-          return value !== undefined;
-        case 'DoesNotExist':
-          return value === undefined;
-        default:
-          // An operator the API server would have rejected; match nothing rather than everything.
-          return false;
-      }
-    })
-  );
+  // An operator the API server would have rejected matches nothing rather than everything.
+  return byLabel && (selector.matchExpressions ?? []).every((r) => LABEL_OPERATORS.has(r.operator) && requirementMatches(r, have[r.key]));
 }

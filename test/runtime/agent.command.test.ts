@@ -126,6 +126,7 @@ test('serves probes and metrics, holds a claim, and on SIGTERM releases it and e
 
     const metrics = await (await fetch(`${url}/metrics`)).text();
     assert.match(metrics, /spot_guard_events\{phase="Monitoring"\} 1/);
+    assert.match(metrics, /spot_guard_on_demand_nodes 1/);
     assert.match(metrics, /spot_guard_aws_calls_total\{action="DescribeAutoScalingGroups",outcome="ok"\} [1-9]/);
     assert.match(metrics, /process_resident_memory_bytes/);
 
