@@ -1,6 +1,7 @@
 // `spot-guard <command>`: the entry point of the DaemonSet agent and of the local sandbox.
 import { parseArgs } from 'node:util';
 import { runAgent } from './agent/agent.command.js';
+import { runDemoCommand } from './sandbox/demo.command.js';
 import { runSandbox } from './sandbox/sandbox.command.js';
 
 const USAGE = `usage: spot-guard <command> [flags]
@@ -8,8 +9,14 @@ const USAGE = `usage: spot-guard <command> [flags]
 commands:
   agent                       run the DaemonSet agent; every setting comes from the environment
                               (see deploy/README.md), and POD_NAME and NODE_NAME say who it is
-  sandbox --kubeconfig FILE   start a local control plane (etcd + kube-apiserver), write a
-                              kubeconfig for it to FILE, print "ready", run until SIGINT/SIGTERM
+  sandbox [--kubeconfig FILE] [--scale N] [--log-dir DIR]
+                              start the local sandbox: etcd and kube-apiserver, the AWS
+                              capacity simulator, and on every simulated node its IMDS (AEMM)
+                              and a spot-guard agent; write a kubeconfig to FILE (default
+                              sandbox.kubeconfig), print "ready", run until SIGINT/SIGTERM
+  demo [--scale N] [--ttl D] [--kubeconfig FILE] [--log-dir DIR]
+                              the whole fallback story on the sandbox, its durations divided
+                              by N (default 10: about two minutes); exit 0 when it completes
   help                        show this text
 `;
 
@@ -21,13 +28,23 @@ export async function main(argv: string[]): Promise<number> {
         parseArgs({ args: rest, options: {}, strict: true });
         return await runAgent();
       }
+      case 'demo': {
+        const { values } = parseArgs({
+          args: rest,
+          options: { scale: { type: 'string' }, ttl: { type: 'string' }, kubeconfig: { type: 'string' }, 'log-dir': { type: 'string' } },
+          strict: true,
+        });
+        return await runDemoCommand({ scale: values.scale, ttl: values.ttl, kubeconfig: values.kubeconfig, logDir: values['log-dir'] });
+      }
       case 'sandbox': {
         const { values } = parseArgs({
           args: rest,
-          options: { kubeconfig: { type: 'string' } },
+          options: { kubeconfig: { type: 'string' }, scale: { type: 'string' }, 'log-dir': { type: 'string' } },
           strict: true,
         });
-        return await runSandbox({ kubeconfigPath: values.kubeconfig });
+        const scale = Number(values.scale ?? '1');
+        if (!Number.isFinite(scale) || scale < 1 || scale > 120) throw new Error(`--scale ${values.scale}: must be a number from 1 to 120`);
+        return await runSandbox({ kubeconfigPath: values.kubeconfig, scale, logDir: values['log-dir'] });
       }
       case undefined:
       case 'help':

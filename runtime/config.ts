@@ -103,7 +103,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
     maxUtilizationPercent: integer('SPOT_GUARD_MAX_UTILIZATION_PERCENT', '75', 1, 100),
     evictionTimeoutMs: duration('SPOT_GUARD_EVICTION_TIMEOUT', '5m'),
     claimLeaseSeconds: Math.round(claimLeaseMs / 1000),
-    eventTtlMs: duration('SPOT_GUARD_EVENT_TTL', '24h', 60_000),
+    eventTtlMs: duration('SPOT_GUARD_EVENT_TTL', '24h'),
     dryRun: dryRunText === 'true',
     logLevel: logLevel as Config['logLevel'],
     httpPort: integer('SPOT_GUARD_HTTP_PORT', '8080', 1, 65535),

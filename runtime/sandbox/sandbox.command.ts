@@ -1,18 +1,28 @@
-// `spot-guard sandbox`: the embedded default environment. For now a real control plane;
-// later the AWS capacity simulator, AEMM per node and one agent per node join it.
+// `spot-guard sandbox`: the embedded default environment (see sandbox.ts), kept running until
+// SIGINT or SIGTERM, when everything it started is stopped.
 import { resolve } from 'node:path';
-import { startControlPlane } from './control-plane.js';
+import { startSandbox } from './sandbox.js';
 
-export interface SandboxOptions {
+export interface SandboxCommandOptions {
   kubeconfigPath?: string;
+  scale?: number;
+  logDir?: string;
 }
 
-export async function runSandbox(options: SandboxOptions): Promise<number> {
+export async function runSandbox(options: SandboxCommandOptions): Promise<number> {
   const kubeconfigPath = resolve(options.kubeconfigPath ?? 'sandbox.kubeconfig');
-  const plane = await startControlPlane({ kubeconfigPath });
+  const sandbox = await startSandbox({
+    kubeconfigPath,
+    scale: options.scale,
+    logDir: options.logDir,
+    onAgentChange: (c) => process.stderr.write(`sandbox: agent on ${c.node} ${c.what}${c.detail ? `: ${c.detail}` : ''}\n`),
+  });
+  const agents = sandbox.agents.list().map((a) => `  ${a.node}: ${a.pod}, ${a.httpUrl}/metrics, IMDS ${a.imdsUrl}`);
   process.stderr.write(
-    `sandbox: kube-apiserver ${plane.server}, kubeconfig ${kubeconfigPath}\n` +
-      `sandbox: try  kubectl --kubeconfig ${kubeconfigPath} get namespaces\n`,
+    `sandbox: kube-apiserver ${sandbox.plane.server}, kubeconfig ${kubeconfigPath}\n` +
+      `sandbox: AWS Auto Scaling simulator ${sandbox.sim.endpoint} (spot ${sandbox.pair.spot}, on-demand ${sandbox.pair.onDemand})\n` +
+      `sandbox: agents\n${agents.join('\n')}\n` +
+      `sandbox: try  kubectl --kubeconfig ${kubeconfigPath} get nodes,sgfe -A\n`,
   );
   process.stdout.write('ready\n');
 
@@ -20,6 +30,6 @@ export async function runSandbox(options: SandboxOptions): Promise<number> {
     for (const s of ['SIGINT', 'SIGTERM'] as const) process.once(s, () => done(s));
   });
   process.stderr.write(`sandbox: received ${signal}, stopping\n`);
-  await plane.stop();
+  await sandbox.stop();
   return 0;
 }

@@ -1,0 +1,143 @@
+// What the DaemonSet controller and the kubelet would do in the sandbox: for every Node that
+// registers, start that node's instance metadata service (its own amazon-ec2-metadata-mock)
+// and a real `spot-guard agent` process with the pod identity the downward API would give it;
+// when the Node goes away, stop both. Notices are played by restarting the node's AEMM on the
+// same port with the notice due at once: AEMM fixes its notice delays when it starts.
+import { fileURLToPath } from 'node:url';
+import { CoreV1Api, type KubeConfig, type V1Node } from '@kubernetes/client-node';
+import type { Subscription } from 'rxjs';
+import { watchResource } from '../../streams/kube-watch.stream.js';
+import { informerSource } from '../kube/informer.watch.js';
+import { startAemm, type Aemm } from './aemm.js';
+import { freePort } from './ports.js';
+import { HarnessError, Supervised } from './supervisor.js';
+
+const BIN = fileURLToPath(new URL('../../bin/spot-guard.js', import.meta.url));
+
+export interface NodeAgentsOptions {
+  /** Admin access, to watch Nodes (what the DaemonSet controller sees). */
+  adminKubeConfig: KubeConfig;
+  /** The shipped ServiceAccount's kubeconfig file: what every agent process runs with. */
+  agentKubeconfigPath: string;
+  /** Settings and AWS endpoint for every agent, as the ConfigMap and the pod spec would give them. */
+  env: Record<string, string>;
+  /** Where each agent's JSON log lines go (one file per node), if anywhere. */
+  logDir?: string;
+  /** Told about every start and stop. */
+  onChange?: (change: { node: string; what: 'started' | 'stopped' | 'failed'; detail?: string }) => void;
+}
+
+export interface NodeAgent {
+  node: string;
+  pod: string;
+  /** The agent's /healthz, /readyz and /metrics. */
+  httpUrl: string;
+  imdsUrl: string;
+  process: Supervised;
+}
+
+interface Entry extends NodeAgent {
+  aemm: Aemm;
+  imdsPort: number;
+}
+
+export class NodeAgents {
+  private readonly entries = new Map<string, Entry>();
+  private readonly starting = new Map<string, Promise<void>>();
+  private subscription: Subscription | undefined;
+
+  constructor(private readonly options: NodeAgentsOptions) {}
+
+  start(): void {
+    const core = this.options.adminKubeConfig.makeApiClient(CoreV1Api);
+    const nodes = watchResource<V1Node>(
+      informerSource<V1Node & { metadata: object }>(this.options.adminKubeConfig, '/api/v1/nodes', () => core.listNode() as never),
+      { keyOf: (n) => n.metadata?.name ?? '' },
+    );
+    this.subscription = nodes.subscribe((e) => {
+      if (e.type === 'SYNCED') {
+        const present = new Set(e.objects.map((n) => n.metadata?.name ?? ''));
+        for (const name of [...this.entries.keys()]) if (!present.has(name)) void this.stopNode(name);
+        for (const n of e.objects) this.startNode(n.metadata?.name ?? '');
+      } else if (e.type === 'ADDED') this.startNode(e.object.metadata?.name ?? '');
+      else if (e.type === 'DELETED') void this.stopNode(e.object.metadata?.name ?? '');
+    });
+  }
+
+  list(): NodeAgent[] {
+    return [...this.entries.values()].map(({ node, pod, httpUrl, imdsUrl, process }) => ({ node, pod, httpUrl, imdsUrl, process }));
+  }
+
+  get(node: string): NodeAgent | undefined {
+    return this.entries.get(node);
+  }
+
+  /** EC2 issues a rebalance recommendation for the node's instance. */
+  async rebalance(node: string): Promise<void> {
+    await this.replaceAemm(node, { rebalanceDelaySec: 0 });
+  }
+
+  /** EC2 issues a spot interruption notice (the rebalance recommendation stays served). */
+  async interrupt(node: string): Promise<void> {
+    await this.replaceAemm(node, { rebalanceDelaySec: 0, interruptionDelaySec: 0 });
+  }
+
+  async stop(): Promise<void> {
+    this.subscription?.unsubscribe();
+    await Promise.allSettled(this.starting.values());
+    await Promise.all([...this.entries.keys()].map((n) => this.stopNode(n)));
+  }
+
+  private startNode(node: string): void {
+    if (!node || this.entries.has(node) || this.starting.has(node)) return;
+    const run = this.launch(node)
+      .catch((err: unknown) => this.options.onChange?.({ node, what: 'failed', detail: err instanceof Error ? err.message : String(err) }))
+      .finally(() => this.starting.delete(node));
+    this.starting.set(node, run);
+  }
+
+  private async launch(node: string): Promise<void> {
+    const imdsPort = await freePort();
+    const aemm = await startAemm({ port: imdsPort });
+    const httpPort = await freePort();
+    const pod = `spot-guard-${node}`;
+    const env = {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      ...this.options.env,
+      KUBECONFIG: this.options.agentKubeconfigPath,
+      POD_NAME: pod,
+      NODE_NAME: node,
+      SPOT_GUARD_IMDS_ENDPOINT: aemm.url,
+      SPOT_GUARD_HTTP_PORT: String(httpPort),
+    };
+    let agent: Supervised;
+    try {
+      agent = await Supervised.start(`agent ${node}`, process.execPath, [BIN, 'agent'], { env, logFile: this.options.logDir ? `${this.options.logDir}/${node}.log` : undefined });
+    } catch (err) {
+      await aemm.stop();
+      throw err;
+    }
+    this.entries.set(node, { node, pod, httpUrl: `http://127.0.0.1:${httpPort}`, imdsUrl: aemm.url, process: agent, aemm, imdsPort });
+    this.options.onChange?.({ node, what: 'started' });
+  }
+
+  private async stopNode(node: string): Promise<void> {
+    await this.starting.get(node);
+    const entry = this.entries.get(node);
+    if (!entry) return;
+    this.entries.delete(node);
+    // The kubelet sends SIGTERM and waits the grace period: the agent releases its claims.
+    await entry.process.stop(10_000);
+    await entry.aemm.stop();
+    this.options.onChange?.({ node, what: 'stopped' });
+  }
+
+  private async replaceAemm(node: string, notices: { rebalanceDelaySec?: number; interruptionDelaySec?: number }): Promise<void> {
+    await this.starting.get(node);
+    const entry = this.entries.get(node);
+    if (!entry) throw new HarnessError('sandbox', `no agent runs on node ${node}`);
+    await entry.aemm.stop();
+    entry.aemm = await startAemm({ port: entry.imdsPort, ...notices });
+  }
+}

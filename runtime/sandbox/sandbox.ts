@@ -1,0 +1,149 @@
+// The embedded default environment: a real control plane with the CRD and the shipped
+// manifests applied, the AWS capacity simulator with the ConfigMap's ASG pair, and, on every
+// node the simulator registers, that node's AEMM and a real `spot-guard agent` process under
+// the shipped ServiceAccount. Durations are the shipped ones divided by `scale`.
+import { mkdir, readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { parse } from 'yaml';
+import { formatDuration, parseDuration } from '../../crds/duration.js';
+import { CRD_PATH } from '../../crds/schema.js';
+import { startSimulator, type Simulator } from '../simulator/simulator.js';
+import { startControlPlane, type ControlPlane } from './control-plane.js';
+import { NodeAgents } from './node-agents.js';
+import { HarnessError } from './supervisor.js';
+
+const MANIFESTS = fileURLToPath(new URL('../../deploy/manifests/', import.meta.url));
+const CONFIG_MAP = fileURLToPath(new URL('../../deploy/manifests/configmap.yaml', import.meta.url));
+export const SANDBOX_REGION = 'us-east-1';
+const CREDENTIALS = { AWS_ACCESS_KEY_ID: 'sandbox', AWS_SECRET_ACCESS_KEY: 'sandbox' };
+
+export interface SandboxOptions {
+  kubeconfigPath?: string;
+  /** The shipped durations are divided by this (1: as shipped). */
+  scale?: number;
+  /** Spot nodes to start with. */
+  spotNodes?: number;
+  /** Settings for every agent on top of the scaled ConfigMap (e.g. SPOT_GUARD_EVENT_TTL). */
+  settings?: Record<string, string>;
+  /** Where agent logs go, one file per node. */
+  logDir?: string;
+  onAgentChange?: (change: { node: string; what: string; detail?: string }) => void;
+}
+
+export interface Sandbox {
+  plane: ControlPlane;
+  admin: KubeConfig;
+  sim: Simulator;
+  agents: NodeAgents;
+  /** The spot/on-demand pair of the shipped ConfigMap. */
+  pair: { spot: string; onDemand: string };
+  /** The settings every agent runs with. */
+  settings: Record<string, string>;
+  stop(): Promise<void>;
+}
+
+/** The ConfigMap's durations divided by `scale`, in whole seconds and within each setting's floor. */
+export function scaledSettings(shipped: Record<string, string>, scale: number): Record<string, string> {
+  const floors: Record<string, number> = {
+    SPOT_GUARD_MINIMUM_WAIT: 1000,
+    SPOT_GUARD_SPOT_STABILITY_WINDOW: 1000,
+    SPOT_GUARD_SPOT_CAPACITY_TIMEOUT: 1000,
+    SPOT_GUARD_ASG_POLL_INTERVAL: 1000,
+    SPOT_GUARD_EVICTION_TIMEOUT: 5000,
+    SPOT_GUARD_CLAIM_LEASE: 5000,
+    SPOT_GUARD_ON_DEMAND_TIMEOUT: 5000,
+    SPOT_GUARD_RECHECK_INTERVAL: 1000,
+  };
+  const out = { ...shipped };
+  for (const [name, floor] of Object.entries(floors)) {
+    const ms = parseDuration(shipped[name] ?? '');
+    if (ms !== undefined) out[name] = formatDuration(Math.max(floor, ms / scale));
+  }
+  return out;
+}
+
+async function shippedSettings(): Promise<Record<string, string>> {
+  const doc = parse(await readFile(CONFIG_MAP, 'utf8')) as { data: Record<string, string> };
+  return doc.data;
+}
+
+export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
+  const scale = options.scale ?? 1;
+  const plane = await startControlPlane({ kubeconfigPath: options.kubeconfigPath });
+  let sim: Simulator | undefined;
+  let agents: NodeAgents | undefined;
+  try {
+    const applied = await plane.kubectl(['apply', '-f', CRD_PATH, '-f', MANIFESTS]);
+    if (applied.code !== 0) throw new HarnessError('sandbox', `kubectl apply of deploy/manifests failed: ${applied.stderr}`);
+    const established = await plane.kubectl(['wait', '--for=condition=Established', '--timeout=60s', 'crd/spotguardfallbackevents.aws.amazon.com']);
+    if (established.code !== 0) throw new HarnessError('sandbox', established.stderr);
+    const admin = plane.kubeConfig();
+    const core = admin.makeApiClient(CoreV1Api);
+    const token = (await core.createNamespacedServiceAccountToken({ name: 'spot-guard', namespace: 'kube-system', body: { spec: { audiences: [], expirationSeconds: 24 * 3600 } } })).status?.token;
+    if (!token) throw new HarnessError('sandbox', 'the API server issued no token for the spot-guard ServiceAccount');
+    const agentKubeconfigPath = `${plane.dir}/agent.kubeconfig`;
+    await plane.writeKubeconfig(agentKubeconfigPath, token, 'system:serviceaccount:kube-system:spot-guard');
+
+    const shipped = await shippedSettings();
+    const [spot = '', onDemand = ''] = (shipped.SPOT_GUARD_ASG_PAIRS ?? '').split(',')[0]?.split('=') ?? [];
+    // Launches take half a minute and kubelets twenty seconds to report Ready, scaled like the rest.
+    sim = await startSimulator({
+      kubeConfig: admin,
+      region: SANDBOX_REGION,
+      delays: { launchMs: 30_000 / scale, nodeReadyMs: 20_000 / scale, terminateMs: 20_000 / scale, launchRetryMs: Math.max(1000, 30_000 / scale) },
+    });
+    const spotNodes = options.spotNodes ?? 3;
+    await sim.control.createGroup({ name: spot, capacityType: 'spot', minSize: 0, maxSize: 20, desiredCapacity: spotNodes });
+    await sim.control.createGroup({ name: onDemand, capacityType: 'on-demand', minSize: 0, maxSize: 20, desiredCapacity: 0 });
+
+    const settings = {
+      ...scaledSettings(shipped, scale),
+      SPOT_GUARD_AWS_REGION: SANDBOX_REGION,
+      ...options.settings,
+    };
+    if (options.logDir) await mkdir(options.logDir, { recursive: true });
+    agents = new NodeAgents({
+      adminKubeConfig: admin,
+      agentKubeconfigPath,
+      env: { ...settings, ...CREDENTIALS, AWS_ENDPOINT_URL_AUTO_SCALING: sim.endpoint, AWS_REGION: SANDBOX_REGION },
+      logDir: options.logDir,
+      onChange: options.onAgentChange,
+    });
+    agents.start();
+    const running = agents;
+    const deadline = Date.now() + 180_000;
+    while ((await agentsReady(running)) < spotNodes) {
+      // An agent that died will never be ready: say why now rather than at the deadline.
+      const dead = running.list().map((a) => a.process.deathError()).find((e) => e !== undefined);
+      if (dead) throw dead;
+      if (Date.now() > deadline) throw new HarnessError('sandbox', `fewer than ${spotNodes} agents ready after 180 s: ${running.list().map((a) => a.node).join(', ') || 'none started'}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    const s = sim;
+    return {
+      plane,
+      admin,
+      sim: s,
+      agents: running,
+      pair: { spot, onDemand },
+      settings,
+      async stop() {
+        await running.stop();
+        await s.stop();
+        await plane.stop();
+      },
+    };
+  } catch (err) {
+    await agents?.stop().catch(() => undefined);
+    await sim?.stop().catch(() => undefined);
+    await plane.stop();
+    throw err;
+  }
+}
+
+/** How many agents answer /readyz with 200. */
+export async function agentsReady(agents: NodeAgents): Promise<number> {
+  const answers = await Promise.all(agents.list().map(async (a) => (await fetch(`${a.httpUrl}/readyz`).catch(() => undefined))?.status === 200));
+  return answers.filter(Boolean).length;
+}
