@@ -1,4 +1,5 @@
-// `spot-guard sandbox --kubeconfig FILE`: prints "ready", serves kubectl, stops everything on a signal.
+// `spot-guard sandbox --kubeconfig FILE`: prints "ready" with a node, an AEMM and an agent per
+// simulated node, serves kubectl, and stops everything on a signal.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -7,7 +8,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parse } from 'yaml';
 import { resolveBinaries } from '../../runtime/sandbox/binaries.js';
-import { liveProcessesMatching } from './processes.js';
+import { liveChildren, liveProcessesMatching } from './processes.js';
 
 const test = suite('spot-guard sandbox');
 
@@ -52,10 +53,20 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
 
       const port = new URL(server).port;
       assert.is(liveProcessesMatching(`--secure-port=${port}`).length, 1, 'kube-apiserver runs while the sandbox does');
+      // The simulator registered three spot nodes, and each got its IMDS and its agent.
+      const nodes = await kubectl(kubectlBinary, kubeconfig, ['get', 'nodes', '-l', 'eks.amazonaws.com/capacityType=SPOT', '-o', 'name']);
+      assert.is(nodes.stdout.trim().split('\n').length, 3, nodes.stdout);
+      const children = () => liveChildren(sandbox.child.pid);
+      assert.is(children().filter((p) => p.cmdline.includes('bin/spot-guard.js agent')).length, 3, 'one agent process per node');
+      assert.is(children().filter((p) => p.cmdline.includes('ec2-metadata-mock')).length, 3, 'one AEMM per node');
+      const sgfe = await kubectl(kubectlBinary, kubeconfig, ['get', 'sgfe', '-n', 'kube-system']);
+      assert.is(sgfe.code, 0, 'the CRD is installed');
+      const started = new Set(children().map((p) => p.pid));
       const exited = new Promise<number | null>((r) => sandbox.child.once('exit', r));
       sandbox.child.kill(signal);
       assert.is(await exited, 0, sandbox.output());
       assert.equal(liveProcessesMatching(`--secure-port=${port}`), [], 'kube-apiserver is gone');
+      assert.equal(liveProcessesMatching('').filter((p) => started.has(p.pid)), [], 'no agent, AEMM or simulator child outlives the sandbox');
       assert.equal(liveProcessesMatching(`--listen-client-urls=http://127.0.0.1`).filter((p) => p.ppid === sandbox.child.pid), []);
     } finally {
       sandbox.child.kill('SIGKILL');
