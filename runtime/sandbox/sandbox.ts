@@ -11,6 +11,7 @@ import { CRD_PATH } from '../../crds/schema.js';
 import { startSimulator, type Simulator } from '../simulator/simulator.js';
 import { startControlPlane, type ControlPlane } from './control-plane.js';
 import { NodeAgents } from './node-agents.js';
+import { PodReaper } from './pod-reaper.js';
 import { HarnessError } from './supervisor.js';
 
 const MANIFESTS = fileURLToPath(new URL('../../deploy/manifests/', import.meta.url));
@@ -28,6 +29,12 @@ export interface SandboxOptions {
   settings?: Record<string, string>;
   /** Where agent logs go, one file per node. */
   logDir?: string;
+  /** Max size of each ASG (default 20): more spot nodes need more. */
+  asgMaxSize?: number;
+  /** How long to wait for `spotNodes` agents to answer /readyz (default 180 s). */
+  readyTimeoutMs?: number;
+  /** Least time between two agent starts (default 0: all at once), to spread a large start. */
+  agentStartGapMs?: number;
   onAgentChange?: (change: { node: string; what: string; detail?: string }) => void;
 }
 
@@ -73,6 +80,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const plane = await startControlPlane({ kubeconfigPath: options.kubeconfigPath });
   let sim: Simulator | undefined;
   let agents: NodeAgents | undefined;
+  const reaper = new PodReaper(plane.kubeConfig());
   try {
     const applied = await plane.kubectl(['apply', '-f', CRD_PATH, '-f', MANIFESTS]);
     if (applied.code !== 0) throw new HarnessError('sandbox', `kubectl apply of deploy/manifests failed: ${applied.stderr}`);
@@ -94,8 +102,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       delays: { launchMs: 30_000 / scale, nodeReadyMs: 20_000 / scale, terminateMs: 20_000 / scale, launchRetryMs: Math.max(1000, 30_000 / scale) },
     });
     const spotNodes = options.spotNodes ?? 3;
-    await sim.control.createGroup({ name: spot, capacityType: 'spot', minSize: 0, maxSize: 20, desiredCapacity: spotNodes });
-    await sim.control.createGroup({ name: onDemand, capacityType: 'on-demand', minSize: 0, maxSize: 20, desiredCapacity: 0 });
+    const maxSize = options.asgMaxSize ?? 20;
+    await sim.control.createGroup({ name: spot, capacityType: 'spot', minSize: 0, maxSize, desiredCapacity: spotNodes });
+    await sim.control.createGroup({ name: onDemand, capacityType: 'on-demand', minSize: 0, maxSize, desiredCapacity: 0 });
 
     const settings = {
       ...scaledSettings(shipped, scale),
@@ -108,16 +117,19 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       agentKubeconfigPath,
       env: { ...settings, ...CREDENTIALS, AWS_ENDPOINT_URL_AUTO_SCALING: sim.endpoint, AWS_REGION: SANDBOX_REGION },
       logDir: options.logDir,
+      startGapMs: options.agentStartGapMs,
       onChange: options.onAgentChange,
     });
     agents.start();
+    reaper.start();
     const running = agents;
-    const deadline = Date.now() + 180_000;
+    const readyTimeoutMs = options.readyTimeoutMs ?? 180_000;
+    const deadline = Date.now() + readyTimeoutMs;
     while ((await agentsReady(running)) < spotNodes) {
       // An agent that died will never be ready: say why now rather than at the deadline.
       const dead = running.list().map((a) => a.process.deathError()).find((e) => e !== undefined);
       if (dead) throw dead;
-      if (Date.now() > deadline) throw new HarnessError('sandbox', `fewer than ${spotNodes} agents ready after 180 s: ${running.list().map((a) => a.node).join(', ') || 'none started'}`);
+      if (Date.now() > deadline) throw new HarnessError('sandbox', `fewer than ${spotNodes} agents ready after ${Math.round(readyTimeoutMs / 1000)} s: ${running.list().map((a) => a.node).join(', ') || 'none started'}`);
       await new Promise((r) => setTimeout(r, 250));
     }
     const s = sim;
@@ -129,12 +141,14 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       pair: { spot, onDemand },
       settings,
       async stop() {
+        reaper.stop();
         await running.stop();
         await s.stop();
         await plane.stop();
       },
     };
   } catch (err) {
+    reaper.stop();
     await agents?.stop().catch(() => undefined);
     await sim?.stop().catch(() => undefined);
     await plane.stop();

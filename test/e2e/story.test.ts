@@ -1,0 +1,73 @@
+// The specification's whole timeline on the sandbox, with an assertion at every step, ending
+// with capacity conservation: both ASGs back at their starting desired capacity.
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { waitFor } from '../harness/agent-world.js';
+import { fallBack, startScenario, type Scenario } from './scenario.js';
+
+const test = suite<{ s: Scenario }>('the whole story, end to end');
+
+test.before(async (ctx) => {
+  ctx.s = await startScenario();
+});
+test.after(async (ctx) => {
+  await ctx.s?.stop();
+});
+
+test('rebalance, fallback, interruption, monitoring, spot back, one scale-down, completed, deleted', async ({ s }) => {
+  const start = await s.desired();
+  assert.equal(start, { spot: 3, onDemand: 0 });
+  const [nodeA] = await s.spotNodes();
+  const nodeAName = nodeA?.metadata?.name ?? '';
+  const instanceA = s.instanceOf(nodeA);
+
+  // Spot runs dry; A gets its rebalance recommendation. Spot is tried first, then on-demand.
+  await s.sandbox.sim.control.exhaustSpotPool(s.spot);
+  const event = await fallBack(s, nodeAName);
+  const name = event.metadata?.name ?? '';
+  const failedSpot = (await s.aws.describeActivities(s.spot, 50)).filter((a) => a.statusCode === 'Failed');
+  assert.ok(failedSpot.length >= 1, 'the spot scale-up was tried and failed for lack of capacity');
+  assert.match(failedSpot[0]?.statusMessage ?? '', /InsufficientInstanceCapacity/);
+  assert.equal(await s.desired(), { spot: 3, onDemand: 1 }, 'the unfulfilled spot increment was withdrawn; one on-demand instance');
+  const [odInstance] = await s.inService(s.onDemand);
+  assert.is(event.spec.onDemandInstanceID, odInstance, 'the event records the on-demand instance');
+  assert.is(event.spec.spotASGName, s.spot);
+  assert.is(event.status?.phase, 'Pending');
+  const odNode = event.spec.onDemandNodeName;
+  assert.ok((await s.core.readNode({ name: odNode })).status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'), 'the replacement was Ready before A was tainted');
+
+  // A's spot interruption: A drains and is reclaimed; its agent goes; the event survives.
+  await s.sandbox.agents.interrupt(nodeAName);
+  await s.sandbox.sim.control.interrupt(instanceA);
+  await waitFor(`node ${nodeAName} gone`, async () => !(await s.spotNodes()).some((n) => n.metadata?.name === nodeAName), 60_000);
+  await waitFor(`the agent of ${nodeAName} stopped`, () => s.sandbox.agents.get(nodeAName) === undefined, 60_000);
+  assert.ok(await s.store.get(name), 'the event survives its creator');
+
+  // The minimum wait, measured from spec.timestamp, then Monitoring; spot stays short meanwhile.
+  const monitoring = await s.waitPhase(name, 'Monitoring');
+  const minimumWait = s.setting('SPOT_GUARD_MINIMUM_WAIT');
+  const enteredMonitoring = await s.seenAt(name, 'Monitoring');
+  assert.ok(enteredMonitoring - Date.parse(event.spec.timestamp) >= minimumWait - 1000, 'not Monitoring before the minimum wait');
+  assert.ok(monitoring.status?.claim?.holder, 'an agent holds the claim');
+  assert.is.not(monitoring.status?.claim?.holder, `spot-guard-${nodeAName}`, 'not the departed agent');
+  assert.is.not(monitoring.status?.claim?.holderNode, odNode, 'never the agent on the on-demand node');
+  assert.is(monitoring.status?.spotCapacityRestored, false);
+
+  // Spot comes back; the ASG replaces A; stable for the window → ReadyForScaleDown → one scale-down.
+  await s.sandbox.sim.control.restoreSpotPool(s.spot);
+  const ready = await s.waitPhase(name, 'ReadyForScaleDown');
+  assert.is(ready.status?.spotCapacityRestored, true);
+  assert.is(ready.status?.spotHealth?.inService, 3);
+  const done = await s.waitPhase(name, 'Completed');
+  assert.equal(s.phases(name).filter((p) => p !== 'Pending'), ['Monitoring', 'ReadyForScaleDown', 'ScalingDown', 'Completed']);
+  const steps = done.status?.scaleDown ?? {};
+  for (const step of ['taint', 'cordon', 'drain', 'waitForReschedule', 'terminate'] as const) assert.ok(steps[step]?.completedAt, `step ${step} recorded`);
+  assert.equal(await s.terminations(s.onDemand), [odInstance], 'exactly the recorded on-demand instance was terminated, once');
+  await waitFor(`node ${odNode} gone`, async () => !(await s.core.listNode()).items.some((n) => n.metadata?.name === odNode), 60_000);
+
+  // Capacity conservation, and the event deleted after its TTL.
+  assert.equal(await s.desired(), start, 'both ASGs back at their starting desired capacity');
+  await waitFor(`${name} deleted after its TTL`, async () => (await s.store.get(name)) === undefined, 60_000);
+});
+
+test.run();
