@@ -23,6 +23,8 @@ export interface NodeAgentsOptions {
   env: Record<string, string>;
   /** Where each agent's JSON log lines go (one file per node), if anywhere. */
   logDir?: string;
+  /** Least time between two agent starts (default 0: all at once), to spread a large start. */
+  startGapMs?: number;
   /** Told about every start and stop. */
   onChange?: (change: { node: string; what: 'started' | 'stopped' | 'failed'; detail?: string }) => void;
 }
@@ -45,6 +47,8 @@ export class NodeAgents {
   private readonly entries = new Map<string, Entry>();
   private readonly starting = new Map<string, Promise<void>>();
   private subscription: Subscription | undefined;
+  private nextStartAt = 0;
+  private stopping = false;
 
   constructor(private readonly options: NodeAgentsOptions) {}
 
@@ -83,6 +87,7 @@ export class NodeAgents {
   }
 
   async stop(): Promise<void> {
+    this.stopping = true;
     this.subscription?.unsubscribe();
     await Promise.allSettled(this.starting.values());
     await Promise.all([...this.entries.keys()].map((n) => this.stopNode(n)));
@@ -97,6 +102,14 @@ export class NodeAgents {
   }
 
   private async launch(node: string): Promise<void> {
+    // Each start takes the next free slot, so N agents start over N gaps rather than at once.
+    const gap = this.options.startGapMs ?? 0;
+    if (gap > 0) {
+      const slot = Math.max(Date.now(), this.nextStartAt);
+      this.nextStartAt = slot + gap;
+      if (slot > Date.now()) await new Promise((r) => setTimeout(r, slot - Date.now()));
+      if (this.stopping) return;
+    }
     const imdsPort = await freePort();
     const aemm = await startAemm({ port: imdsPort });
     const httpPort = await freePort();
