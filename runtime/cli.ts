@@ -9,14 +9,16 @@ const USAGE = `usage: spot-guard <command> [flags]
 commands:
   agent                       run the DaemonSet agent; every setting comes from the environment
                               (see deploy/README.md), and POD_NAME and NODE_NAME say who it is
-  sandbox [--kubeconfig FILE] [--scale N] [--log-dir DIR]
+  sandbox [--kubeconfig FILE] [--scale N] [--log-dir DIR] [--view-port PORT]
                               start the local sandbox: etcd and kube-apiserver, the AWS
                               capacity simulator, and on every simulated node its IMDS (AEMM)
                               and a spot-guard agent; write a kubeconfig to FILE (default
-                              sandbox.kubeconfig), print "ready", run until SIGINT/SIGTERM
-  demo [--scale N] [--ttl D] [--kubeconfig FILE] [--log-dir DIR]
+                              sandbox.kubeconfig), serve the live statechart view on
+                              127.0.0.1:PORT, print "ready", run until SIGINT/SIGTERM
+  demo [--scale N] [--ttl D] [--kubeconfig FILE] [--log-dir DIR] [--view-port PORT]
                               the whole fallback story on the sandbox, its durations divided
-                              by N (default 10: about two minutes); exit 0 when it completes
+                              by N (default 10: about two minutes), with the live view on
+                              127.0.0.1:PORT; exit 0 when it completes
   help                        show this text
 `;
 
@@ -31,20 +33,22 @@ export async function main(argv: string[]): Promise<number> {
       case 'demo': {
         const { values } = parseArgs({
           args: rest,
-          options: { scale: { type: 'string' }, ttl: { type: 'string' }, kubeconfig: { type: 'string' }, 'log-dir': { type: 'string' } },
+          options: { scale: { type: 'string' }, ttl: { type: 'string' }, kubeconfig: { type: 'string' }, 'log-dir': { type: 'string' }, 'view-port': { type: 'string' } },
           strict: true,
         });
-        return await runDemoCommand({ scale: values.scale, ttl: values.ttl, kubeconfig: values.kubeconfig, logDir: values['log-dir'] });
+        return await runDemoCommand({ scale: values.scale, ttl: values.ttl, kubeconfig: values.kubeconfig, logDir: values['log-dir'], viewPort: values['view-port'] });
       }
       case 'sandbox': {
         const { values } = parseArgs({
           args: rest,
-          options: { kubeconfig: { type: 'string' }, scale: { type: 'string' }, 'log-dir': { type: 'string' } },
+          options: { kubeconfig: { type: 'string' }, scale: { type: 'string' }, 'log-dir': { type: 'string' }, 'view-port': { type: 'string' } },
           strict: true,
         });
+        const viewPort = Number(values['view-port'] ?? '0');
+        if (!Number.isInteger(viewPort) || viewPort < 0 || viewPort > 65535) throw new Error(`--view-port ${values['view-port']}: must be a port number`);
         const scale = Number(values.scale ?? '1');
         if (!Number.isFinite(scale) || scale < 1 || scale > 120) throw new Error(`--scale ${values.scale}: must be a number from 1 to 120`);
-        return await runSandbox({ kubeconfigPath: values.kubeconfig, scale, logDir: values['log-dir'] });
+        return await runSandbox({ kubeconfigPath: values.kubeconfig, scale, logDir: values['log-dir'], viewPort });
       }
       case undefined:
       case 'help':

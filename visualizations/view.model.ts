@@ -145,6 +145,10 @@ export class TimelineBook {
     return list;
   }
 
+  of(name: string): TimelineEntry[] {
+    return this.entries.get(name) ?? [];
+  }
+
   forget(name: string): void {
     this.last.delete(name);
     this.entries.delete(name);

@@ -13,6 +13,8 @@ import { ImdsHttpClient } from '../imds.http.js';
 import { EventRecorder } from '../kube/events.recorder.js';
 import { createLogger } from '../log.js';
 import { AgentMetrics } from '../metrics.js';
+import { LiveViews } from '../view/live-views.js';
+import { startViewServer } from '../view/view.server.js';
 import { Agent } from './agent.js';
 
 export interface AgentCommandOptions {
@@ -54,7 +56,11 @@ export async function runAgent(options: AgentCommandOptions = {}): Promise<numbe
   kubeConfig.loadFromDefault();
   const metrics = new AgentMetrics();
   const autoscaling = new AwsAutoScaling({ region: config.awsRegion ?? '' }, metrics.awsCall);
+  const views = new LiveViews({ minimumWaitMs: config.minimumWaitMs, stabilityWindowMs: config.spotStabilityWindowMs, ttlMs: config.eventTtlMs }, identity.identity.podName);
   const agent = new Agent({
+    observer: {
+      snapshot: (name, snapshot) => (snapshot ? views.update(snapshot.context.object, snapshot.value) : views.remove(name)),
+    },
     identity: identity.identity,
     config,
     kubeConfig,
@@ -65,11 +71,19 @@ export async function runAgent(options: AgentCommandOptions = {}): Promise<numbe
     imds: new ImdsHttpClient({ endpoint: config.imdsEndpoint }),
   });
   const http = await startHttpServer({ host: '0.0.0.0', port: config.httpPort, metrics, readiness: () => agent.readiness(), log });
+  // The view is a window on the agent, not part of its job: without it the agent still runs.
+  const view = await startViewServer({ host: config.viewAddress.host, port: config.viewAddress.port, views, title: `Spot Guard: fallback events seen by ${identity.identity.podName}`, log }).catch(
+    (err: unknown) => {
+      log.error({ err: err instanceof Error ? err.message : String(err), address: `${config.viewAddress.host}:${config.viewAddress.port}` }, 'could not start live view');
+      return undefined;
+    },
+  );
   agent.start();
   const signal = await stop;
   log.info({ signal }, 'stopping agent');
   await agent.stop({ release: true });
   await http.close();
+  await view?.close();
   log.info({}, 'stopped agent');
   return 0;
 }

@@ -1,4 +1,4 @@
-// `spot-guard demo [--scale N] [--ttl D] [--kubeconfig FILE] [--log-dir DIR]`: the story of
+// `spot-guard demo [--scale N] [--ttl D] [--kubeconfig FILE] [--log-dir DIR] [--view-port PORT]`: the story of
 // demo.ts, printed as it happens. Exit 0 when it completes, 1 with the reason when it does not.
 import { parseDuration } from '../../crds/duration.js';
 import { runDemo } from './demo.js';
@@ -8,6 +8,7 @@ export interface DemoCommandOptions {
   ttl?: string;
   kubeconfig?: string;
   logDir?: string;
+  viewPort?: string;
 }
 
 export async function runDemoCommand(options: DemoCommandOptions): Promise<number> {
@@ -17,11 +18,13 @@ export async function runDemoCommand(options: DemoCommandOptions): Promise<numbe
   if (!Number.isFinite(scale) || scale < 1 || scale > 120) problems.push(`--scale ${options.scale}: must be a number from 1 (real durations) to 120`);
   const ttlMs = parseDuration(ttl);
   if (ttlMs === undefined || ttlMs < 1000) problems.push(`--ttl ${ttl}: not a duration of at least 1s such as 10s or 1m`);
+  const viewPort = Number(options.viewPort ?? '0');
+  if (!Number.isInteger(viewPort) || viewPort < 0 || viewPort > 65535) problems.push(`--view-port ${options.viewPort}: must be a port number`);
   if (problems.length > 0) {
     for (const p of problems) process.stderr.write(`spot-guard demo: ${p}\n`);
     return 2;
   }
-  const result = await runDemo({ scale, ttl, kubeconfigPath: options.kubeconfig, logDir: options.logDir });
+  const result = await runDemo({ scale, ttl, kubeconfigPath: options.kubeconfig, logDir: options.logDir, viewPort });
   if (!result.ok) {
     process.stderr.write(`spot-guard demo: the story did not complete: ${result.reason ?? 'unknown reason'}\n`);
     return 1;

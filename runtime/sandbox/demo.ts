@@ -18,6 +18,8 @@ export interface DemoOptions {
   ttl: string;
   logDir?: string;
   out?: NodeJS.WritableStream;
+  /** Port of the live view on 127.0.0.1 (default: any free port). */
+  viewPort?: number;
   /** Longest the whole story may take before it is called failed. */
   timeoutMs?: number;
 }
@@ -42,10 +44,11 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const say = (line: string) => out.write(`${progressClear(out)}${new Date().toISOString().slice(11, 19)}  ${line}\n`);
   const started = Date.now();
   say(`starting the sandbox (durations divided by ${options.scale})`);
-  const sandbox = await startSandbox({ scale: options.scale, kubeconfigPath: options.kubeconfigPath, logDir: options.logDir, settings: { SPOT_GUARD_EVENT_TTL: options.ttl } });
+  const sandbox = await startSandbox({ scale: options.scale, kubeconfigPath: options.kubeconfigPath, logDir: options.logDir, settings: { SPOT_GUARD_EVENT_TTL: options.ttl }, viewPort: options.viewPort });
   const result: DemoResult = { ok: false, phases: [] };
   try {
     say(`sandbox ready in ${secondsOf(Date.now() - started)}: ${sandbox.agents.list().length} agents, kubeconfig ${sandbox.plane.kubeconfigPath}`);
+    say(`live statechart view: ${sandbox.view.url}`);
     await story(sandbox, options, say, result);
     result.ok = true;
   } catch (err) {

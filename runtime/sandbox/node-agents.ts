@@ -34,6 +34,8 @@ export interface NodeAgent {
   pod: string;
   /** The agent's /healthz, /readyz and /metrics. */
   httpUrl: string;
+  /** The agent's live statechart view. */
+  viewUrl: string;
   imdsUrl: string;
   process: Supervised;
 }
@@ -69,7 +71,7 @@ export class NodeAgents {
   }
 
   list(): NodeAgent[] {
-    return [...this.entries.values()].map(({ node, pod, httpUrl, imdsUrl, process }) => ({ node, pod, httpUrl, imdsUrl, process }));
+    return [...this.entries.values()].map(({ node, pod, httpUrl, viewUrl, imdsUrl, process }) => ({ node, pod, httpUrl, viewUrl, imdsUrl, process }));
   }
 
   get(node: string): NodeAgent | undefined {
@@ -113,6 +115,7 @@ export class NodeAgents {
     const imdsPort = await freePort();
     const aemm = await startAemm({ port: imdsPort });
     const httpPort = await freePort();
+    const viewPort = await freePort();
     const pod = `spot-guard-${node}`;
     const env = {
       PATH: process.env.PATH ?? '',
@@ -123,6 +126,7 @@ export class NodeAgents {
       NODE_NAME: node,
       SPOT_GUARD_IMDS_ENDPOINT: aemm.url,
       SPOT_GUARD_HTTP_PORT: String(httpPort),
+      SPOT_GUARD_VIEW_ADDRESS: `127.0.0.1:${viewPort}`,
     };
     let agent: Supervised;
     try {
@@ -131,7 +135,7 @@ export class NodeAgents {
       await aemm.stop();
       throw err;
     }
-    this.entries.set(node, { node, pod, httpUrl: `http://127.0.0.1:${httpPort}`, imdsUrl: aemm.url, process: agent, aemm, imdsPort });
+    this.entries.set(node, { node, pod, httpUrl: `http://127.0.0.1:${httpPort}`, viewUrl: `http://127.0.0.1:${viewPort}/`, imdsUrl: aemm.url, process: agent, aemm, imdsPort });
     this.options.onChange?.({ node, what: 'started' });
   }
 

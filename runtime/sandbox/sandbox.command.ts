@@ -7,6 +7,7 @@ export interface SandboxCommandOptions {
   kubeconfigPath?: string;
   scale?: number;
   logDir?: string;
+  viewPort?: number;
 }
 
 export async function runSandbox(options: SandboxCommandOptions): Promise<number> {
@@ -15,6 +16,7 @@ export async function runSandbox(options: SandboxCommandOptions): Promise<number
     kubeconfigPath,
     scale: options.scale,
     logDir: options.logDir,
+    viewPort: options.viewPort,
     onAgentChange: (c) => process.stderr.write(`sandbox: agent on ${c.node} ${c.what}${c.detail ? `: ${c.detail}` : ''}\n`),
   });
   const agents = sandbox.agents.list().map((a) => `  ${a.node}: ${a.pod}, ${a.httpUrl}/metrics, IMDS ${a.imdsUrl}`);
@@ -22,6 +24,7 @@ export async function runSandbox(options: SandboxCommandOptions): Promise<number
     `sandbox: kube-apiserver ${sandbox.plane.server}, kubeconfig ${kubeconfigPath}\n` +
       `sandbox: AWS Auto Scaling simulator ${sandbox.sim.endpoint} (spot ${sandbox.pair.spot}, on-demand ${sandbox.pair.onDemand})\n` +
       `sandbox: agents\n${agents.join('\n')}\n` +
+      `sandbox: live statechart view ${sandbox.view.url} (each agent also serves its own: ${sandbox.agents.list()[0]?.viewUrl ?? ''} ...)\n` +
       `sandbox: try  kubectl --kubeconfig ${kubeconfigPath} get nodes,sgfe -A\n`,
   );
   process.stdout.write('ready\n');

@@ -12,6 +12,13 @@ import { startSimulator, type Simulator } from '../simulator/simulator.js';
 import { startControlPlane, type ControlPlane } from './control-plane.js';
 import { NodeAgents } from './node-agents.js';
 import { PodReaper } from './pod-reaper.js';
+import { watchResource } from '../../streams/kube-watch.stream.js';
+import type { SpotGuardFallbackEvent } from '../../crds/spotguardfallbackevent.types.js';
+import { GROUP, PLURAL, VERSION } from '../../crds/schema.js';
+import { CustomObjectsApi } from '@kubernetes/client-node';
+import { informerSource } from '../kube/informer.watch.js';
+import { LiveViews } from '../view/live-views.js';
+import { startViewServer, type ViewServer } from '../view/view.server.js';
 import { HarnessError } from './supervisor.js';
 
 const MANIFESTS = fileURLToPath(new URL('../../deploy/manifests/', import.meta.url));
@@ -36,6 +43,8 @@ export interface SandboxOptions {
   /** Least time between two agent starts (default 0: all at once), to spread a large start. */
   agentStartGapMs?: number;
   onAgentChange?: (change: { node: string; what: string; detail?: string }) => void;
+  /** Port of the sandbox's live view on 127.0.0.1 (default: any free port). */
+  viewPort?: number;
 }
 
 export interface Sandbox {
@@ -47,6 +56,8 @@ export interface Sandbox {
   pair: { spot: string; onDemand: string };
   /** The settings every agent runs with. */
   settings: Record<string, string>;
+  /** The live statechart view of every event, served by the sandbox itself. */
+  view: ViewServer;
   stop(): Promise<void>;
 }
 
@@ -132,6 +143,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       if (Date.now() > deadline) throw new HarnessError('sandbox', `fewer than ${spotNodes} agents ready after ${Math.round(readyTimeoutMs / 1000)} s: ${running.list().map((a) => a.node).join(', ') || 'none started'}`);
       await new Promise((r) => setTimeout(r, 250));
     }
+    const view = await startSandboxView(admin, settings, options.viewPort ?? 0);
     const s = sim;
     return {
       plane,
@@ -140,7 +152,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       agents: running,
       pair: { spot, onDemand },
       settings,
+      view,
       async stop() {
+        await view.close();
         reaper.stop();
         await running.stop();
         await s.stop();
@@ -160,4 +174,31 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 export async function agentsReady(agents: NodeAgents): Promise<number> {
   const answers = await Promise.all(agents.list().map(async (a) => (await fetch(`${a.httpUrl}/readyz`).catch(() => undefined))?.status === 200));
   return answers.filter(Boolean).length;
+}
+
+/**
+ * The sandbox's own live view: it follows the objects (no actor of its own), so it shows each
+ * event in the state an agent's actor would rebuild from it.
+ */
+async function startSandboxView(admin: KubeConfig, settings: Record<string, string>, port: number): Promise<ViewServer> {
+  const ms = (name: string) => parseDuration(settings[name] ?? '') ?? 0;
+  const views = new LiveViews({ minimumWaitMs: ms('SPOT_GUARD_MINIMUM_WAIT'), stabilityWindowMs: ms('SPOT_GUARD_SPOT_STABILITY_WINDOW'), ttlMs: ms('SPOT_GUARD_EVENT_TTL') }, 'the sandbox');
+  const namespace = settings.SPOT_GUARD_NAMESPACE ?? 'kube-system';
+  const custom = admin.makeApiClient(CustomObjectsApi);
+  const subscription = watchResource<SpotGuardFallbackEvent>(
+    informerSource<SpotGuardFallbackEvent & { metadata: object }>(admin, `/apis/${GROUP}/${VERSION}/namespaces/${namespace}/${PLURAL}`, async () => (await custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: PLURAL })) as never),
+    { keyOf: (o) => o.metadata?.name ?? '' },
+  ).subscribe((e) => {
+    if (e.type === 'SYNCED') for (const o of e.objects) views.update(o);
+    else if (e.type === 'ADDED' || e.type === 'MODIFIED') views.update(e.object);
+    else if (e.type === 'DELETED') views.remove(e.object.metadata?.name ?? '');
+  });
+  const server = await startViewServer({ host: '127.0.0.1', port, views, title: 'Spot Guard sandbox: fallback events' });
+  return {
+    url: server.url,
+    close: async () => {
+      subscription.unsubscribe();
+      await server.close();
+    },
+  };
 }

@@ -85,6 +85,7 @@ test('serves probes and metrics, holds a claim, and on SIGTERM releases it and e
   await registerNode(world.admin, 'spot-b', spot[1]?.instanceId ?? '', { ready: false });
   await registerNode(world.admin, 'od-node', od);
   const port = await freePort();
+  const viewPort = await freePort();
   const agent = run({
     PATH: process.env.PATH,
     HOME: process.env.HOME,
@@ -98,6 +99,7 @@ test('serves probes and metrics, holds a claim, and on SIGTERM releases it and e
     SPOT_GUARD_ASG_POLL_INTERVAL: '1s',
     SPOT_GUARD_IMDS_ENDPOINT: aemm.url,
     SPOT_GUARD_HTTP_PORT: String(port),
+    SPOT_GUARD_VIEW_ADDRESS: `127.0.0.1:${viewPort}`,
     POD_NAME: 'spot-guard-proc',
     NODE_NAME: 'spot-a',
   });
@@ -123,6 +125,14 @@ test('serves probes and metrics, holds a claim, and on SIGTERM releases it and e
     assert.is(held.status?.phase, 'Monitoring');
     assert.is(held.status?.spotHealth?.nodesReady, 1);
     assert.is(held.status?.spotHealth?.nodesTotal, 2);
+
+    // The live view shows the event in the state the agent's actor is in.
+    const view = (await (await fetch(`http://127.0.0.1:${viewPort}/views`)).json()) as { source: string; views: { name: string; phase: string; active: string[]; holder?: string }[] };
+    assert.is(view.source, 'spot-guard-proc');
+    assert.is(view.views[0]?.name, name);
+    assert.is(view.views[0]?.phase, 'Monitoring');
+    assert.ok(view.views[0]?.active.includes('Monitoring'), JSON.stringify(view.views[0]?.active));
+    assert.is(view.views[0]?.holder, 'spot-guard-proc');
 
     const metrics = await (await fetch(`${url}/metrics`)).text();
     assert.match(metrics, /spot_guard_events\{phase="Monitoring"\} 1/);

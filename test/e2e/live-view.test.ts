@@ -1,0 +1,87 @@
+// The live statechart view in a real browser (playwright-core driving Debian's Chromium,
+// headless) while the demo story runs: the page lists the event and its highlighted state
+// moves Pending → Monitoring → ReadyForScaleDown → ScalingDown → Completed without a reload.
+// Screenshots at two phases are saved in test-artifacts/.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser } from 'playwright-core';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { waitFor } from '../harness/agent-world.js';
+
+const BIN = fileURLToPath(new URL('../../bin/spot-guard.js', import.meta.url));
+const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/', import.meta.url));
+const CHROMIUM = process.env.SPOT_GUARD_CHROMIUM ?? '/usr/bin/chromium';
+
+interface Ctx {
+  demo: ChildProcess;
+  output: () => string;
+  browser: Browser;
+}
+const test = suite<Ctx>('live statechart view in a browser');
+
+test.before(async (ctx) => {
+  if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: .ci/run installs Debian's chromium package; or set SPOT_GUARD_CHROMIUM`);
+  let out = '';
+  ctx.demo = spawn(process.execPath, [BIN, 'demo', '--scale', '20', '--ttl', '20s'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  ctx.demo.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  ctx.demo.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+  ctx.output = () => out;
+  ctx.browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+});
+test.after(async (ctx) => {
+  await ctx.browser?.close();
+  ctx.demo?.kill('SIGTERM');
+});
+
+test('the highlighted state follows the event through every phase, live', async ({ browser, output, demo }) => {
+  const url = await waitFor(() => `the demo's view URL (output: ${output().slice(-2000)})`, () => /live statechart view: (http:\/\/\S+)/.exec(output())?.[1], 180_000);
+  const page = await browser.newPage({ viewport: { width: 1500, height: 1000 } });
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(url);
+  // Every change of the card's phase and of the highlighted top-level state, as the page sees it.
+  // (A string, not a function: the page has the DOM, this process's TypeScript does not.)
+  await page.evaluate(`(() => {
+    window.loadMark = Math.random();
+    window.seen = [];
+    const record = () => {
+      const card = document.querySelector('section.card');
+      const active = [...document.querySelectorAll('section.card g.state.active[data-state]')].map((g) => g.getAttribute('data-state') || '').filter((s) => s && !s.includes('.'));
+      const entry = (card ? card.getAttribute('data-phase') : '') + '|' + active.join(',');
+      if (card && window.seen[window.seen.length - 1] !== entry) window.seen.push(entry);
+    };
+    new MutationObserver(record).observe(document.querySelector('main'), { subtree: true, attributes: true, childList: true });
+  })()`);
+  const mark = await page.evaluate<number>('window.loadMark');
+  mkdirSync(ARTIFACTS, { recursive: true });
+
+  await page.waitForSelector('section.card[data-phase="Monitoring"]', { timeout: 180_000 });
+  assert.ok(await page.locator('section.card g.state.active[data-state="Monitoring"]').count(), 'Monitoring highlighted');
+  assert.match((await page.locator('section.card .waiting').textContent()) ?? '', /stableLongEnough/);
+  await page.screenshot({ path: `${ARTIFACTS}live-view-monitoring.png`, fullPage: true });
+
+  await page.waitForSelector('section.card[data-phase="Completed"]', { timeout: 180_000 });
+  await page.waitForTimeout(500);
+  await page.screenshot({ path: `${ARTIFACTS}live-view-completed.png`, fullPage: true });
+  assert.ok(await page.locator('section.card g.state.active[data-state="Completed"]').count(), 'Completed highlighted');
+  assert.match((await page.locator('section.card .timeline').textContent()) ?? '', /step terminate done/);
+
+  const seen = await page.evaluate<string[]>('window.seen');
+  const phases = seen.map((e) => e.split('|')[0]).filter((p, i, all) => p !== all[i - 1]);
+  assert.equal(phases.slice(phases.indexOf('Pending')), ['Pending', 'Monitoring', 'ReadyForScaleDown', 'ScalingDown', 'Completed'], `phases seen: ${seen.join(' ; ')}`);
+  for (const entry of seen) {
+    const [phase, active] = entry.split('|');
+    assert.is(active, phase, `the highlighted state is the phase: ${entry}`);
+  }
+  assert.is(await page.evaluate<number>('window.loadMark'), mark, 'no reload');
+  assert.equal(errors, [], 'no error on the page');
+
+  // The event is deleted after its TTL: the page drops its card.
+  await page.waitForSelector('section.card', { state: 'detached', timeout: 120_000 });
+  const exit = await new Promise<number | null>((resolve) => (demo.exitCode !== null ? resolve(demo.exitCode) : demo.once('exit', resolve)));
+  assert.is(exit, 0, output().slice(-2000));
+});
+
+test.run();
