@@ -27,6 +27,8 @@ export interface Config {
   tickIntervalMs: number;
   recheckIntervalMs: number;
   maxStepAttempts: number;
+  /** A Stately inspector's WebSocket (ws:// or wss://) to send inspection events to; off when undefined. */
+  statelyInspectUrl: string | undefined;
 }
 
 /** Who this agent is: the downward API gives every DaemonSet pod its own. */
@@ -90,6 +92,11 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
   const imdsEndpoint = text('SPOT_GUARD_IMDS_ENDPOINT', 'http://169.254.169.254');
   if (!URL.canParse(imdsEndpoint) || !/^https?:$/.test(new URL(imdsEndpoint).protocol)) problems.push(`SPOT_GUARD_IMDS_ENDPOINT=${imdsEndpoint}: must be an http(s) URL`);
 
+  const inspectUrl = text('SPOT_GUARD_STATELY_INSPECT_URL', '');
+  if (inspectUrl && (!URL.canParse(inspectUrl) || !/^wss?:$/.test(new URL(inspectUrl).protocol))) {
+    problems.push(`SPOT_GUARD_STATELY_INSPECT_URL=${inspectUrl}: must be a ws:// or wss:// URL, or empty (off)`);
+  }
+
   const claimLeaseMs = duration('SPOT_GUARD_CLAIM_LEASE', '30s', 5000);
   if (claimLeaseMs > 3600_000) problems.push(`SPOT_GUARD_CLAIM_LEASE=${text('SPOT_GUARD_CLAIM_LEASE', '30s')}: must be at most 1h (the CRD's limit)`);
 
@@ -114,6 +121,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
     tickIntervalMs: duration('SPOT_GUARD_TICK_INTERVAL', '1s', 100),
     recheckIntervalMs: duration('SPOT_GUARD_RECHECK_INTERVAL', '30s'),
     maxStepAttempts: integer('SPOT_GUARD_MAX_STEP_ATTEMPTS', '5', 1, 100),
+    statelyInspectUrl: inspectUrl || undefined,
   };
   if (config.awsRegion !== undefined && !/^[a-z]{2}(-[a-z]+)+-\d$/.test(config.awsRegion)) {
     problems.push(`SPOT_GUARD_AWS_REGION=${config.awsRegion}: not an AWS region such as us-east-1`);

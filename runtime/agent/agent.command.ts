@@ -6,6 +6,7 @@
 // account); the AWS SDK takes credentials from its default chain (IRSA or Pod Identity on EKS)
 // and honours AWS_ENDPOINT_URL_AUTO_SCALING, which the sandbox uses to point it elsewhere.
 import { KubeConfig } from '@kubernetes/client-node';
+import { createWebSocketInspector } from '@statelyai/inspect';
 import { AwsAutoScaling } from '../autoscaling.aws.js';
 import { loadAgentIdentity, loadConfig, type Config } from '../config.js';
 import { startHttpServer } from '../http/http.server.js';
@@ -57,7 +58,12 @@ export async function runAgent(options: AgentCommandOptions = {}): Promise<numbe
   const metrics = new AgentMetrics();
   const autoscaling = new AwsAutoScaling({ region: config.awsRegion ?? '' }, metrics.awsCall);
   const views = new LiveViews({ minimumWaitMs: config.minimumWaitMs, stabilityWindowMs: config.spotStabilityWindowMs, ttlMs: config.eventTtlMs }, identity.identity.podName);
+  // Off unless configured: the inspector's UI is hosted by Stately, which an air-gapped cluster
+  // cannot reach; the agent's own live view needs none of it.
+  const inspector = config.statelyInspectUrl ? createWebSocketInspector({ url: config.statelyInspectUrl }) : undefined;
+  if (inspector) log.info({ url: config.statelyInspectUrl }, 'sending inspection events to a stately inspector');
   const agent = new Agent({
+    inspect: inspector?.inspect,
     observer: {
       snapshot: (name, snapshot) => (snapshot ? views.update(snapshot.context.object, snapshot.value) : views.remove(name)),
     },
@@ -84,6 +90,7 @@ export async function runAgent(options: AgentCommandOptions = {}): Promise<numbe
   await agent.stop({ release: true });
   await http.close();
   await view?.close();
+  inspector?.stop();
   log.info({}, 'stopped agent');
   return 0;
 }

@@ -29,7 +29,7 @@ import { AsgLeaseLocks } from '../capacity/asg-lock.kube.js';
 import type { AsgLocks } from '../capacity/asg-lock.port.js';
 import { LedgeredCapacity } from '../capacity/capacity.js';
 import type { ImdsPort } from '../imds.port.js';
-import { FallbackActors, type FallbackObserver } from './fallback-actors.js';
+import { FallbackActors, type FallbackActorsDeps, type FallbackObserver } from './fallback-actors.js';
 import { RebalanceResponder } from './rebalance-responder.js';
 import { targetUntrustedReason } from './trust.js';
 
@@ -46,6 +46,8 @@ export interface AgentOptions {
   tuning?: Partial<FallbackEventConfig> & { pollIntervalMs?: number; watchResyncMs?: number; imdsIntervalMs?: number; rebalance?: Partial<RebalanceConfig> };
   /** Told about every actor snapshot (the live view). */
   observer?: FallbackObserver;
+  /** Inspection events of every fallback-event actor (Stately's inspector); none by default. */
+  inspect?: FallbackActorsDeps['inspect'];
   /** Nodes as the agent touches them; the Kubernetes adapter by default (tests wrap it to count calls). */
   nodes?: NodePort;
   /** Instance metadata of this agent's node; without it the agent answers no rebalance notices. */
@@ -114,6 +116,7 @@ export class Agent {
       now: () => this.scheduler.now(),
       log,
       observer: this.observer(),
+      inspect: options.inspect,
     });
   }
 

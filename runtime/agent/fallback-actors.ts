@@ -4,7 +4,7 @@
 // the intents the machines emit and sends their results back as events; the actors' state
 // is a cache of the objects, so a restarted agent rebuilds it from the watch alone.
 import { filter, map, type Subscription } from 'rxjs';
-import { createActor, type Actor, type SnapshotFrom } from 'xstate';
+import { createActor, type Actor, type InspectionEvent, type Observer, type SnapshotFrom } from 'xstate';
 import type { Phase } from '../../crds/phases.js';
 import type { SpotGuardFallbackEvent } from '../../crds/spotguardfallbackevent.types.js';
 import { isHolder, isTerminal, phaseOf } from '../../machines/fallback-event.guards.js';
@@ -43,6 +43,8 @@ export interface FallbackActorsDeps {
   now: () => number;
   log: Logger;
   observer?: FallbackObserver;
+  /** Every actor's inspection events (e.g. to Stately's inspector); none by default. */
+  inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void);
 }
 
 interface Entry {
@@ -131,7 +133,7 @@ export class FallbackActors {
 
   private create(object: SpotGuardFallbackEvent): void {
     const name = nameOf(object);
-    const actor = createActor(fallbackEventMachine, { input: { object, agent: this.deps.agent, config: this.deps.config, now: this.deps.now() } });
+    const actor = createActor(fallbackEventMachine, { input: { object, agent: this.deps.agent, config: this.deps.config, now: this.deps.now() }, inspect: this.deps.inspect, systemId: name });
     const entry: Entry = { name, actor, spot: undefined, abort: new AbortController(), phase: undefined, stopped: false };
     this.entries.set(name, entry);
     actor.on('commit', (intent) => void this.commit(entry, intent));

@@ -31,6 +31,7 @@ test('defaults: only the ASG pairs are required', () => {
     tickIntervalMs: 1000,
     recheckIntervalMs: 30_000,
     maxStepAttempts: 5,
+    statelyInspectUrl: undefined,
   });
 });
 
@@ -114,6 +115,13 @@ test('the agent settings added for the DaemonSet are read, and a bad region is r
   assert.not.ok(bad.ok);
   if (bad.ok) return;
   assert.equal(bad.problems, ['SPOT_GUARD_MAX_STEP_ATTEMPTS=0: must be a whole number from 1 to 100', 'SPOT_GUARD_AWS_REGION=Mars: not an AWS region such as us-east-1']);
+});
+
+test('the Stately inspector is off unless a ws:// or wss:// URL is given', () => {
+  const on = loadConfig({ ...base, SPOT_GUARD_STATELY_INSPECT_URL: 'ws://127.0.0.1:8080' });
+  assert.ok(on.ok && on.config.statelyInspectUrl === 'ws://127.0.0.1:8080');
+  const bad = loadConfig({ ...base, SPOT_GUARD_STATELY_INSPECT_URL: 'https://stately.ai/inspect' });
+  assert.equal(bad.ok ? [] : bad.problems, ['SPOT_GUARD_STATELY_INSPECT_URL=https://stately.ai/inspect: must be a ws:// or wss:// URL, or empty (off)']);
 });
 
 test('the agent identity and region come from the downward API and the settings, each missing one named', () => {
