@@ -44,7 +44,7 @@ test('/views and the event stream follow the events; a deleted event disappears'
       }
       const chunk = await reader?.read();
       if (!chunk || chunk.done) throw new Error('stream ended');
-      buffer += decoder.decode(chunk.value);
+      buffer += decoder.decode(chunk.value as Uint8Array);
     }
   };
   assert.equal((await nextFrame()).views, [], 'the first frame: nothing yet');
