@@ -59,6 +59,7 @@ test('rebalance, fallback, interruption, monitoring, spot back, one scale-down, 
   assert.is(ready.status?.spotCapacityRestored, true);
   assert.is(ready.status?.spotHealth?.inService, 3);
   const done = await s.waitPhase(name, 'Completed');
+  await s.seenAt(name, 'Completed');
   assert.equal(s.phases(name).filter((p) => p !== 'Pending'), ['Monitoring', 'ReadyForScaleDown', 'ScalingDown', 'Completed']);
   const steps = done.status?.scaleDown ?? {};
   for (const step of ['taint', 'cordon', 'drain', 'waitForReschedule', 'terminate'] as const) assert.ok(steps[step]?.completedAt, `step ${step} recorded`);
