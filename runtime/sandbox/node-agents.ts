@@ -25,6 +25,12 @@ export interface NodeAgentsOptions {
   logDir?: string;
   /** Least time between two agent starts (default 0: all at once), to spread a large start. */
   startGapMs?: number;
+  /**
+   * Picks the ports of each node's AEMM and agent (default freePort: one the kernel picks).
+   * An agent binds its ports seconds after they are picked, once its modules are loaded; with
+   * many agents, an outgoing connection's ephemeral port can take one meanwhile.
+   */
+  pickPort?: () => Promise<number>;
   /** Told about every start and stop. */
   onChange?: (change: { node: string; what: 'started' | 'stopped' | 'failed'; detail?: string }) => void;
 }
@@ -112,10 +118,11 @@ export class NodeAgents {
       if (slot > Date.now()) await new Promise((r) => setTimeout(r, slot - Date.now()));
       if (this.stopping) return;
     }
-    const imdsPort = await freePort();
+    const pickPort = this.options.pickPort ?? freePort;
+    const imdsPort = await pickPort();
     const aemm = await startAemm({ port: imdsPort });
-    const httpPort = await freePort();
-    const viewPort = await freePort();
+    const httpPort = await pickPort();
+    const viewPort = await pickPort();
     const pod = `spot-guard-${node}`;
     const env = {
       PATH: process.env.PATH ?? '',

@@ -42,6 +42,8 @@ export interface SandboxOptions {
   readyTimeoutMs?: number;
   /** Least time between two agent starts (default 0: all at once), to spread a large start. */
   agentStartGapMs?: number;
+  /** Picks the ports of each node's AEMM and agent (default: ones the kernel picks; see NodeAgentsOptions.pickPort). */
+  pickNodePort?: () => Promise<number>;
   onAgentChange?: (change: { node: string; what: string; detail?: string }) => void;
   /** Port of the sandbox's live view on 127.0.0.1 (default: any free port). */
   viewPort?: number;
@@ -129,6 +131,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       env: { ...settings, ...CREDENTIALS, AWS_ENDPOINT_URL_AUTO_SCALING: sim.endpoint, AWS_REGION: SANDBOX_REGION },
       logDir: options.logDir,
       startGapMs: options.agentStartGapMs,
+      pickPort: options.pickNodePort,
       onChange: options.onAgentChange,
     });
     agents.start();
