@@ -6,6 +6,8 @@
 //   npm run bench                          sizes 10, 50 and 200 (a size that would not fit in
 //                                          memory is skipped and said so)
 //   npm run bench -- --sizes 10 --rounds 1 --no-docs
+//   npm run bench -- --render-only         docs/bench.md again from docs/bench.json, measuring
+//                                          nothing (after a change to how figures are shown)
 //
 // Flags: --sizes 10,50,200  --scale 15 (durations divided by; 15 turns the 15 s ASG poll
 // interval into exactly its 1 s floor)  --rounds 3  --events 3 (per round, at once)
@@ -14,7 +16,7 @@
 // share tsx's transform cache as `npm start` does; by default they compile at start as the
 // image does)  --log-dir DIR (agent logs; default a new temporary directory)  --docs-dir docs
 // --no-docs
-import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus, loadavg, release, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,7 +26,10 @@ import { consoleTable, summarise, type SizeSummary } from './bench-report.js';
 import { meminfoKb } from './process-sampler.js';
 import { runSize, type SizeFigures } from './sandbox-size.js';
 
+// Imported rather than run (uvu's test:unit walks every file under test/): measure nothing.
+const isMain = process.argv[1] === fileURLToPath(import.meta.url);
 const { values } = parseArgs({
+  args: isMain ? process.argv.slice(2) : [],
   options: {
     sizes: { type: 'string', default: '10,50,200' },
     scale: { type: 'string', default: '15' },
@@ -39,6 +44,7 @@ const { values } = parseArgs({
     'docs-dir': { type: 'string', default: fileURLToPath(new URL('../../docs/', import.meta.url)) },
     'no-docs': { type: 'boolean', default: false },
     'tsx-cache': { type: 'boolean', default: false },
+    'render-only': { type: 'boolean', default: false },
   },
   strict: true,
 });
@@ -63,75 +69,71 @@ const options = {
 };
 const GiB = 1024 * 1024;
 const memoryFloorKb = number('memory-floor-gib', 0.5) * GiB;
-const logRoot = values['log-dir'] ?? (await mkdtemp(join(tmpdir(), 'spot-guard-bench-')));
+const docsDir = values['docs-dir'] ?? 'docs';
 const say = (line: string) => process.stdout.write(`${new Date().toISOString().slice(11, 19)}  ${line}\n`);
 
-// What one size needs: per agent its Node process, its esbuild service and its AEMM as they
-// settle, for the size plus the nodes a round adds; the extra an agent takes while it starts,
-// for the few starting at once; the control plane and the bench. Agent figures start from a
-// first measurement and follow the largest seen since; the run itself also stops when
-// available memory falls under the floor.
-let agentSteadyKb = 280 * 1024;
-let agentPeakKb = 310 * 1024;
-const PER_NODE_EXTRA_KB = 35 * 1024;
-const STARTING_AT_ONCE = 10;
-const FIXED_KB = 1 * GiB;
-const projectedKb = (size: number) => (size + options.events + 2) * (agentSteadyKb + PER_NODE_EXTRA_KB) + STARTING_AT_ONCE * Math.max(0, agentPeakKb - agentSteadyKb) + FIXED_KB;
+/** Every size in turn; a size whose memory would not fit is skipped, with why. */
+async function measure(): Promise<{ info: RunInfo; figures: SizeFigures[] }> {
+  // What one size needs: per agent its Node process, its esbuild service and its AEMM as they
+  // settle, for the size plus the nodes a round adds; the extra an agent takes while it starts,
+  // for the few starting at once; the control plane and the bench. Agent figures start from a
+  // first measurement and follow the largest seen since; the run itself also stops when
+  // available memory falls under the floor.
+  let agentSteadyKb = 280 * 1024;
+  let agentPeakKb = 310 * 1024;
+  const PER_NODE_EXTRA_KB = 35 * 1024;
+  const STARTING_AT_ONCE = 10;
+  const FIXED_KB = 1 * GiB;
+  const projectedKb = (size: number) => (size + options.events + 2) * (agentSteadyKb + PER_NODE_EXTRA_KB) + STARTING_AT_ONCE * Math.max(0, agentPeakKb - agentSteadyKb) + FIXED_KB;
 
-const machine = {
-  cpu: cpus()[0]?.model ?? 'unknown CPU',
-  nproc: availableParallelism(),
-  memTotalGiB: Math.round((meminfoKb('MemTotal') / GiB) * 10) / 10,
-  memAvailableGiB: Math.round((meminfoKb('MemAvailable') / GiB) * 10) / 10,
-  loadAverage: loadavg(),
-  kernel: release(),
-  node: process.version,
-};
-say(`machine: ${machine.nproc} cores, ${machine.memTotalGiB} GiB (${machine.memAvailableGiB} GiB available); agent logs in ${logRoot}`);
+  const machine = {
+    cpu: cpus()[0]?.model ?? 'unknown CPU',
+    nproc: availableParallelism(),
+    memTotalGiB: Math.round((meminfoKb('MemTotal') / GiB) * 10) / 10,
+    memAvailableGiB: Math.round((meminfoKb('MemAvailable') / GiB) * 10) / 10,
+    loadAverage: loadavg(),
+    kernel: release(),
+    node: process.version,
+  };
+  const logRoot = values['log-dir'] ?? (await mkdtemp(join(tmpdir(), 'spot-guard-bench-')));
+  say(`machine: ${machine.nproc} cores, ${machine.memTotalGiB} GiB (${machine.memAvailableGiB} GiB available); agent logs in ${logRoot}`);
 
-const figures: SizeFigures[] = [];
-const skipped: RunInfo['skipped'] = [];
-for (const size of sizes) {
-  const available = meminfoKb('MemAvailable');
-  const need = projectedKb(size);
-  if (need > available - options.reserveGiB * GiB) {
-    const reason = `${size} agents would need about ${(need / GiB).toFixed(1)} GiB (${Math.round(agentSteadyKb / 1024)} MiB per agent process once settled, ${Math.round(agentPeakKb / 1024)} MiB at its peak: ${figures.length > 0 ? 'the median RSS at the end of the last size plus 10% and its largest peak' : 'a first measurement'}; ${PER_NODE_EXTRA_KB / 1024} MiB per node for its AEMM and the agent's esbuild service, ${FIXED_KB / GiB} GiB for the control plane and the bench), but ${(available / GiB).toFixed(1)} GiB was available and ${options.reserveGiB} GiB of it is left to others; the agent processes alone would take ${((size * agentSteadyKb) / GiB).toFixed(1)} GiB`;
-    say(`${size} agents: skipped: ${reason}`);
-    skipped.push({ size, reason });
-    continue;
+  const figures: SizeFigures[] = [];
+  const skipped: RunInfo['skipped'] = [];
+  for (const size of sizes) {
+    const available = meminfoKb('MemAvailable');
+    const need = projectedKb(size);
+    if (need > available - options.reserveGiB * GiB) {
+      const reason = `${size} agents would need about ${(need / GiB).toFixed(1)} GiB (${Math.round(agentSteadyKb / 1024)} MiB per agent process once settled, ${Math.round(agentPeakKb / 1024)} MiB at its peak: ${figures.length > 0 ? 'the median RSS at the end of the last size plus 10% and its largest peak' : 'a first measurement'}; ${PER_NODE_EXTRA_KB / 1024} MiB per node for its AEMM and the agent's esbuild service, ${FIXED_KB / GiB} GiB for the control plane and the bench), but ${(available / GiB).toFixed(1)} GiB was available and ${options.reserveGiB} GiB of it is left to others; the agent processes alone would take ${((size * agentSteadyKb) / GiB).toFixed(1)} GiB`;
+      say(`${size} agents: skipped: ${reason}`);
+      skipped.push({ size, reason });
+      continue;
+    }
+    const logDir = join(logRoot, `agents-${size}`);
+    await mkdir(logDir, { recursive: true });
+    const f = await runSize({
+      size,
+      scale: options.scale,
+      rounds: options.rounds,
+      events: options.events,
+      idleMs: options.idleSeconds * 1000,
+      startGapMs: options.startGapMs,
+      tsxCache: options.tsxCache,
+      roundTimeoutMs: number('round-timeout-seconds', 60) * 1000,
+      memoryFloorKb,
+      logDir,
+      say,
+    });
+    figures.push(f);
+    const agents = f.processes.filter((p) => p.role === 'agent');
+    if (agents.length > 0) {
+      agentPeakKb = Math.max(...agents.map((p) => p.hwmKb));
+      // The median as the agents settle, with a margin: the largest is one caught while starting.
+      agentSteadyKb = 1.1 * (summarise(f).agentEndRssMiB?.median ?? 0) * 1024 || agentSteadyKb;
+    }
+    say(`${size} agents: done in ${(f.totalSeconds / 60).toFixed(1)} min; left over: ${f.leftovers.length > 0 ? f.leftovers.join(', ') : 'nothing'}`);
   }
-  const logDir = join(logRoot, `agents-${size}`);
-  await mkdir(logDir, { recursive: true });
-  const f = await runSize({
-    size,
-    scale: options.scale,
-    rounds: options.rounds,
-    events: options.events,
-    idleMs: options.idleSeconds * 1000,
-    startGapMs: options.startGapMs,
-    tsxCache: options.tsxCache,
-    roundTimeoutMs: number('round-timeout-seconds', 60) * 1000,
-    memoryFloorKb,
-    logDir,
-    say,
-  });
-  figures.push(f);
-  const agents = f.processes.filter((p) => p.role === 'agent');
-  if (agents.length > 0) {
-    agentPeakKb = Math.max(...agents.map((p) => p.hwmKb));
-    // The median as the agents settle, with a margin: the largest is one caught while starting.
-    agentSteadyKb = 1.1 * (summarise(f).agentEndRssMiB?.median ?? 0) * 1024 || agentSteadyKb;
-  }
-  say(`${size} agents: done in ${(f.totalSeconds / 60).toFixed(1)} min; left over: ${f.leftovers.length > 0 ? f.leftovers.join(', ') : 'nothing'}`);
-}
 
-const summaries: SizeSummary[] = figures.map(summarise);
-const shown = [...summaries, ...skipped.map((s) => ({ size: s.size, ok: false, note: 'not run for lack of memory (below)', events: 0 }))].sort((a, b) => a.size - b.size);
-process.stdout.write(`\n${consoleTable(shown)}\n`);
-for (const s of skipped) process.stdout.write(`${s.size} agents not run: ${s.reason}\n`);
-for (const s of summaries) if (!s.ok) process.stdout.write(`${s.size} agents stopped early: ${s.note ?? '?'}\n`);
-
-if (!values['no-docs']) {
   // Where files went is this machine's business, not part of the command to repeat.
   const args = process.argv.slice(2).filter((a, i, all) => !/^--(docs|log)-dir/.test(a) && !/^--(docs|log)-dir$/.test(all[i - 1] ?? ''));
   const info: RunInfo = {
@@ -140,12 +142,29 @@ if (!values['no-docs']) {
     machine,
     options,
     skipped,
-    summaries,
+    summaries: figures.map(summarise),
   };
-  const dir = values['docs-dir'] ?? 'docs';
-  await mkdir(dir, { recursive: true });
-  await writeFile(join(dir, 'bench.md'), renderMarkdown(info, figures));
-  await writeFile(join(dir, 'bench.json'), `${JSON.stringify({ ...info, figures }, null, 2)}\n`);
-  say(`wrote ${join(dir, 'bench.md')} and ${join(dir, 'bench.json')}`);
+  return { info, figures };
 }
-process.exitCode = figures.some((f) => f.leftovers.length > 0) ? 1 : 0;
+
+async function report(info: RunInfo, figures: SizeFigures[], write: boolean): Promise<void> {
+  const shown: SizeSummary[] = [...info.summaries, ...info.skipped.map((s) => ({ size: s.size, ok: false, note: 'not run for lack of memory (below)', events: 0 }))].sort((a, b) => a.size - b.size);
+  process.stdout.write(`\n${consoleTable(shown)}\n`);
+  for (const s of info.skipped) process.stdout.write(`${s.size} agents not run: ${s.reason}\n`);
+  for (const s of info.summaries) if (!s.ok) process.stdout.write(`${s.size} agents stopped early: ${s.note ?? '?'}\n`);
+  if (!write) return;
+  await mkdir(docsDir, { recursive: true });
+  await writeFile(join(docsDir, 'bench.md'), renderMarkdown(info, figures));
+  await writeFile(join(docsDir, 'bench.json'), `${JSON.stringify({ ...info, figures }, null, 2)}\n`);
+  say(`wrote ${join(docsDir, 'bench.md')} and ${join(docsDir, 'bench.json')}`);
+}
+
+if (isMain && values['render-only']) {
+  // The figures as measured; only how they are summed up and shown is new.
+  const { figures, ...saved } = JSON.parse(await readFile(join(docsDir, 'bench.json'), 'utf8')) as RunInfo & { figures: SizeFigures[] };
+  await report({ ...saved, summaries: figures.map(summarise) }, figures, true);
+} else if (isMain) {
+  const { info, figures } = await measure();
+  await report(info, figures, !values['no-docs']);
+  process.exitCode = figures.some((f) => f.leftovers.length > 0) ? 1 : 0;
+}
