@@ -10,6 +10,8 @@ export class PodReaper {
   constructor(
     private readonly kubeConfig: KubeConfig,
     private readonly intervalMs = 500,
+    /** Remove a pod as soon as its deletion starts, not once its grace period is over (fast tests). */
+    private readonly ignoreGrace = false,
   ) {}
 
   start(): void {
@@ -31,7 +33,7 @@ export class PodReaper {
     for (const pod of pods?.items ?? []) {
       const deadline = pod.metadata?.deletionTimestamp;
       // deletionTimestamp is the moment the grace period ends.
-      if (!deadline || new Date(deadline).getTime() > now) continue;
+      if (!deadline || (!this.ignoreGrace && new Date(deadline).getTime() > now)) continue;
       await core.deleteNamespacedPod({ name: pod.metadata?.name ?? '', namespace: pod.metadata?.namespace ?? '', gracePeriodSeconds: 0 }).catch(() => undefined);
     }
   }

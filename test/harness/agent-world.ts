@@ -4,7 +4,7 @@
 // Calls to AWS and to nodes are counted by recording wrappers around the real adapters.
 import { fileURLToPath } from 'node:url';
 import { AutoScalingClient, CreateAutoScalingGroupCommand, CreateLaunchConfigurationCommand } from '@aws-sdk/client-auto-scaling';
-import { CoreV1Api, KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { CRD_PATH } from '../../crds/schema.js';
 import type { FallbackEventSpec, FallbackEventStatus, SpotGuardFallbackEvent } from '../../crds/spotguardfallbackevent.types.js';
 import type { FallbackEventStore } from '../../runtime/kube/fallback-event.store.js';
@@ -14,6 +14,7 @@ import { loadConfig, type Config } from '../../runtime/config.js';
 import type { NodePort } from '../../runtime/kube/nodes.port.js';
 import { createLogger, type Logger } from '../../runtime/log.js';
 import { startControlPlane, type ControlPlane } from '../../runtime/sandbox/control-plane.js';
+import { PodReaper } from '../../runtime/sandbox/pod-reaper.js';
 import { HarnessError } from '../../runtime/sandbox/supervisor.js';
 import { installCrd } from './crd.js';
 import { startMoto, type Moto } from './moto.js';
@@ -139,20 +140,9 @@ export async function placePod(admin: KubeConfig, name: string, nodeName: string
  * kubelet an evicted pod would stay Terminating for ever. Returns a stop function.
  */
 export function reapTerminatingPods(admin: KubeConfig, intervalMs = 200): () => void {
-  const core = admin.makeApiClient(CoreV1Api);
-  let stopped = false;
-  void (async () => {
-    while (!stopped) {
-      const pods = await core.listPodForAllNamespaces().catch(() => ({ items: [] as V1Pod[] }));
-      for (const p of pods.items.filter((p) => p.metadata?.deletionTimestamp)) {
-        await core.deleteNamespacedPod({ name: p.metadata?.name ?? '', namespace: p.metadata?.namespace ?? '', gracePeriodSeconds: 0 }).catch(() => undefined);
-      }
-      await new Promise((r) => setTimeout(r, intervalMs));
-    }
-  })();
-  return () => {
-    stopped = true;
-  };
+  const reaper = new PodReaper(admin, intervalMs, true);
+  reaper.start();
+  return () => reaper.stop();
 }
 
 /** The agent's settings from an environment, as the DaemonSet would give them, with test overrides. */
