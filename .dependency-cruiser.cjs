@@ -6,14 +6,21 @@ module.exports = {
       comment: 'crds/ is the schema and pure helpers; it depends on no other layer',
       severity: 'error',
       from: { path: '^crds/' },
-      to: { path: '^(machines|streams|runtime|visualizations|test|bin)/' },
+      to: { path: '^(machines|streams|runtime|visualizations|dev|test|bin)/' },
+    },
+    {
+      name: 'agent-never-loads-dev-tools',
+      comment: 'dev/ holds the sandbox, the AWS capacity simulator, the demo and the binary builds: the shipped agent (and every layer it is made of) never imports them',
+      severity: 'error',
+      from: { path: '^(runtime|machines|streams|crds|visualizations)/' },
+      to: { path: '^dev/' },
     },
     {
       name: 'machines-are-pure',
       comment: 'machines/ may import crds/ only (and xstate)',
       severity: 'error',
       from: { path: '^machines/' },
-      to: { path: '^(streams|runtime|visualizations|test|bin)/' },
+      to: { path: '^(streams|runtime|visualizations|dev|test|bin)/' },
     },
     {
       name: 'streams-see-ports-only',

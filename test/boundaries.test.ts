@@ -34,6 +34,10 @@ const cases: [string, Record<string, string>, string | undefined][] = [
   ['streams importing an adapter', { 'streams/a.stream.ts': "import '../runtime/b.aws.ts';\n", 'runtime/b.aws.ts': 'export {};\n' }, 'streams-see-ports-only'],
   ['runtime importing test code', { 'runtime/a.ts': "import '../test/b.ts';\n", 'test/b.ts': 'export {};\n' }, 'nothing-imports-tests'],
   ['visualizations importing runtime', { 'visualizations/a.ts': "import '../runtime/b.ts';\n", 'runtime/b.ts': 'export {};\n' }, 'visualizations-see-definitions-only'],
+  ['runtime importing the sandbox', { 'runtime/a.ts': "import '../dev/sandbox/b.ts';\n", 'dev/sandbox/b.ts': 'export {};\n' }, 'agent-never-loads-dev-tools'],
+  ['visualizations importing the simulator', { 'visualizations/a.ts': "import '../dev/simulator/b.ts';\n", 'dev/simulator/b.ts': 'export {};\n' }, 'agent-never-loads-dev-tools'],
+  ['crds importing dev', { 'crds/a.ts': "import '../dev/b.ts';\n", 'dev/b.ts': 'export {};\n' }, 'agent-never-loads-dev-tools'],
+  ['dev importing runtime (allowed)', { 'dev/a.ts': "import '../runtime/b.ts';\n", 'runtime/b.ts': 'export {};\n' }, undefined],
   ['streams importing a port (allowed)', { 'streams/a.stream.ts': "import '../runtime/b.port.ts';\n", 'runtime/b.port.ts': 'export {};\n' }, undefined],
   ['runtime importing machines (allowed)', { 'runtime/a.ts': "import '../machines/b.ts';\n", 'machines/b.ts': 'export {};\n' }, undefined],
 ];

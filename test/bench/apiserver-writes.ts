@@ -2,7 +2,7 @@
 // apiserver_request_total counter: a bench can diff it around a scenario without an audit log.
 // The counter has no user label, so who wrote is told from the verb and resource (writerOf).
 import { request } from 'node:https';
-import type { ControlPlane } from '../../runtime/sandbox/control-plane.js';
+import type { ControlPlane } from '../../dev/sandbox/control-plane.js';
 
 /** Keys like "PATCH nodes", "PUT spotguardfallbackevents/status", or "DELETE spotguardfallbackevents → 404" for refused ones. */
 export type Counts = Record<string, number>;

@@ -1,7 +1,7 @@
 // Warm start time of the control plane (binaries already cached): median of N starts.
 //   node --import tsx test/bench/control-plane.bench.ts [N]
-import { resolveBinaries } from '../../runtime/sandbox/binaries.js';
-import { startControlPlane } from '../../runtime/sandbox/control-plane.js';
+import { resolveBinaries } from '../../dev/sandbox/binaries.js';
+import { startControlPlane } from '../../dev/sandbox/control-plane.js';
 
 const runs = Number(process.argv[2] ?? 5);
 const binaries = await resolveBinaries();

@@ -9,7 +9,7 @@ import { parseDuration } from '../../crds/duration.js';
 import type { SpotGuardFallbackEvent } from '../../crds/spotguardfallbackevent.types.js';
 import { FallbackEventStore } from '../../runtime/kube/fallback-event.store.js';
 import { REBALANCE_TAINT } from '../../runtime/kube/nodes.port.js';
-import { agentsReady, type Sandbox } from '../../runtime/sandbox/sandbox.js';
+import { agentsReady, type Sandbox } from '../../dev/sandbox/sandbox.js';
 import { apiServerWrites, diffCounts, type Counts } from './apiserver-writes.js';
 
 export interface Snapshot {

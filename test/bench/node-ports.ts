@@ -3,7 +3,7 @@
 // the agent's bind seconds later (the bench's first run at 50 agents lost it), and
 // never the same one twice in this process.
 import { readFileSync } from 'node:fs';
-import { assertPortFree } from '../../runtime/sandbox/ports.js';
+import { assertPortFree } from '../../dev/sandbox/ports.js';
 
 function ephemeralLow(): number {
   try {

@@ -2,7 +2,7 @@
 // processes, each with its own AEMM), measure an idle window, play the fallback rounds, and
 // stop everything, sampling every child process's memory all along and checking at the end
 // that none of them is left.
-import { startSandbox, type Sandbox } from '../../runtime/sandbox/sandbox.js';
+import { startSandbox, type Sandbox } from '../../dev/sandbox/sandbox.js';
 import { runRound, snapshot, windowOf, type RoundFigures, type Window } from './fallback-round.js';
 import { portBelowEphemeralRange } from './node-ports.js';
 import { ProcessSampler, sandboxChildren, type ProcessPeak } from './process-sampler.js';

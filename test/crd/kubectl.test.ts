@@ -4,7 +4,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { stringify } from 'yaml';
-import { startControlPlane, type ControlPlane } from '../../runtime/sandbox/control-plane.js';
+import { startControlPlane, type ControlPlane } from '../../dev/sandbox/control-plane.js';
 import { installCrd } from '../harness/crd.js';
 
 const test = suite<{ plane: ControlPlane }>('SpotGuardFallbackEvent with kubectl');

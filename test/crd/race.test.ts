@@ -2,7 +2,7 @@
 // scaleDownInitiated; the API server lets exactly one through and tells the others.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { startControlPlane, type ControlPlane } from '../../runtime/sandbox/control-plane.js';
+import { startControlPlane, type ControlPlane } from '../../dev/sandbox/control-plane.js';
 import { FallbackEventStore } from '../../runtime/kube/fallback-event.store.js';
 import { installCrd } from '../harness/crd.js';
 import { seedEvent } from '../machines/fixtures.js';

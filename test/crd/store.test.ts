@@ -3,7 +3,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
-import { startControlPlane, type ControlPlane } from '../../runtime/sandbox/control-plane.js';
+import { startControlPlane, type ControlPlane } from '../../dev/sandbox/control-plane.js';
 import { FallbackEventStore } from '../../runtime/kube/fallback-event.store.js';
 import { KubeError, isForbidden, isInvalid } from '../../runtime/kube/kube-errors.js';
 import { installCrd } from '../harness/crd.js';

@@ -10,8 +10,8 @@ import * as assert from 'uvu/assert';
 import { parseAllDocuments } from 'yaml';
 import { CHART_CRD_PATH } from '../../crds/generate.js';
 import { CRD_PATH } from '../../crds/schema.js';
-import { resolveBinaries } from '../../runtime/sandbox/binaries.js';
-import { startControlPlane, type ControlPlane } from '../../runtime/sandbox/control-plane.js';
+import { resolveBinaries } from '../../dev/sandbox/binaries.js';
+import { startControlPlane, type ControlPlane } from '../../dev/sandbox/control-plane.js';
 import { installCrd } from '../harness/crd.js';
 
 const CHART = fileURLToPath(new URL('../../deploy/helm/spot-guard', import.meta.url));

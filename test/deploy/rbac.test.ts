@@ -5,7 +5,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ApiException, CoordinationV1Api, CoreV1Api, KubeConfig, type V1Lease } from '@kubernetes/client-node';
 import { CRD_PATH } from '../../crds/schema.js';
-import { startControlPlane, type ControlPlane } from '../../runtime/sandbox/control-plane.js';
+import { startControlPlane, type ControlPlane } from '../../dev/sandbox/control-plane.js';
 import { FallbackEventStore } from '../../runtime/kube/fallback-event.store.js';
 import { installCrd } from '../harness/crd.js';
 import { seedEvent } from '../machines/fixtures.js';

@@ -10,7 +10,7 @@ import { AwsAutoScaling } from '../../runtime/autoscaling.aws.js';
 import { FallbackEventStore } from '../../runtime/kube/fallback-event.store.js';
 import { REBALANCE_TAINT } from '../../runtime/kube/nodes.port.js';
 import { instanceIdOf } from '../../runtime/kube/provider-id.js';
-import { SANDBOX_REGION, startSandbox, type Sandbox } from '../../runtime/sandbox/sandbox.js';
+import { SANDBOX_REGION, startSandbox, type Sandbox } from '../../dev/sandbox/sandbox.js';
 import { waitFor } from '../harness/agent-world.js';
 
 export const SPOT_LABEL = 'eks.amazonaws.com/capacityType';

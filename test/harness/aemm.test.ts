@@ -1,6 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { startAemm, type Aemm } from '../../runtime/sandbox/aemm.js';
+import { startAemm, type Aemm } from '../../dev/sandbox/aemm.js';
 
 const REBALANCE = '/latest/meta-data/events/recommendations/rebalance';
 const test = suite<{ aemm: Aemm }>('amazon-ec2-metadata-mock');

@@ -13,9 +13,9 @@ import type { AutoScalingPort } from '../../runtime/autoscaling.port.js';
 import { loadConfig, type Config } from '../../runtime/config.js';
 import type { NodePort } from '../../runtime/kube/nodes.port.js';
 import { createLogger, type Logger } from '../../runtime/log.js';
-import { startControlPlane, type ControlPlane } from '../../runtime/sandbox/control-plane.js';
-import { PodReaper } from '../../runtime/sandbox/pod-reaper.js';
-import { HarnessError } from '../../runtime/sandbox/supervisor.js';
+import { startControlPlane, type ControlPlane } from '../../dev/sandbox/control-plane.js';
+import { PodReaper } from '../../dev/sandbox/pod-reaper.js';
+import { HarnessError } from '../../dev/sandbox/supervisor.js';
 import { installCrd } from './crd.js';
 import { startMoto, type Moto } from './moto.js';
 

@@ -1,7 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CoreV1Api, ApiException, RbacAuthorizationV1Api } from '@kubernetes/client-node';
-import { startControlPlane, type ControlPlane } from '../../runtime/sandbox/control-plane.js';
+import { startControlPlane, type ControlPlane } from '../../dev/sandbox/control-plane.js';
 
 const test = suite<{ plane: ControlPlane }>('control plane');
 

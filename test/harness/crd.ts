@@ -1,6 +1,6 @@
 import { CRD_PATH } from '../../crds/schema.js';
-import type { ControlPlane } from '../../runtime/sandbox/control-plane.js';
-import { HarnessError } from '../../runtime/sandbox/supervisor.js';
+import type { ControlPlane } from '../../dev/sandbox/control-plane.js';
+import { HarnessError } from '../../dev/sandbox/supervisor.js';
 
 /** Applies the SpotGuardFallbackEvent CRD with kubectl and waits until it is served. */
 export async function installCrd(plane: ControlPlane): Promise<void> {

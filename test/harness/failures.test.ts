@@ -5,10 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { resolveBinaries, type Binaries } from '../../runtime/sandbox/binaries.js';
-import { startControlPlane } from '../../runtime/sandbox/control-plane.js';
-import { assertPortFree, freePort } from '../../runtime/sandbox/ports.js';
-import { HarnessError } from '../../runtime/sandbox/supervisor.js';
+import { resolveBinaries, type Binaries } from '../../dev/sandbox/binaries.js';
+import { startControlPlane } from '../../dev/sandbox/control-plane.js';
+import { assertPortFree, freePort } from '../../dev/sandbox/ports.js';
+import { HarnessError } from '../../dev/sandbox/supervisor.js';
 import { liveChildren } from './processes.js';
 
 const test = suite<{ binaries: Binaries }>('harness failures');

@@ -3,8 +3,8 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { assertPortFree, freePort } from '../../runtime/sandbox/ports.js';
-import { HarnessError, Supervised, waitUntil } from '../../runtime/sandbox/supervisor.js';
+import { assertPortFree, freePort } from '../../dev/sandbox/ports.js';
+import { HarnessError, Supervised, waitUntil } from '../../dev/sandbox/supervisor.js';
 
 export interface Moto {
   readonly endpoint: string;

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parse } from 'yaml';
-import { resolveBinaries } from '../../runtime/sandbox/binaries.js';
+import { resolveBinaries } from '../../dev/sandbox/binaries.js';
 import { liveChildren, liveProcessesMatching } from './processes.js';
 
 const test = suite('spot-guard sandbox');

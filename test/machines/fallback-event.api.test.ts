@@ -8,7 +8,7 @@ import { createActor } from 'xstate';
 import type { FallbackEventStatus, SpotGuardFallbackEvent } from '../../crds/spotguardfallbackevent.types.js';
 import { fallbackEventMachine } from '../../machines/fallback-event.machine.js';
 import type { FallbackEventEvent, FallbackEventInput, FallbackEventIntent } from '../../machines/fallback-event.types.js';
-import { startControlPlane, type ControlPlane } from '../../runtime/sandbox/control-plane.js';
+import { startControlPlane, type ControlPlane } from '../../dev/sandbox/control-plane.js';
 import { FallbackEventStore } from '../../runtime/kube/fallback-event.store.js';
 import { installCrd } from '../harness/crd.js';
 import { abstractState, fallbackEventModel, storyModel, type Snapshot } from './fallback-event.model.js';

@@ -8,8 +8,8 @@ import { CoreV1Api } from '@kubernetes/client-node';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { FallbackEventStore } from '../../runtime/kube/fallback-event.store.js';
-import { startAemm, type Aemm } from '../../runtime/sandbox/aemm.js';
-import { freePort } from '../../runtime/sandbox/ports.js';
+import { startAemm, type Aemm } from '../../dev/sandbox/aemm.js';
+import { freePort } from '../../dev/sandbox/ports.js';
 import {
   createAsgPair,
   credentials,

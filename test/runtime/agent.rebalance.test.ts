@@ -12,7 +12,7 @@ import { REQUEST_ANNOTATION } from '../../runtime/agent/rebalance-responder.js';
 import { ImdsHttpClient } from '../../runtime/imds.http.js';
 import { FallbackEventStore } from '../../runtime/kube/fallback-event.store.js';
 import { REBALANCE_TAINT } from '../../runtime/kube/nodes.port.js';
-import { startAemm, type Aemm } from '../../runtime/sandbox/aemm.js';
+import { startAemm, type Aemm } from '../../dev/sandbox/aemm.js';
 import {
   agentConfig,
   createAsgPair,

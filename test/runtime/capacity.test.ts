@@ -11,8 +11,8 @@ import { AsgLeaseLocks, LEDGER_ANNOTATION, asgLeaseName, type AsgLeaseLockOption
 import { LedgeredCapacity } from '../../runtime/capacity/capacity.js';
 import { CapacityError, type CapacityOutcome } from '../../runtime/capacity/capacity.port.js';
 import { parseLedger, type Ledger } from '../../runtime/capacity/ledger.js';
-import { startControlPlane, type ControlPlane } from '../../runtime/sandbox/control-plane.js';
-import { waitUntil } from '../../runtime/sandbox/supervisor.js';
+import { startControlPlane, type ControlPlane } from '../../dev/sandbox/control-plane.js';
+import { waitUntil } from '../../dev/sandbox/supervisor.js';
 import { startMoto, type Moto } from '../harness/moto.js';
 
 const NS = 'kube-system';

@@ -4,7 +4,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CoreV1Api, KubeConfig, PolicyV1Api, type V1Node } from '@kubernetes/client-node';
-import { startControlPlane, type ControlPlane } from '../../runtime/sandbox/control-plane.js';
+import { startControlPlane, type ControlPlane } from '../../dev/sandbox/control-plane.js';
 import { KubeError, isForbidden } from '../../runtime/kube/kube-errors.js';
 import { loadSnapshot } from '../../runtime/safety/cluster-snapshot.kube.js';
 import { checkSafety } from '../../runtime/safety/safety-checks.js';

@@ -10,7 +10,7 @@ import { CRD_PATH } from '../../crds/schema.js';
 import { EventRecorder, fallbackEventTarget } from '../../runtime/kube/events.recorder.js';
 import { FallbackEventStore } from '../../runtime/kube/fallback-event.store.js';
 import { createLogger, type Logger } from '../../runtime/log.js';
-import { startControlPlane, type ControlPlane } from '../../runtime/sandbox/control-plane.js';
+import { startControlPlane, type ControlPlane } from '../../dev/sandbox/control-plane.js';
 import { installCrd } from '../harness/crd.js';
 import { seedEvent } from '../machines/fixtures.js';
 

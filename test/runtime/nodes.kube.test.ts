@@ -11,8 +11,8 @@ import { KubeError } from '../../runtime/kube/kube-errors.js';
 import { KubeNodes } from '../../runtime/kube/nodes.kube.js';
 import { DrainError, OPT_OUT_ANNOTATION, REBALANCE_TAINT, SCALE_DOWN_TAINT } from '../../runtime/kube/nodes.port.js';
 import { instanceIdOf } from '../../runtime/kube/provider-id.js';
-import { startControlPlane, type ControlPlane } from '../../runtime/sandbox/control-plane.js';
-import { waitUntil } from '../../runtime/sandbox/supervisor.js';
+import { startControlPlane, type ControlPlane } from '../../dev/sandbox/control-plane.js';
+import { waitUntil } from '../../dev/sandbox/supervisor.js';
 import { installCrd } from '../harness/crd.js';
 
 const MANIFESTS = fileURLToPath(new URL('../../deploy/manifests/', import.meta.url));

@@ -1,7 +1,7 @@
 // The adapter's contract cases (shared with moto) against the simulator, which answers an
 // unknown group as AWS does: a ValidationError the adapter maps to NotFound.
 import { autoScalingContract, CONTRACT_GROUPS, CONTRACT_SIZES, type ContractBackend } from '../harness/autoscaling-contract.js';
-import { startSimulator } from '../../runtime/simulator/simulator.js';
+import { startSimulator } from '../../dev/simulator/simulator.js';
 
 async function simulatorBackend(): Promise<ContractBackend> {
   const sim = await startSimulator();

@@ -4,7 +4,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { AwsAutoScaling } from '../../runtime/autoscaling.aws.js';
 import { AwsError, type AsgDescription } from '../../runtime/autoscaling.port.js';
-import { startSimulator, type Simulator } from '../../runtime/simulator/simulator.js';
+import { startSimulator, type Simulator } from '../../dev/simulator/simulator.js';
 import { waitFor } from '../harness/agent-world.js';
 import { contractCredentials as credentials } from '../harness/autoscaling-contract.js';
 

@@ -3,8 +3,8 @@
 // server and no waiting: every instant is chosen by the test.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { QueryError } from '../../runtime/simulator/aws.wording.js';
-import { CloudModel } from '../../runtime/simulator/cloud.model.js';
+import { QueryError } from '../../dev/simulator/aws.wording.js';
+import { CloudModel } from '../../dev/simulator/cloud.model.js';
 
 const T0 = Date.parse('2025-01-15T10:00:00Z');
 

@@ -5,7 +5,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { AwsAutoScaling } from '../../runtime/autoscaling.aws.js';
 import { AwsError } from '../../runtime/autoscaling.port.js';
-import { startSimulator, type Simulator } from '../../runtime/simulator/simulator.js';
+import { startSimulator, type Simulator } from '../../dev/simulator/simulator.js';
 import { contractCredentials as credentials } from '../harness/autoscaling-contract.js';
 
 const OD = 'my-ondemand-asg';

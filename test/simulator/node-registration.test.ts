@@ -6,9 +6,9 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { AwsAutoScaling } from '../../runtime/autoscaling.aws.js';
 import { instanceIdOf } from '../../runtime/kube/provider-id.js';
-import { startControlPlane, type ControlPlane } from '../../runtime/sandbox/control-plane.js';
-import type { NodeMapping } from '../../runtime/simulator/control.types.js';
-import { startSimulator, type Simulator } from '../../runtime/simulator/simulator.js';
+import { startControlPlane, type ControlPlane } from '../../dev/sandbox/control-plane.js';
+import type { NodeMapping } from '../../dev/simulator/control.types.js';
+import { startSimulator, type Simulator } from '../../dev/simulator/simulator.js';
 import { loud, waitFor } from '../harness/agent-world.js';
 import { contractCredentials as credentials } from '../harness/autoscaling-contract.js';
 

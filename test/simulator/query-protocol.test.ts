@@ -4,7 +4,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { AwsAutoScaling } from '../../runtime/autoscaling.aws.js';
-import { startSimulator, type Simulator } from '../../runtime/simulator/simulator.js';
+import { startSimulator, type Simulator } from '../../dev/simulator/simulator.js';
 import { contractCredentials as credentials } from '../harness/autoscaling-contract.js';
 
 const NS = 'xmlns="http://autoscaling.amazonaws.com/doc/2011-01-01/"';

@@ -4,7 +4,7 @@ import { firstValueFrom, filter, take, toArray, throwError, type Observable } fr
 import { TestScheduler } from 'rxjs/testing';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { startAemm } from '../../runtime/sandbox/aemm.js';
+import { startAemm } from '../../dev/sandbox/aemm.js';
 import { ImdsHttpClient } from '../../runtime/imds.http.js';
 import { ImdsError, type ImdsPort, type InstanceActionNotice, type RebalanceNotice } from '../../runtime/imds.port.js';
 import { imdsNotices } from '../../streams/imds.stream.js';

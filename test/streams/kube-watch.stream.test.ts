@@ -5,7 +5,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CustomObjectsApi } from '@kubernetes/client-node';
 import type { SpotGuardFallbackEvent } from '../../crds/spotguardfallbackevent.types.js';
-import { startControlPlane, type ControlPlane } from '../../runtime/sandbox/control-plane.js';
+import { startControlPlane, type ControlPlane } from '../../dev/sandbox/control-plane.js';
 import { FallbackEventStore } from '../../runtime/kube/fallback-event.store.js';
 import { informerSource } from '../../runtime/kube/informer.watch.js';
 import type { WatchSource } from '../../runtime/kube/watch.port.js';

@@ -16,9 +16,9 @@ import { watchResource } from '../../streams/kube-watch.stream.js';
 import type { SpotGuardFallbackEvent } from '../../crds/spotguardfallbackevent.types.js';
 import { GROUP, PLURAL, VERSION } from '../../crds/schema.js';
 import { CustomObjectsApi } from '@kubernetes/client-node';
-import { informerSource } from '../kube/informer.watch.js';
-import { LiveViews } from '../view/live-views.js';
-import { startViewServer, type ViewServer } from '../view/view.server.js';
+import { informerSource } from '../../runtime/kube/informer.watch.js';
+import { LiveViews } from '../../runtime/view/live-views.js';
+import { startViewServer, type ViewServer } from '../../runtime/view/view.server.js';
 import { HarnessError } from './supervisor.js';
 
 const MANIFESTS = fileURLToPath(new URL('../../deploy/manifests/', import.meta.url));

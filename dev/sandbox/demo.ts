@@ -7,9 +7,9 @@ import { CoreV1Api, type V1Node } from '@kubernetes/client-node';
 import { parseDuration } from '../../crds/duration.js';
 import { PHASES, type Phase } from '../../crds/phases.js';
 import type { SpotGuardFallbackEvent } from '../../crds/spotguardfallbackevent.types.js';
-import { FallbackEventStore } from '../kube/fallback-event.store.js';
-import { REBALANCE_TAINT } from '../kube/nodes.port.js';
-import { instanceIdOf } from '../kube/provider-id.js';
+import { FallbackEventStore } from '../../runtime/kube/fallback-event.store.js';
+import { REBALANCE_TAINT } from '../../runtime/kube/nodes.port.js';
+import { instanceIdOf } from '../../runtime/kube/provider-id.js';
 import { startSandbox, type Sandbox } from './sandbox.js';
 
 export interface DemoOptions {

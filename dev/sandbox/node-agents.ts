@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { CoreV1Api, type KubeConfig, type V1Node } from '@kubernetes/client-node';
 import type { Subscription } from 'rxjs';
 import { watchResource } from '../../streams/kube-watch.stream.js';
-import { informerSource } from '../kube/informer.watch.js';
+import { informerSource } from '../../runtime/kube/informer.watch.js';
 import { startAemm, type Aemm } from './aemm.js';
 import { freePort } from './ports.js';
 import { HarnessError, Supervised } from './supervisor.js';

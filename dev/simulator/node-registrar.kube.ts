@@ -5,8 +5,8 @@
 // It converges towards the model on every sync, so a failed call is simply tried again on
 // the next one.
 import { CoreV1Api, type KubeConfig, type V1Node, type V1NodeCondition } from '@kubernetes/client-node';
-import { isNotFound, toKubeError } from '../kube/kube-errors.js';
-import type { Logger } from '../log.js';
+import { isNotFound, toKubeError } from '../../runtime/kube/kube-errors.js';
+import type { Logger } from '../../runtime/log.js';
 import type { Group, Instance } from './cloud.types.js';
 
 export const ASG_NAME_LABEL = 'spot-guard.aws.amazon.com/asg-name';

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { createLogger, type Logger } from '../log.js';
+import { createLogger, type Logger } from '../../runtime/log.js';
 import { runAction } from './autoscaling.actions.js';
 import { QueryError } from './aws.wording.js';
 import { CallCounter } from './call.counter.js';

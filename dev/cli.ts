@@ -1,15 +1,15 @@
-// `spot-guard <command>`: the entry point of the DaemonSet agent and of the local sandbox.
+// `spot-guard <command>` (bin/spot-guard.js): the developers' command. The sandbox and the demo
+// live here; `agent` is the shipped agent's own entry point (runtime/main.ts), which the image
+// runs from its bundle in dist/.
 import { parseArgs } from 'node:util';
-import { runAgent } from './agent/agent.command.js';
+import { AGENT_USAGE, main as agentMain } from '../runtime/main.js';
 import { runDemoCommand } from './sandbox/demo.command.js';
 import { runSandbox } from './sandbox/sandbox.command.js';
 
 const USAGE = `usage: spot-guard <command> [flags]
 
 commands:
-  agent                       run the DaemonSet agent; every setting comes from the environment
-                              (see deploy/README.md), and POD_NAME and NODE_NAME say who it is
-  sandbox [--kubeconfig FILE] [--scale N] [--log-dir DIR] [--view-port PORT]
+${AGENT_USAGE}  sandbox [--kubeconfig FILE] [--scale N] [--log-dir DIR] [--view-port PORT]
                               start the local sandbox: etcd and kube-apiserver, the AWS
                               capacity simulator, and on every simulated node its IMDS (AEMM)
                               and a spot-guard agent; write a kubeconfig to FILE (default
@@ -26,10 +26,8 @@ export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
     switch (command) {
-      case 'agent': {
-        parseArgs({ args: rest, options: {}, strict: true });
-        return await runAgent();
-      }
+      case 'agent':
+        return await agentMain(argv);
       case 'demo': {
         const { values } = parseArgs({
           args: rest,
