@@ -1,17 +1,10 @@
-// Runtime validation compiled from the CRD YAML's own schema, for objects that reach the
-// agent from anywhere (a watch can deliver objects stored before a schema change).
-import { Ajv, type ErrorObject } from 'ajv';
-import addFormatsModule from 'ajv-formats';
-import { mapSchema, openApiSchema } from './schema.js';
+// Runtime validation by the CRD YAML's own schema, for objects that reach the agent from
+// anywhere (a watch can deliver objects stored before a schema change). The validator is
+// compiled ahead of time by `npm run generate` (Ajv's standalone code), so the agent neither
+// parses the YAML nor loads Ajv's compiler when it starts.
+import type { ErrorObject } from 'ajv';
+import { validate as check } from './spotguardfallbackevent.validate.generated.js';
 import type { SpotGuardFallbackEvent } from './spotguardfallbackevent.types.js';
-
-// ajv-formats is published as CommonJS with a default export.
-const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
-
-const ajv = new Ajv({ allErrors: true, strict: false });
-addFormats(ajv);
-// The Kubernetes-only keywords (x-kubernetes-*) are not JSON Schema.
-const check = ajv.compile<SpotGuardFallbackEvent>(mapSchema(openApiSchema, { drop: (key) => key.startsWith('x-kubernetes-') }));
 
 function describe(e: ErrorObject): string {
   const path = e.instancePath.replace(/^\//, '').replaceAll('/', '.') || '(object)';

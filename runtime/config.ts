@@ -85,7 +85,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
   const dryRunText = text('SPOT_GUARD_DRY_RUN', 'false');
   if (dryRunText !== 'true' && dryRunText !== 'false') problems.push(`SPOT_GUARD_DRY_RUN=${dryRunText}: must be true or false`);
 
-  const viewText = text('SPOT_GUARD_VIEW_ADDRESS', '127.0.0.1:8081');
+  const viewText = text('SPOT_GUARD_VIEW_ADDRESS', '127.0.0.1:19081');
   const view = /^(.+):(\d{1,5})$/.exec(viewText);
   if (!view || Number(view[2]) > 65535) problems.push(`SPOT_GUARD_VIEW_ADDRESS=${viewText}: must be host:port`);
 
@@ -113,7 +113,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
     eventTtlMs: duration('SPOT_GUARD_EVENT_TTL', '24h'),
     dryRun: dryRunText === 'true',
     logLevel: logLevel as Config['logLevel'],
-    httpPort: integer('SPOT_GUARD_HTTP_PORT', '8080', 1, 65535),
+    httpPort: integer('SPOT_GUARD_HTTP_PORT', '19080', 1, 65535),
     viewAddress: { host: view?.[1] ?? '', port: Number(view?.[2] ?? 0) },
     imdsEndpoint: imdsEndpoint.replace(/\/+$/, ''),
     awsRegion: text('SPOT_GUARD_AWS_REGION', text('AWS_REGION', '')) || undefined,

@@ -2,6 +2,17 @@
 // and once more when IMDS answers 401; 404 on a notice path means "no notice".
 import { ImdsError, type ImdsPort, type InstanceActionNotice, type RebalanceNotice } from './imds.port.js';
 
+const TOKEN_PATH = '/latest/api/token';
+/** The usual cause of a token request without an answer, and its two cures (deploy/README.md). */
+export const HOP_LIMIT_HINT = "if the agent runs on the pod network, the instance's metadata hop limit may be 1 (set hostNetwork: true or raise the hop limit to 2)";
+
+/** fetch() reports "fetch failed" and keeps the reason (ECONNREFUSED, a reset) in its cause. */
+function reason(err: unknown): string {
+  const cause = err instanceof Error ? err.cause : undefined;
+  if (cause instanceof Error && cause.message) return cause.message;
+  return err instanceof Error ? err.message : String(err);
+}
+
 export interface ImdsHttpOptions {
   /** e.g. http://169.254.169.254 */
   endpoint: string;
@@ -38,14 +49,19 @@ export class ImdsHttpClient implements ImdsPort {
     try {
       return await fetch(`${this.options.endpoint}${path}`, { ...init, signal: AbortSignal.timeout(this.timeout) });
     } catch (err) {
-      throw new ImdsError(0, `IMDS ${path} unreachable: ${err instanceof Error ? err.message : String(err)}`, err);
+      const at = `IMDS unreachable at ${this.options.endpoint}`;
+      const timedOut = err instanceof Error && err.name === 'TimeoutError';
+      // Only a token request left unanswered is the hop-limit symptom: a refused connection
+      // or a GET without an answer has other causes, and the hint would mislead there.
+      if (timedOut && path === TOKEN_PATH) throw new ImdsError(0, `${at}: token request timed out after ${this.timeout} ms; ${HOP_LIMIT_HINT}`, err, 'NoTokenReply');
+      throw new ImdsError(0, `${at}: ${init.method ?? 'GET'} ${path} ${timedOut ? `timed out after ${this.timeout} ms` : `failed: ${reason(err)}`}`, err, 'Unreachable');
     }
   }
 
   private async sessionToken(): Promise<string> {
     // Renew a minute early so a request never carries a token that expires on the way.
     if (this.token && this.token.expiresAt - 60_000 > this.now()) return this.token.value;
-    const res = await this.request('/latest/api/token', { method: 'PUT', headers: { 'x-aws-ec2-metadata-token-ttl-seconds': String(this.ttl) } });
+    const res = await this.request(TOKEN_PATH, { method: 'PUT', headers: { 'x-aws-ec2-metadata-token-ttl-seconds': String(this.ttl) } });
     if (!res.ok) throw new ImdsError(res.status, `IMDS token request failed with HTTP ${res.status}`);
     this.token = { value: await res.text(), expiresAt: this.now() + this.ttl * 1000 };
     return this.token.value;

@@ -19,6 +19,15 @@ export interface ImdsPort {
   instanceAction(): ObservableInput<InstanceActionNotice | undefined>;
 }
 
+/**
+ * - `NoTokenReply`: the IMDSv2 token request got no answer in time. The reply to that PUT
+ *   carries the instance's metadata hop limit as its IP TTL, so at hop limit 1 it never reaches
+ *   a pod on the pod network: the one failure whose likely cause is the deployment.
+ * - `Unreachable`: any other request that got no answer (refused, reset, timed out).
+ * - `Http`: an answer with a status the agent cannot use.
+ */
+export type ImdsErrorCode = 'NoTokenReply' | 'Unreachable' | 'Http';
+
 export class ImdsError extends Error {
   override readonly name = 'ImdsError';
   constructor(
@@ -26,7 +35,10 @@ export class ImdsError extends Error {
     readonly status: number,
     message: string,
     override readonly cause?: unknown,
+    readonly code: ImdsErrorCode = status === 0 ? 'Unreachable' : 'Http',
   ) {
     super(message);
   }
 }
+
+export const isImdsError = (err: unknown): err is ImdsError => err instanceof ImdsError;

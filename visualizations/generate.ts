@@ -1,5 +1,7 @@
 // `npm run diagrams`: writes docs/<machine>-statechart.svg for every machine, drawn from its
-// definition. `npm run diagrams -- --check` writes nothing and exits 1 if a file is out of date.
+// definition, and the fallback-event drawing as a module the live view serves, so the agent
+// never loads elkjs to lay it out. `npm run diagrams -- --check` writes nothing and exits 1 if
+// a file is out of date.
 import { readFile, writeFile } from 'node:fs/promises';
 import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,20 +17,36 @@ export const DIAGRAMS: { path: string; machine: AnyStateMachine }[] = [
   { path: docs('rebalance-response-statechart.svg'), machine: rebalanceResponseMachine },
 ];
 
+/** Named after the drawing it holds, `.generated` so nobody edits it by hand. */
+export const SVG_MODULE_PATH = fileURLToPath(new URL('./fallback-event-statechart.generated.ts', import.meta.url));
+
 /** The file's content for `machine`, as `npm run diagrams` writes it. */
 export async function diagramFile(machine: AnyStateMachine): Promise<string> {
   return `${await renderStatechart(machine)}\n`;
 }
 
+/** The module runtime/view/view.server.ts imports: the fallback-event statechart, drawn. */
+export async function svgModule(): Promise<string> {
+  return (
+    '// Generated from machines/fallback-event.machine.ts by visualizations/generate.ts (npm run diagrams). Do not edit.\n' +
+    '// The live view serves this drawing as is, so the agent needs neither elkjs nor the layout code.\n' +
+    `export const FALLBACK_EVENT_STATECHART_SVG = \`${templateText(await renderStatechart(fallbackEventMachine))}\`;\n`
+  );
+}
+
+/** `text` as the inside of a template literal (its lines stay lines, so a diff shows what moved). */
+const templateText = (text: string) => text.replace(/[\\`]|\$\{/g, (c) => `\\${c}`);
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const check = process.argv.includes('--check');
+  const files = [...DIAGRAMS.map(({ path, machine }) => ({ path, content: () => diagramFile(machine) })), { path: SVG_MODULE_PATH, content: svgModule }];
   let stale = 0;
-  for (const { path, machine } of DIAGRAMS) {
-    const svg = await diagramFile(machine);
+  for (const { path, content } of files) {
+    const text = await content();
     if (!check) {
-      await writeFile(path, svg);
+      await writeFile(path, text);
       process.stdout.write(`wrote ${relative(process.cwd(), path)}\n`);
-    } else if ((await readFile(path, 'utf8').catch(() => '')) !== svg) {
+    } else if ((await readFile(path, 'utf8').catch(() => '')) !== text) {
       process.stdout.write(`${relative(process.cwd(), path)} is out of date: run npm run diagrams\n`);
       stale += 1;
     }

@@ -27,7 +27,7 @@ export interface Aemm {
 const NEVER = 10 * 365 * 24 * 3600;
 
 export async function startAemm(options: AemmOptions = {}): Promise<Aemm> {
-  const binary = options.binary ?? (await resolveBinaries()).aemm;
+  const binary = options.binary ?? (await resolveBinaries(['aemm'])).aemm;
   const port = options.port ?? (await freePort());
   await assertPortFree(port, 'ec2-metadata-mock');
   const args = [

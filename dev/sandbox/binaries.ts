@@ -1,9 +1,10 @@
 // Finds the real servers: envtest's variables first (KUBEBUILDER_ASSETS, TEST_ASSET_*),
 // otherwise the versions build-binaries.sh builds once through the Go module proxy and caches.
-import { execFile } from 'node:child_process';
-import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { homedir } from 'node:os';
+import { basename, join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { HarnessError } from './supervisor.js';
 
 export interface Binaries {
@@ -13,9 +14,43 @@ export interface Binaries {
   aemm: string;
   helm: string;
 }
+export type BinaryName = keyof Binaries;
+
+export const CONTROL_PLANE_BINARIES = ['kubeApiserver', 'etcd', 'kubectl'] as const satisfies readonly BinaryName[];
+export type ControlPlaneBinaries = Pick<Binaries, (typeof CONTROL_PLANE_BINARIES)[number]>;
+/** What the sandbox and the demo run: the control plane and an IMDS per node, never helm. */
+export const SANDBOX_BINARIES = [...CONTROL_PLANE_BINARIES, 'aemm'] as const satisfies readonly BinaryName[];
+const ALL_BINARIES: readonly BinaryName[] = [...SANDBOX_BINARIES, 'helm'];
+
+/** The argument of build-binaries.sh that builds each binary, and the file name it prints. */
+type Component = 'kubernetes' | 'aemm' | 'helm';
+const BUILT_BY: Record<BinaryName, { component: Component; file: string }> = {
+  kubeApiserver: { component: 'kubernetes', file: 'kube-apiserver' },
+  etcd: { component: 'kubernetes', file: 'etcd' },
+  kubectl: { component: 'kubernetes', file: 'kubectl' },
+  aemm: { component: 'aemm', file: 'ec2-metadata-mock' },
+  helm: { component: 'helm', file: 'helm' },
+};
+
+export interface ResolveOptions {
+  env?: NodeJS.ProcessEnv;
+  /** Each line the build prints for people ("building kube-apiserver (1/3)"), as it comes; none when all is cached. */
+  onProgress?: (line: string) => void;
+}
 
 const buildScript = fileURLToPath(new URL('./build-binaries.sh', import.meta.url));
-let built: Promise<Binaries> | undefined;
+const BUILD_TIMEOUT_MS = 45 * 60 * 1000;
+const PROGRESS_PREFIX = 'build-binaries: ';
+/** One build per component per process, shared by every caller that needs it. */
+const building = new Map<Component, Promise<Partial<Binaries>>>();
+
+/**
+ * Where built binaries are cached. The script has the same default for when it is run by
+ * hand; from here it is always told, so this is the one place that decides.
+ */
+export function binaryCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  return env.SPOT_GUARD_CACHE || join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'spot-guard');
+}
 
 function fromEnvironment(env: NodeJS.ProcessEnv): Partial<Binaries> {
   const assets = env.KUBEBUILDER_ASSETS;
@@ -31,31 +66,71 @@ function fromEnvironment(env: NodeJS.ProcessEnv): Partial<Binaries> {
   return Object.fromEntries(Object.entries(found).filter(([, v]) => v !== undefined));
 }
 
-async function buildCached(): Promise<Binaries> {
-  try {
-    const { stdout } = await promisify(execFile)('bash', [buildScript], {
-      maxBuffer: 16 * 1024 * 1024,
-      timeout: 45 * 60 * 1000,
+function runBuild(components: Component[], options: ResolveOptions): Promise<Partial<Binaries>> {
+  const env = options.env ?? process.env;
+  return new Promise((resolve, reject) => {
+    const child = spawn('bash', [buildScript, ...components], {
+      env: { ...env, SPOT_GUARD_CACHE: binaryCacheDir(env) },
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
-    const [kubeApiserver, kubectl, etcd, aemm, helm] = stdout.trim().split('\n');
-    if (!kubeApiserver || !kubectl || !etcd || !aemm || !helm) throw new Error(`unexpected output: ${stdout}`);
-    return { kubeApiserver, kubectl, etcd, aemm, helm };
-  } catch (err) {
-    const stderr = (err as { stderr?: string }).stderr ?? '';
-    throw new HarnessError('build-binaries', `could not build the test servers: ${(err as Error).message}`, stderr);
-  }
+    let stdout = '';
+    const stderr: string[] = [];
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    createInterface({ input: child.stderr }).on('line', (line) => {
+      stderr.push(line);
+      if (line.startsWith(PROGRESS_PREFIX)) options.onProgress?.(line.slice(PROGRESS_PREFIX.length));
+    });
+    const fail = (message: string): void =>
+      reject(new HarnessError('build-binaries', `could not build ${components.join(', ')}: ${message}`, stderr.slice(-60).join('\n')));
+    const timer = setTimeout(() => {
+      child.kill('SIGTERM');
+      fail(`still building after ${BUILD_TIMEOUT_MS / 60_000} minutes`);
+    }, BUILD_TIMEOUT_MS);
+    child.on('error', (err) => {
+      clearTimeout(timer);
+      fail(err.message);
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      if (code !== 0) return fail(`build-binaries.sh exited with ${code ?? signal}`);
+      // Each printed path ends in the binary's own name.
+      const byFile = new Map(stdout.trim().split('\n').map((path) => [basename(path), path]));
+      const found: Partial<Binaries> = {};
+      for (const [name, { component, file }] of Object.entries(BUILT_BY) as [BinaryName, (typeof BUILT_BY)[BinaryName]][]) {
+        if (!components.includes(component)) continue;
+        const path = byFile.get(file);
+        if (!path) return fail(`no path for ${file} in its output: ${stdout}`);
+        found[name] = path;
+      }
+      resolve(found);
+    });
+  });
 }
 
 /**
- * The binaries to run. Anything named by the environment wins; the rest comes from the
- * cache, built on first use (minutes once, then instant).
+ * The binaries named in `needs` (all of them when omitted). Anything named by the environment
+ * wins; the rest comes from the cache, built on first use (minutes once, then instant). Only
+ * the components of what is still missing are built: the sandbox never waits for helm.
  */
-export async function resolveBinaries(env: NodeJS.ProcessEnv = process.env): Promise<Binaries> {
-  const fromEnv = fromEnvironment(env);
-  if (fromEnv.kubeApiserver && fromEnv.etcd && fromEnv.kubectl && fromEnv.aemm && fromEnv.helm) return fromEnv as Binaries;
-  built ??= buildCached().catch((err: unknown) => {
-    built = undefined;
-    throw err;
-  });
-  return { ...(await built), ...fromEnv };
+export async function resolveBinaries<K extends BinaryName = BinaryName>(
+  needs: readonly K[] = ALL_BINARIES as readonly K[],
+  options: ResolveOptions = {},
+): Promise<Pick<Binaries, K>> {
+  const fromEnv = fromEnvironment(options.env ?? process.env);
+  const components = [...new Set(needs.filter((name) => !fromEnv[name]).map((name) => BUILT_BY[name].component))];
+  const toStart = components.filter((c) => !building.has(c));
+  if (toStart.length > 0) {
+    const started = runBuild(toStart, options);
+    for (const c of toStart) {
+      building.set(
+        c,
+        started.catch((err: unknown) => {
+          building.delete(c);
+          throw err;
+        }),
+      );
+    }
+  }
+  const built = await Promise.all(components.map((c) => building.get(c)));
+  return Object.assign({}, ...built, fromEnv) as Pick<Binaries, K>;
 }

@@ -11,12 +11,12 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { KubeConfig } from '@kubernetes/client-node';
 import { stringify } from 'yaml';
-import { resolveBinaries, type Binaries } from './binaries.js';
+import { CONTROL_PLANE_BINARIES, resolveBinaries, type ControlPlaneBinaries } from './binaries.js';
 import { assertPortFree, freePort } from './ports.js';
 import { HarnessError, Supervised, waitUntil } from './supervisor.js';
 
 export interface ControlPlaneOptions {
-  binaries?: Binaries;
+  binaries?: ControlPlaneBinaries;
   /** Fixed ports; by default free ones are chosen. */
   etcdPort?: number;
   apiServerPort?: number;
@@ -38,7 +38,7 @@ export interface ControlPlane {
   /** PEM of the CA that signed the API server's serving certificate. */
   readonly caData: string;
   readonly dir: string;
-  readonly binaries: Binaries;
+  readonly binaries: ControlPlaneBinaries;
   readonly processes: { etcd: Supervised; apiServer: Supervised };
   /** Stops kube-apiserver and starts it again on the same port with the same state (etcd stays). */
   restartApiServer(downMs?: number): Promise<void>;
@@ -78,7 +78,7 @@ export function kubeconfigYaml(server: string, caData: string, token: string, us
 }
 
 export async function startControlPlane(options: ControlPlaneOptions = {}): Promise<ControlPlane> {
-  const binaries = options.binaries ?? (await resolveBinaries());
+  const binaries = options.binaries ?? (await resolveBinaries(CONTROL_PLANE_BINARIES));
   const timeoutMs = options.startTimeoutMs ?? 90_000;
   const dir = await mkdtemp(join(tmpdir(), 'spot-guard-cp-'));
   const started: Supervised[] = [];

@@ -1,6 +1,8 @@
 // `spot-guard demo [--scale N] [--ttl D] [--kubeconfig FILE] [--log-dir DIR] [--view-port PORT]`: the story of
 // demo.ts, printed as it happens. Exit 0 when it completes, 1 with the reason when it does not.
 import { parseDuration } from '../../crds/duration.js';
+import { SANDBOX_BINARIES } from './binaries.js';
+import { resolveBinariesWithProgress } from './build-progress.js';
 import { runDemo } from './demo.js';
 
 export interface DemoCommandOptions {
@@ -24,6 +26,8 @@ export async function runDemoCommand(options: DemoCommandOptions): Promise<numbe
     for (const p of problems) process.stderr.write(`spot-guard demo: ${p}\n`);
     return 2;
   }
+  // Built (once) before the sandbox starts, so that the build's progress is printed as it goes.
+  await resolveBinariesWithProgress(SANDBOX_BINARIES, 'spot-guard demo');
   const result = await runDemo({ scale, ttl, kubeconfigPath: options.kubeconfig, logDir: options.logDir, viewPort });
   if (!result.ok) {
     process.stderr.write(`spot-guard demo: the story did not complete: ${result.reason ?? 'unknown reason'}\n`);

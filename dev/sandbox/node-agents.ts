@@ -3,16 +3,19 @@
 // and a real `spot-guard agent` process with the pod identity the downward API would give it;
 // when the Node goes away, stop both. Notices are played by restarting the node's AEMM on the
 // same port with the notice due at once: AEMM fixes its notice delays when it starts.
-import { fileURLToPath } from 'node:url';
+//
+// Each agent is the built bundle (dist/, what the image runs), started with the V8 flags the
+// DaemonSet gives it and, where the machine allows, inside a memory cgroup holding the shipped
+// limit: an agent that outgrows it is OOM-killed here as on a node.
 import { CoreV1Api, type KubeConfig, type V1Node } from '@kubernetes/client-node';
 import type { Subscription } from 'rxjs';
 import { watchResource } from '../../streams/kube-watch.stream.js';
 import { informerSource } from '../../runtime/kube/informer.watch.js';
+import { AGENT_BUNDLE } from '../build/agent.build.js';
 import { startAemm, type Aemm } from './aemm.js';
+import type { MemoryCgroup, MemoryCgroups } from './memory-cgroup.js';
 import { freePort } from './ports.js';
 import { HarnessError, Supervised } from './supervisor.js';
-
-const BIN = fileURLToPath(new URL('../../bin/spot-guard.js', import.meta.url));
 
 export interface NodeAgentsOptions {
   /** Admin access, to watch Nodes (what the DaemonSet controller sees). */
@@ -31,6 +34,14 @@ export interface NodeAgentsOptions {
    * many agents, an outgoing connection's ephemeral port can take one meanwhile.
    */
   pickPort?: () => Promise<number>;
+  /** Only nodes this accepts get an agent (default: every node), as a DaemonSet's node selector. */
+  agentsOn?: (node: string) => boolean;
+  /** What node runs for an agent (default: the built bundle with `agent`). */
+  agentArgs?: string[];
+  /** The Node.js binary the agents run on (default: this process's). */
+  nodeBinary?: string;
+  /** Every agent in a memory cgroup of its own holding this limit. */
+  memory?: { cgroups: Extract<MemoryCgroups, { ok: true }>; limitBytes: number };
   /** Told about every start and stop. */
   onChange?: (change: { node: string; what: 'started' | 'stopped' | 'failed'; detail?: string }) => void;
 }
@@ -44,6 +55,8 @@ export interface NodeAgent {
   viewUrl: string;
   imdsUrl: string;
   process: Supervised;
+  /** The agent's memory cgroup, where it has one. */
+  memory?: MemoryCgroup;
 }
 
 interface Entry extends NodeAgent {
@@ -77,7 +90,7 @@ export class NodeAgents {
   }
 
   list(): NodeAgent[] {
-    return [...this.entries.values()].map(({ node, pod, httpUrl, viewUrl, imdsUrl, process }) => ({ node, pod, httpUrl, viewUrl, imdsUrl, process }));
+    return [...this.entries.values()].map(({ node, pod, httpUrl, viewUrl, imdsUrl, process, memory }) => ({ node, pod, httpUrl, viewUrl, imdsUrl, process, memory }));
   }
 
   get(node: string): NodeAgent | undefined {
@@ -103,6 +116,7 @@ export class NodeAgents {
 
   private startNode(node: string): void {
     if (!node || this.entries.has(node) || this.starting.has(node)) return;
+    if (this.options.agentsOn && !this.options.agentsOn(node)) return;
     const run = this.launch(node)
       .catch((err: unknown) => this.options.onChange?.({ node, what: 'failed', detail: err instanceof Error ? err.message : String(err) }))
       .finally(() => this.starting.delete(node));
@@ -136,13 +150,18 @@ export class NodeAgents {
       SPOT_GUARD_VIEW_ADDRESS: `127.0.0.1:${viewPort}`,
     };
     let agent: Supervised;
+    let memory: MemoryCgroup | undefined;
     try {
-      agent = await Supervised.start(`agent ${node}`, process.execPath, [BIN, 'agent'], { env, logFile: this.options.logDir ? `${this.options.logDir}/${node}.log` : undefined });
+      memory = this.options.memory ? await this.options.memory.cgroups.create(node, this.options.memory.limitBytes) : undefined;
+      const plain = { command: this.options.nodeBinary ?? process.execPath, args: this.options.agentArgs ?? [AGENT_BUNDLE, 'agent'] };
+      const { command, args } = memory ? memory.wrap(plain.command, plain.args) : plain;
+      agent = await Supervised.start(`agent ${node}`, command, args, { env, logFile: this.options.logDir ? `${this.options.logDir}/${node}.log` : undefined });
     } catch (err) {
+      await memory?.remove();
       await aemm.stop();
       throw err;
     }
-    this.entries.set(node, { node, pod, httpUrl: `http://127.0.0.1:${httpPort}`, viewUrl: `http://127.0.0.1:${viewPort}/`, imdsUrl: aemm.url, process: agent, aemm, imdsPort });
+    this.entries.set(node, { node, pod, httpUrl: `http://127.0.0.1:${httpPort}`, viewUrl: `http://127.0.0.1:${viewPort}/`, imdsUrl: aemm.url, process: agent, memory, aemm, imdsPort });
     this.options.onChange?.({ node, what: 'started' });
   }
 
@@ -153,6 +172,7 @@ export class NodeAgents {
     this.entries.delete(node);
     // The kubelet sends SIGTERM and waits the grace period: the agent releases its claims.
     await entry.process.stop(10_000);
+    await entry.memory?.remove();
     await entry.aemm.stop();
     this.options.onChange?.({ node, what: 'stopped' });
   }

@@ -1,6 +1,8 @@
 // `spot-guard sandbox`: the embedded default environment (see sandbox.ts), kept running until
 // SIGINT or SIGTERM, when everything it started is stopped.
 import { resolve } from 'node:path';
+import { SANDBOX_BINARIES } from './binaries.js';
+import { resolveBinariesWithProgress } from './build-progress.js';
 import { startSandbox } from './sandbox.js';
 
 export interface SandboxCommandOptions {
@@ -12,6 +14,8 @@ export interface SandboxCommandOptions {
 
 export async function runSandbox(options: SandboxCommandOptions): Promise<number> {
   const kubeconfigPath = resolve(options.kubeconfigPath ?? 'sandbox.kubeconfig');
+  // Built (once) before anything starts, so that the build's progress is printed as it goes.
+  await resolveBinariesWithProgress(SANDBOX_BINARIES, 'sandbox');
   const sandbox = await startSandbox({
     kubeconfigPath,
     scale: options.scale,

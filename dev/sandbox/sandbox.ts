@@ -10,7 +10,7 @@ import { formatDuration, parseDuration } from '../../crds/duration.js';
 import { CRD_PATH } from '../../crds/schema.js';
 import { startSimulator, type Simulator } from '../simulator/simulator.js';
 import { startControlPlane, type ControlPlane } from './control-plane.js';
-import { NodeAgents } from './node-agents.js';
+import { NodeAgents, type NodeAgent } from './node-agents.js';
 import { PodReaper } from './pod-reaper.js';
 import { watchResource } from '../../streams/kube-watch.stream.js';
 import type { SpotGuardFallbackEvent } from '../../crds/spotguardfallbackevent.types.js';
@@ -20,9 +20,13 @@ import { informerSource } from '../../runtime/kube/informer.watch.js';
 import { LiveViews } from '../../runtime/view/live-views.js';
 import { startViewServer, type ViewServer } from '../../runtime/view/view.server.js';
 import { HarnessError } from './supervisor.js';
+import { NANO, parseQuantity } from '../../runtime/safety/quantity.js';
+import { ensureAgentBuilt } from '../build/agent.build.js';
+import { openMemoryCgroups } from './memory-cgroup.js';
 
 const MANIFESTS = fileURLToPath(new URL('../../deploy/manifests/', import.meta.url));
 const CONFIG_MAP = fileURLToPath(new URL('../../deploy/manifests/configmap.yaml', import.meta.url));
+const DAEMON_SET = fileURLToPath(new URL('../../deploy/manifests/daemonset.yaml', import.meta.url));
 export const SANDBOX_REGION = 'us-east-1';
 const CREDENTIALS = { AWS_ACCESS_KEY_ID: 'sandbox', AWS_SECRET_ACCESS_KEY: 'sandbox' };
 
@@ -47,6 +51,19 @@ export interface SandboxOptions {
   onAgentChange?: (change: { node: string; what: string; detail?: string }) => void;
   /** Port of the sandbox's live view on 127.0.0.1 (default: any free port). */
   viewPort?: number;
+  /**
+   * Each agent's memory limit: the DaemonSet's (`shipped`, the default), a number of bytes, or
+   * `none`. Enforced by a memory cgroup per agent where the machine lets the sandbox make one.
+   */
+  agentMemoryLimit?: 'shipped' | 'none' | number;
+  /** Only these nodes get an agent (default: every node). */
+  agentsOn?: (node: string) => boolean;
+  /** What node runs for each agent (default: the bundle `npm run build` makes, built afresh). */
+  agentArgs?: string[];
+  /** The Node.js binary the agents run on (default: this process's). */
+  agentNodeBinary?: string;
+  /** V8 flags for the agents instead of the DaemonSet's NODE_OPTIONS. */
+  agentNodeOptions?: string;
 }
 
 export interface Sandbox {
@@ -56,10 +73,12 @@ export interface Sandbox {
   agents: NodeAgents;
   /** The spot/on-demand pair of the shipped ConfigMap. */
   pair: { spot: string; onDemand: string };
-  /** The settings every agent runs with. */
+  /** The settings every agent runs with (NODE_OPTIONS among them, where there are V8 flags). */
   settings: Record<string, string>;
   /** The live statechart view of every event, served by the sandbox itself. */
   view: ViewServer;
+  /** How the agents' memory is limited, in words ("256Mi per agent, cgroup v1 ..." or why not). */
+  agentMemory: string;
   stop(): Promise<void>;
 }
 
@@ -88,13 +107,42 @@ async function shippedSettings(): Promise<Record<string, string>> {
   return doc.data;
 }
 
+/** What the shipped DaemonSet gives its agent container: the memory limit and NODE_OPTIONS. */
+export async function shippedAgentContainer(): Promise<{ memoryLimit: string | undefined; memoryLimitBytes: number | undefined; nodeOptions: string | undefined }> {
+  type Container = { name: string; env?: { name: string; value?: string }[]; resources?: { limits?: Record<string, string> } };
+  const doc = parse(await readFile(DAEMON_SET, 'utf8')) as { spec: { template: { spec: { containers: Container[] } } } };
+  const container = doc.spec.template.spec.containers.find((c) => c.name === 'agent');
+  const memoryLimit = container?.resources?.limits?.memory;
+  return {
+    memoryLimit,
+    memoryLimitBytes: memoryLimit === undefined ? undefined : Number(parseQuantity(memoryLimit) / NANO),
+    nodeOptions: container?.env?.find((e) => e.name === 'NODE_OPTIONS')?.value,
+  };
+}
+
+const mib = (bytes: number): string => `${Math.round(bytes / 2 ** 20)} MiB`;
+
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const scale = options.scale ?? 1;
+  // The agents run the artifact the image runs, built from the sources as they are now.
+  const built = options.agentArgs ? Promise.resolve(undefined) : ensureAgentBuilt().then(() => undefined, (err: unknown) => err);
   const plane = await startControlPlane({ kubeconfigPath: options.kubeconfigPath });
   let sim: Simulator | undefined;
   let agents: NodeAgents | undefined;
   const reaper = new PodReaper(plane.kubeConfig());
+  const cgroups = await openMemoryCgroups();
   try {
+    const buildError = await built;
+    if (buildError) throw new HarnessError('npm run build', `could not build the agent: ${buildError instanceof Error ? buildError.message : String(buildError)}`);
+    const container = await shippedAgentContainer();
+    const limit = options.agentMemoryLimit ?? 'shipped';
+    const limitBytes = limit === 'none' ? undefined : limit === 'shipped' ? container.memoryLimitBytes : limit;
+    const agentMemory =
+      limitBytes === undefined
+        ? 'agents run without a memory limit'
+        : cgroups.ok
+          ? `agents run under a ${limit === 'shipped' ? `shipped ${container.memoryLimit} ` : ''}memory limit of ${mib(limitBytes)} each, in memory cgroups of their own`
+          : `agents run WITHOUT their ${mib(limitBytes)} memory limit: ${cgroups.reason}`;
     const applied = await plane.kubectl(['apply', '-f', CRD_PATH, '-f', MANIFESTS]);
     if (applied.code !== 0) throw new HarnessError('sandbox', `kubectl apply of deploy/manifests failed: ${applied.stderr}`);
     const established = await plane.kubectl(['wait', '--for=condition=Established', '--timeout=60s', 'crd/spotguardfallbackevents.aws.amazon.com']);
@@ -119,9 +167,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     await sim.control.createGroup({ name: spot, capacityType: 'spot', minSize: 0, maxSize, desiredCapacity: spotNodes });
     await sim.control.createGroup({ name: onDemand, capacityType: 'on-demand', minSize: 0, maxSize, desiredCapacity: 0 });
 
+    const nodeOptions = options.agentNodeOptions ?? container.nodeOptions;
     const settings = {
       ...scaledSettings(shipped, scale),
       SPOT_GUARD_AWS_REGION: SANDBOX_REGION,
+      ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}),
       ...options.settings,
     };
     if (options.logDir) await mkdir(options.logDir, { recursive: true });
@@ -133,6 +183,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       startGapMs: options.agentStartGapMs,
       pickPort: options.pickNodePort,
       onChange: options.onAgentChange,
+      agentsOn: options.agentsOn,
+      agentArgs: options.agentArgs,
+      nodeBinary: options.agentNodeBinary,
+      memory: cgroups.ok && limitBytes !== undefined ? { cgroups, limitBytes } : undefined,
     });
     agents.start();
     reaper.start();
@@ -141,7 +195,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     const deadline = Date.now() + readyTimeoutMs;
     while ((await agentsReady(running)) < spotNodes) {
       // An agent that died will never be ready: say why now rather than at the deadline.
-      const dead = running.list().map((a) => a.process.deathError()).find((e) => e !== undefined);
+      const dead = (await Promise.all(running.list().map((a) => agentDeath(a)))).find((e) => e !== undefined);
       if (dead) throw dead;
       if (Date.now() > deadline) throw new HarnessError('sandbox', `fewer than ${spotNodes} agents ready after ${Math.round(readyTimeoutMs / 1000)} s: ${running.list().map((a) => a.node).join(', ') || 'none started'}`);
       await new Promise((r) => setTimeout(r, 250));
@@ -156,10 +210,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       pair: { spot, onDemand },
       settings,
       view,
+      agentMemory,
       async stop() {
         await view.close();
         reaper.stop();
         await running.stop();
+        if (cgroups.ok) await cgroups.removeAll();
         await s.stop();
         await plane.stop();
       },
@@ -167,10 +223,24 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   } catch (err) {
     reaper.stop();
     await agents?.stop().catch(() => undefined);
+    if (cgroups.ok) await cgroups.removeAll();
     await sim?.stop().catch(() => undefined);
     await plane.stop();
     throw err;
   }
+}
+
+/**
+ * Why an agent is gone, or undefined while it runs: the memory cgroup says whether the kernel
+ * killed it for outgrowing its limit (what a node's log would show as OOMKilled, exit 137).
+ */
+export async function agentDeath(agent: NodeAgent): Promise<HarnessError | undefined> {
+  const dead = agent.process.deathError();
+  if (!dead || !agent.memory) return dead;
+  const kills = await agent.memory.oomKills();
+  if (kills === 0) return dead;
+  const peak = await agent.memory.peakBytes();
+  return new HarnessError(agent.process.name, `OOMKilled: outgrew its memory limit of ${mib(agent.memory.limitBytes)}${peak ? ` (peak ${mib(peak)})` : ''}`, agent.process.logTail());
 }
 
 /** How many agents answer /readyz with 200. */

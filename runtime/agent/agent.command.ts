@@ -6,7 +6,6 @@
 // account); the AWS SDK takes credentials from its default chain (IRSA or Pod Identity on EKS)
 // and honours AWS_ENDPOINT_URL_AUTO_SCALING, which the sandbox uses to point it elsewhere.
 import { KubeConfig } from '@kubernetes/client-node';
-import { createWebSocketInspector } from '@statelyai/inspect';
 import { AwsAutoScaling } from '../autoscaling.aws.js';
 import { loadAgentIdentity, loadConfig, type Config } from '../config.js';
 import { startHttpServer } from '../http/http.server.js';
@@ -60,7 +59,9 @@ export async function runAgent(options: AgentCommandOptions = {}): Promise<numbe
   const views = new LiveViews({ minimumWaitMs: config.minimumWaitMs, stabilityWindowMs: config.spotStabilityWindowMs, ttlMs: config.eventTtlMs }, identity.identity.podName);
   // Off unless configured: the inspector's UI is hosted by Stately, which an air-gapped cluster
   // cannot reach; the agent's own live view needs none of it.
-  const inspector = config.statelyInspectUrl ? createWebSocketInspector({ url: config.statelyInspectUrl }) : undefined;
+  // Loaded only then (it brings a WebSocket client and its own serialiser): ~N MiB of RSS saved
+  // on every node that does not use it (docs/memory.md).
+  const inspector = config.statelyInspectUrl ? (await import('@statelyai/inspect')).createWebSocketInspector({ url: config.statelyInspectUrl }) : undefined;
   if (inspector) log.info({ url: config.statelyInspectUrl }, 'sending inspection events to a stately inspector');
   const agent = new Agent({
     inspect: inspector?.inspect,

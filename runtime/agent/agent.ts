@@ -3,7 +3,7 @@
 // and (on a spot node of a configured pair) IMDS notices drive the rebalance response.
 import { CoreV1Api, CustomObjectsApi, type KubeConfig, type V1Node } from '@kubernetes/client-node';
 import { asyncScheduler, tap, type Observable, type SchedulerLike, type Subscription } from 'rxjs';
-import { GROUP, PLURAL, VERSION } from '../../crds/schema.js';
+import { GROUP, PLURAL, VERSION } from '../../crds/spotguardfallbackevent.names.generated.js';
 import type { SpotGuardFallbackEvent } from '../../crds/spotguardfallbackevent.types.js';
 import type { FallbackEventConfig } from '../../machines/fallback-event.types.js';
 import type { RebalanceConfig } from '../../machines/rebalance-response.types.js';
@@ -227,12 +227,23 @@ export class Agent {
   }
 
   private trackImds(notices: Observable<ImdsEvent>): Observable<ImdsEvent> {
+    const { log, metrics } = this.options;
+    let failure: string | undefined;
     return notices.pipe(
       tap((e) => {
         if (e.type === 'IMDS_ERROR') {
-          this.imdsOk = { ok: false, detail: `IMDS: ${e.message}` };
-          this.options.metrics?.imdsError();
-        } else this.imdsOk = { ok: true };
+          // Once per kind of failure, not once per poll: an IMDS out of reach fails every 2 s.
+          // The message is the line an operator needs (for a token request left unanswered
+          // it names the hop limit), and /readyz shows the same line.
+          if (failure !== `${e.code}:${e.status}`) log.warn({ code: e.code, status: e.status, err: e.message }, 'could not poll imds');
+          failure = `${e.code}:${e.status}`;
+          this.imdsOk = { ok: false, detail: e.message };
+          metrics?.imdsError();
+        } else if (e.type === 'IMDS_RECOVERED') {
+          log.info({}, 'polled imds again');
+          failure = undefined;
+          this.imdsOk = { ok: true };
+        }
       }),
     );
   }

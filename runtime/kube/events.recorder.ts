@@ -8,7 +8,7 @@
 // the operator, so it never throws and never holds the caller up for longer than the timeout.
 import { CoreV1Api, Observable, PatchStrategy, setHeaderOptions, type ConfigurationOptions, type CoreV1Event, type KubeConfig, type RequestContext, type ResponseContext } from '@kubernetes/client-node';
 import { DEFAULT_NAMESPACE } from '../../crds/phases.js';
-import { API_VERSION } from '../../crds/schema.js';
+import { API_VERSION } from '../../crds/spotguardfallbackevent.names.generated.js';
 import type { Logger } from '../log.js';
 import { toKubeError } from './kube-errors.js';
 

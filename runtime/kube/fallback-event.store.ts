@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { CustomObjectsApi, Watch, type KubeConfig } from '@kubernetes/client-node';
 import { eventName } from '../../crds/naming.js';
 import { DEFAULT_NAMESPACE, EVENT_LABELS } from '../../crds/phases.js';
-import { GROUP, KIND, PLURAL, VERSION, API_VERSION } from '../../crds/schema.js';
+import { GROUP, KIND, PLURAL, VERSION, API_VERSION } from '../../crds/spotguardfallbackevent.names.generated.js';
 import type { FallbackEventSpec, FallbackEventStatus, SpotGuardFallbackEvent } from '../../crds/spotguardfallbackevent.types.js';
 import { KubeError, toKubeError } from './kube-errors.js';
 

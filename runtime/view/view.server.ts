@@ -4,9 +4,8 @@
 // default on localhost only; reach it in a cluster with `kubectl port-forward`.
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { fallbackEventMachine } from '../../machines/fallback-event.machine.js';
+import { FALLBACK_EVENT_STATECHART_SVG } from '../../visualizations/fallback-event-statechart.generated.js';
 import { viewPage } from '../../visualizations/page.js';
-import { renderStatechart } from '../../visualizations/statechart.svg.js';
 import type { Logger } from '../log.js';
 import type { LiveViews } from './live-views.js';
 
@@ -28,7 +27,7 @@ export interface ViewServer {
 
 export async function startViewServer(options: ViewServerOptions): Promise<ViewServer> {
   const { views, log } = options;
-  const page = viewPage({ title: options.title ?? 'Spot Guard: fallback events', fallbackEventSvg: await renderStatechart(fallbackEventMachine) });
+  const page = viewPage({ title: options.title ?? 'Spot Guard: fallback events', fallbackEventSvg: FALLBACK_EVENT_STATECHART_SVG });
   const clients = new Set<ServerResponse>();
   const payload = () => JSON.stringify({ source: views.source, at: Date.now(), views: views.views() });
   const push = () => {

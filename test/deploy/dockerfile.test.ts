@@ -1,15 +1,18 @@
-// deploy/Dockerfile, checked without a Docker daemon: two stages, a non-root user, the entry
-// point the DaemonSet runs, only paths that exist, only production dependencies at run time,
-// and an entry point that starts on a read-only filesystem.
+// deploy/Dockerfile, checked without a Docker daemon: two stages on Node.js 24, a non-root
+// user, the entry point the DaemonSet runs, only paths that exist, a build stage that has every
+// source the bundle is made of, and a bundle that starts alone (no node_modules, no
+// TypeScript) with the image's environment on a read-only filesystem.
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { isBuiltin } from 'node:module';
-import { dirname, join, relative } from 'node:path';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parse } from 'yaml';
+import { buildAgent, type AgentBuild } from '../../dev/build/agent.build.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const read = (path: string): string => readFileSync(join(ROOT, path), 'utf8');
@@ -88,18 +91,22 @@ const ignored = read('.dockerignore')
 const isIgnored = (path: string): boolean => ignored.some((p) => path === p || path.startsWith(`${p}/`));
 
 const test = suite('Dockerfile');
+let built: AgentBuild;
+test.before(async () => {
+  built = await buildAgent();
+});
 
-test('two stages on node:20-bookworm-slim: the build stage runs npm ci, the image copies its result', () => {
+test('two stages on node:24-bookworm-slim: the build stage runs npm ci and npm run build, the image copies only dist/', () => {
   assert.ok(dockerfile.length >= 2, 'multi-stage');
   const build = dockerfile[0];
   assert.ok(build);
-  assert.is(build.image, 'node:20-bookworm-slim');
+  assert.is(build.image, 'node:24-bookworm-slim');
   assert.is(build.name, 'build');
   assert.ok(build.instructions.some((i) => i.keyword === 'RUN' && /\bnpm ci\b/.test(i.args)), 'build stage runs npm ci');
-  assert.ok(build.instructions.some((i) => i.keyword === 'RUN' && /npm (prune|ci) --omit=dev/.test(i.args)), 'build stage keeps only production dependencies');
-  assert.ok(['node:20-bookworm-slim', 'gcr.io/distroless/nodejs20-debian12'].includes(final().image), final().image);
-  assert.ok(copies(final()).some((c) => c.from === 'build'), 'the image copies from the build stage');
-  assert.not.ok(final().instructions.some((i) => i.keyword === 'RUN' && /\bnpm (ci|install|i)\b/.test(i.args)), 'no dev install in the image');
+  assert.ok(build.instructions.some((i) => i.keyword === 'RUN' && /\bnpm run build\b/.test(i.args)), 'build stage runs npm run build');
+  assert.is(final().image, 'node:24-bookworm-slim');
+  assert.equal(copies(final()), [{ from: 'build', sources: ['/app/dist'], destination: './dist' }]);
+  assert.not.ok(final().instructions.some((i) => i.keyword === 'RUN'), 'nothing is installed or built in the image');
 });
 
 test('the image runs as 65532:65532, the user the DaemonSet asks for', () => {
@@ -110,11 +117,11 @@ test('the image runs as 65532:65532, the user the DaemonSet asks for', () => {
   assert.is(`${runAsUser}:${runAsGroup}`, user);
 });
 
-test('WORKDIR /app, ENTRYPOINT node bin/spot-guard.js, CMD agent: the DaemonSet command', () => {
+test('WORKDIR /app, ENTRYPOINT node dist/spot-guard-agent.mjs, CMD agent: the DaemonSet command', () => {
   assert.is(last(final(), 'WORKDIR'), '/app');
   const entrypoint = execForm(last(final(), 'ENTRYPOINT'));
   const cmd = execForm(last(final(), 'CMD'));
-  assert.equal(entrypoint, ['node', 'bin/spot-guard.js']);
+  assert.equal(entrypoint, ['node', 'dist/spot-guard-agent.mjs']);
   assert.equal(cmd, ['agent']);
   const ds = parse(read('deploy/manifests/daemonset.yaml')) as { spec: { template: { spec: { containers: { command: string[] }[] } } } };
   assert.equal(ds.spec.template.spec.containers[0]?.command, [...entrypoint, ...cmd]);
@@ -122,7 +129,7 @@ test('WORKDIR /app, ENTRYPOINT node bin/spot-guard.js, CMD agent: the DaemonSet 
 
 test('every path COPYd from the build context exists and is not excluded by .dockerignore', () => {
   const fromContext = dockerfile.flatMap((s) => copies(s).filter((c) => !c.from)).flatMap((c) => c.sources);
-  assert.ok(fromContext.includes('package-lock.json') && fromContext.includes('bin'), fromContext.join(' '));
+  assert.ok(fromContext.includes('package-lock.json') && fromContext.includes('runtime'), fromContext.join(' '));
   for (const source of fromContext) {
     assert.ok(existsSync(join(ROOT, source)), `COPY ${source}: no such path in the repository`);
     assert.not.ok(isIgnored(source), `COPY ${source}: excluded by .dockerignore`);
@@ -140,63 +147,49 @@ test('COPY --from names an earlier stage and copies from inside its WORKDIR', ()
   });
 });
 
-test('the entry point and every module it loads are copied into the build stage', () => {
+test('every source file the bundle is made of is copied into the build stage', () => {
   const build = dockerfile[0];
   assert.ok(build);
   const copied = copies(build).flatMap((c) => c.sources);
-  for (const file of moduleGraph('bin/spot-guard.js').files) {
-    assert.ok(copied.some((c) => file === c || file.startsWith(`${c}/`)), `${file} is loaded at run time but not copied`);
-  }
+  const ours = built.inputs.filter((f) => !f.startsWith('node_modules/'));
+  assert.ok(ours.includes('runtime/entry.ts') && ours.includes('runtime/agent/agent.ts'), ours.join(' '));
+  for (const file of ours) assert.ok(copied.some((c) => file === c || file.startsWith(`${c}/`)), `${file} is in the bundle but not copied`);
 });
 
-test('.dockerignore keeps node_modules, .git and scratch out of the context', () => {
-  for (const path of ['node_modules', '.git', 'scratch']) assert.ok(isIgnored(path), path);
+test('the bundle holds neither the dev tools nor TypeScript tooling', () => {
+  const offending = built.inputs.filter((f) => /^dev\/|^test\/|node_modules\/(tsx|typescript|esbuild)\//.test(f));
+  assert.equal(offending, []);
 });
 
-test('every package the entry point loads is a production dependency', () => {
-  const pkg = JSON.parse(read('package.json')) as { dependencies: Record<string, string> };
-  const { packages, files } = moduleGraph('bin/spot-guard.js');
-  assert.ok(files.includes('runtime/cli.ts') && packages.has('tsx'), `graph: ${files.length} files, ${[...packages].join(', ')}`);
-  for (const [name, from] of packages) assert.ok(name in pkg.dependencies, `${from} imports ${name}, which npm ci --omit=dev leaves out`);
+test('the bundle needs nothing outside dist/ but Node.js itself: every import it leaves out is a built-in', () => {
+  const external = Object.values(built.metafile.outputs).flatMap((o) => o.imports.filter((i) => i.external).map((i) => i.path));
+  assert.ok(external.length > 0, 'the bundle imports at least node built-ins');
+  for (const path of new Set(external)) assert.ok(isBuiltin(path), `the bundle imports ${path} from outside dist/`);
 });
 
-test('the entry point starts with the image environment and an unwritable temp dir', async () => {
+test('.dockerignore keeps node_modules, .git, dist and scratch out of the context', () => {
+  for (const path of ['node_modules', '.git', 'dist', 'scratch']) assert.ok(isIgnored(path), path);
+});
+
+test('the bundle starts alone, with the image environment and an unwritable temp dir: help, and settings refused with exit 2', async () => {
+  // A folder holding dist/ and nothing else: no node_modules, no package.json, no sources.
+  const alone = mkdtempSync(join(tmpdir(), 'spot-guard-image-'));
+  cpSync(join(ROOT, 'dist'), join(alone, 'dist'), { recursive: true });
   // Like a read-only root filesystem: mkdir under TMPDIR fails (ENOTDIR; root ignores modes).
-  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, ...environment(final()), TMPDIR: '/dev/null/tmp' };
-  assert.is(env.TSX_DISABLE_CACHE, '1');
-  try {
-    await promisify(execFile)(process.execPath, ['bin/spot-guard.js', 'help'], { cwd: ROOT, env, timeout: 120_000 });
-  } catch (err) {
-    assert.unreachable(`failed to start: ${(err as { stderr?: string }).stderr ?? String(err)}`);
-  }
+  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: '/nonexistent', ...environment(final()), TMPDIR: '/dev/null/tmp' };
+  assert.is(env.NODE_ENV, 'production');
+  const [node = '', ...entry] = execForm(last(final(), 'ENTRYPOINT'));
+  assert.is(node, 'node');
+  const run = promisify(execFile);
+  const help = await run(process.execPath, [...entry, 'help'], { cwd: alone, env, timeout: 60_000 });
+  assert.match(help.stdout, /agent\s+run the DaemonSet agent/);
+  const refused = await run(process.execPath, [...entry, 'agent'], { cwd: alone, env, timeout: 60_000 }).then(
+    () => ({ code: 0, stderr: 'the agent started without its settings' }),
+    (err: { code: number; stderr: string }) => err,
+  );
+  assert.is(refused.code, 2, refused.stderr);
+  assert.match(refused.stderr, /refusing to start with \d+ configuration problems?/);
+  assert.not.match(refused.stderr, /Cannot find (module|package)|ERR_MODULE_NOT_FOUND/);
 });
-
-/** Relative modules reached from `entry` by static and dynamic imports, and the packages they import. */
-function moduleGraph(entry: string): { files: string[]; packages: Map<string, string> } {
-  const files: string[] = [];
-  const packages = new Map<string, string>();
-  const pending = [entry];
-  while (pending.length > 0) {
-    const file = pending.pop() ?? '';
-    if (files.includes(file)) continue;
-    files.push(file);
-    const text = read(file);
-    const specifiers = [
-      ...[...text.matchAll(/^\s*(?:import|export)\s+(type\s+)?(?:[^;'"]*?\sfrom\s*)?['"]([^'"]+)['"]/gm)].filter((m) => !m[1]).map((m) => m[2] ?? ''),
-      ...[...text.matchAll(/\bimport\(\s*['"]([^'"]+)['"]\s*\)/g)].map((m) => m[1] ?? ''),
-    ];
-    for (const spec of specifiers) {
-      if (spec.startsWith('.')) {
-        const target = relative(ROOT, join(ROOT, dirname(file), spec));
-        const ts = target.replace(/\.js$/, '.ts');
-        pending.push(existsSync(join(ROOT, ts)) ? ts : target);
-      } else if (!isBuiltin(spec)) {
-        const name = spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : (spec.split('/')[0] ?? spec);
-        if (!packages.has(name)) packages.set(name, file);
-      }
-    }
-  }
-  return { files, packages };
-}
 
 test.run();

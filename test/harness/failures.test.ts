@@ -5,16 +5,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { resolveBinaries, type Binaries } from '../../dev/sandbox/binaries.js';
+import { CONTROL_PLANE_BINARIES, resolveBinaries, type ControlPlaneBinaries } from '../../dev/sandbox/binaries.js';
 import { startControlPlane } from '../../dev/sandbox/control-plane.js';
 import { assertPortFree, freePort } from '../../dev/sandbox/ports.js';
 import { HarnessError } from '../../dev/sandbox/supervisor.js';
 import { liveChildren } from './processes.js';
 
-const test = suite<{ binaries: Binaries }>('harness failures');
+const test = suite<{ binaries: ControlPlaneBinaries }>('harness failures');
 
 test.before(async (ctx) => {
-  ctx.binaries = await resolveBinaries();
+  ctx.binaries = await resolveBinaries(CONTROL_PLANE_BINARIES);
 });
 
 async function expectHarnessError(start: Promise<unknown>): Promise<HarnessError> {

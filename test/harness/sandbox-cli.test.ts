@@ -38,7 +38,7 @@ function kubectl(binary: string, kubeconfig: string, args: string[]): Promise<{ 
 
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   test(`writes the kubeconfig, prints ready, works with kubectl, and stops everything on ${signal}`, async () => {
-    const { kubectl: kubectlBinary } = await resolveBinaries();
+    const { kubectl: kubectlBinary } = await resolveBinaries(['kubectl']);
     const kubeconfig = join(await mkdtemp(join(tmpdir(), 'spot-guard-sandbox-')), 'kubeconfig');
     const sandbox = startSandbox(kubeconfig);
     try {

@@ -1,0 +1,1878 @@
+// Generated from spotguardfallbackevent.crd.yaml by crds/generate.ts (npm run generate). Do not edit.
+import ucs2lengthModule0 from 'ajv/dist/runtime/ucs2length.js';
+import formatsModule1 from 'ajv-formats/dist/formats.js';
+export const validate = validate10;
+export default validate10;
+const schema11 = {"type":"object","description":"A fallback from spot to on-demand capacity, tracked until the on-demand node is scaled down.","required":["spec"],"properties":{"apiVersion":{"type":"string"},"kind":{"type":"string"},"metadata":{"type":"object"},"spec":{"title":"FallbackEventSpec","type":"object","description":"What happened. Written once by the agent that fell back; immutable.","required":["spotASGName","onDemandASGName","onDemandNodeName","timestamp"],"properties":{"spotASGName":{"type":"string","description":"Name of the spot Auto Scaling Group","minLength":1,"maxLength":255,"pattern":"^[A-Za-z0-9][A-Za-z0-9._:/@+=-]*$"},"onDemandASGName":{"type":"string","description":"Name of the on-demand Auto Scaling Group","minLength":1,"maxLength":255,"pattern":"^[A-Za-z0-9][A-Za-z0-9._:/@+=-]*$"},"onDemandInstanceID":{"type":"string","description":"EC2 instance ID of the on-demand node","pattern":"^i-[0-9a-f]{8,17}$"},"onDemandNodeName":{"type":"string","description":"Kubernetes node name of the on-demand node","minLength":1,"maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"},"timestamp":{"type":"string","format":"date-time","description":"When the fallback occurred"},"minimumWaitDuration":{"type":"string","description":"Minimum wait time before scale-down, as hours, minutes and seconds (10m, 1h30m, 90s)","maxLength":32,"pattern":"^([0-9]+h([0-9]+m)?([0-9]+s)?|[0-9]+m([0-9]+s)?|[0-9]+s)$"}}},"status":{"title":"FallbackEventStatus","type":"object","description":"What the agents have observed and done. Written only through the status subresource.","default":{},"properties":{"spotCapacityRestored":{"type":"boolean","default":false,"description":"Whether spot capacity is restored"},"scaleDownInitiated":{"type":"boolean","default":false,"description":"Whether scale-down has been initiated"},"spotHealthySince":{"type":"string","format":"date-time","description":"When spot became healthy"},"phase":{"type":"string","default":"Pending","enum":["Pending","Monitoring","ReadyForScaleDown","ScalingDown","Completed","Failed"],"description":"Current phase of the fallback event"},"message":{"type":"string","description":"Human-readable status message","maxLength":1024},"claim":{"title":"Claim","type":"object","description":"The agent that currently works on this event. Another agent may take over once renewedAt + leaseSeconds has passed.","required":["holder","acquiredAt","renewedAt","leaseSeconds"],"properties":{"holder":{"type":"string","description":"Identity of the agent (its pod name)","minLength":1,"maxLength":253},"holderNode":{"type":"string","description":"Node the holding agent runs on","maxLength":253},"acquiredAt":{"type":"string","format":"date-time"},"renewedAt":{"type":"string","format":"date-time"},"leaseSeconds":{"type":"integer","minimum":1,"maximum":3600}}},"scaleDown":{"title":"ScaleDownProgress","type":"object","description":"Progress of the five scale-down steps, so another agent resumes at the right one.","properties":{"startedAt":{"type":"string","format":"date-time"},"taint":{"title":"ScaleDownStep","type":"object","description":"One scale-down step. A step with completedAt is never repeated.","properties":{"startedAt":{"type":"string","format":"date-time"},"completedAt":{"type":"string","format":"date-time"},"attempts":{"type":"integer","minimum":0},"by":{"type":"string","description":"The claim holder that ran the step","maxLength":253},"message":{"type":"string","maxLength":1024}}},"cordon":{"title":"ScaleDownStep","type":"object","description":"One scale-down step. A step with completedAt is never repeated.","properties":{"startedAt":{"type":"string","format":"date-time"},"completedAt":{"type":"string","format":"date-time"},"attempts":{"type":"integer","minimum":0},"by":{"type":"string","description":"The claim holder that ran the step","maxLength":253},"message":{"type":"string","maxLength":1024}}},"drain":{"title":"ScaleDownStep","type":"object","description":"One scale-down step. A step with completedAt is never repeated.","properties":{"startedAt":{"type":"string","format":"date-time"},"completedAt":{"type":"string","format":"date-time"},"attempts":{"type":"integer","minimum":0},"by":{"type":"string","description":"The claim holder that ran the step","maxLength":253},"message":{"type":"string","maxLength":1024}}},"waitForReschedule":{"title":"ScaleDownStep","type":"object","description":"One scale-down step. A step with completedAt is never repeated.","properties":{"startedAt":{"type":"string","format":"date-time"},"completedAt":{"type":"string","format":"date-time"},"attempts":{"type":"integer","minimum":0},"by":{"type":"string","description":"The claim holder that ran the step","maxLength":253},"message":{"type":"string","maxLength":1024}}},"terminate":{"title":"ScaleDownStep","type":"object","description":"One scale-down step. A step with completedAt is never repeated.","properties":{"startedAt":{"type":"string","format":"date-time"},"completedAt":{"type":"string","format":"date-time"},"attempts":{"type":"integer","minimum":0},"by":{"type":"string","description":"The claim holder that ran the step","maxLength":253},"message":{"type":"string","maxLength":1024}}}}},"spotHealth":{"title":"SpotHealth","type":"object","description":"The last observation of the spot ASG, written by the claim holder so other agents need not ask AWS.","required":["inService","desired","activitiesInProgress","observedAt"],"properties":{"inService":{"type":"integer","minimum":0},"desired":{"type":"integer","minimum":0},"activitiesInProgress":{"type":"integer","minimum":0},"nodesReady":{"type":"integer","minimum":0},"nodesTotal":{"type":"integer","minimum":0},"healthy":{"type":"boolean"},"observedAt":{"type":"string","format":"date-time"},"observedBy":{"type":"string","maxLength":253}}},"conditions":{"type":"array","maxItems":16,"items":{"title":"Condition","type":"object","required":["type","status","lastTransitionTime"],"properties":{"type":{"type":"string","maxLength":64},"status":{"type":"string","enum":["True","False","Unknown"]},"reason":{"type":"string","maxLength":128,"pattern":"^([A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?)?$"},"message":{"type":"string","maxLength":1024},"lastTransitionTime":{"type":"string","format":"date-time"}}}},"completionTime":{"type":"string","format":"date-time","description":"When the event reached Completed or Failed; the TTL counts from here."}}}}};
+const func2 = ucs2lengthModule0.default;
+const pattern0 = new RegExp("^[A-Za-z0-9][A-Za-z0-9._:/@+=-]*$", "u");
+const pattern2 = new RegExp("^i-[0-9a-f]{8,17}$", "u");
+const pattern3 = new RegExp("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", "u");
+const pattern4 = new RegExp("^([0-9]+h([0-9]+m)?([0-9]+s)?|[0-9]+m([0-9]+s)?|[0-9]+s)$", "u");
+const pattern5 = new RegExp("^([A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?)?$", "u");
+const formats0 = formatsModule1.fullFormats["date-time"];
+
+function validate10(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.spec === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "spec"},message:"must have required property '"+"spec"+"'"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+if(data.apiVersion !== undefined){
+if(typeof data.apiVersion !== "string"){
+const err1 = {instancePath:instancePath+"/apiVersion",schemaPath:"#/properties/apiVersion/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+if(data.kind !== undefined){
+if(typeof data.kind !== "string"){
+const err2 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+if(data.metadata !== undefined){
+let data2 = data.metadata;
+if(!(data2 && typeof data2 == "object" && !Array.isArray(data2))){
+const err3 = {instancePath:instancePath+"/metadata",schemaPath:"#/properties/metadata/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+if(data.spec !== undefined){
+let data3 = data.spec;
+if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
+if(data3.spotASGName === undefined){
+const err4 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/required",keyword:"required",params:{missingProperty: "spotASGName"},message:"must have required property '"+"spotASGName"+"'"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+if(data3.onDemandASGName === undefined){
+const err5 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/required",keyword:"required",params:{missingProperty: "onDemandASGName"},message:"must have required property '"+"onDemandASGName"+"'"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+if(data3.onDemandNodeName === undefined){
+const err6 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/required",keyword:"required",params:{missingProperty: "onDemandNodeName"},message:"must have required property '"+"onDemandNodeName"+"'"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+if(data3.timestamp === undefined){
+const err7 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/required",keyword:"required",params:{missingProperty: "timestamp"},message:"must have required property '"+"timestamp"+"'"};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+if(data3.spotASGName !== undefined){
+let data4 = data3.spotASGName;
+if(typeof data4 === "string"){
+if(func2(data4) > 255){
+const err8 = {instancePath:instancePath+"/spec/spotASGName",schemaPath:"#/properties/spec/properties/spotASGName/maxLength",keyword:"maxLength",params:{limit: 255},message:"must NOT have more than 255 characters"};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+if(func2(data4) < 1){
+const err9 = {instancePath:instancePath+"/spec/spotASGName",schemaPath:"#/properties/spec/properties/spotASGName/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+if(!pattern0.test(data4)){
+const err10 = {instancePath:instancePath+"/spec/spotASGName",schemaPath:"#/properties/spec/properties/spotASGName/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9._:/@+=-]*$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9._:/@+=-]*$"+"\""};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+else {
+const err11 = {instancePath:instancePath+"/spec/spotASGName",schemaPath:"#/properties/spec/properties/spotASGName/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+if(data3.onDemandASGName !== undefined){
+let data5 = data3.onDemandASGName;
+if(typeof data5 === "string"){
+if(func2(data5) > 255){
+const err12 = {instancePath:instancePath+"/spec/onDemandASGName",schemaPath:"#/properties/spec/properties/onDemandASGName/maxLength",keyword:"maxLength",params:{limit: 255},message:"must NOT have more than 255 characters"};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+if(func2(data5) < 1){
+const err13 = {instancePath:instancePath+"/spec/onDemandASGName",schemaPath:"#/properties/spec/properties/onDemandASGName/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+if(!pattern0.test(data5)){
+const err14 = {instancePath:instancePath+"/spec/onDemandASGName",schemaPath:"#/properties/spec/properties/onDemandASGName/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9._:/@+=-]*$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9._:/@+=-]*$"+"\""};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+}
+else {
+const err15 = {instancePath:instancePath+"/spec/onDemandASGName",schemaPath:"#/properties/spec/properties/onDemandASGName/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+}
+if(data3.onDemandInstanceID !== undefined){
+let data6 = data3.onDemandInstanceID;
+if(typeof data6 === "string"){
+if(!pattern2.test(data6)){
+const err16 = {instancePath:instancePath+"/spec/onDemandInstanceID",schemaPath:"#/properties/spec/properties/onDemandInstanceID/pattern",keyword:"pattern",params:{pattern: "^i-[0-9a-f]{8,17}$"},message:"must match pattern \""+"^i-[0-9a-f]{8,17}$"+"\""};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+}
+else {
+const err17 = {instancePath:instancePath+"/spec/onDemandInstanceID",schemaPath:"#/properties/spec/properties/onDemandInstanceID/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+}
+if(data3.onDemandNodeName !== undefined){
+let data7 = data3.onDemandNodeName;
+if(typeof data7 === "string"){
+if(func2(data7) > 253){
+const err18 = {instancePath:instancePath+"/spec/onDemandNodeName",schemaPath:"#/properties/spec/properties/onDemandNodeName/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+if(func2(data7) < 1){
+const err19 = {instancePath:instancePath+"/spec/onDemandNodeName",schemaPath:"#/properties/spec/properties/onDemandNodeName/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err19];
+}
+else {
+vErrors.push(err19);
+}
+errors++;
+}
+if(!pattern3.test(data7)){
+const err20 = {instancePath:instancePath+"/spec/onDemandNodeName",schemaPath:"#/properties/spec/properties/onDemandNodeName/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"},message:"must match pattern \""+"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"+"\""};
+if(vErrors === null){
+vErrors = [err20];
+}
+else {
+vErrors.push(err20);
+}
+errors++;
+}
+}
+else {
+const err21 = {instancePath:instancePath+"/spec/onDemandNodeName",schemaPath:"#/properties/spec/properties/onDemandNodeName/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err21];
+}
+else {
+vErrors.push(err21);
+}
+errors++;
+}
+}
+if(data3.timestamp !== undefined){
+let data8 = data3.timestamp;
+if(typeof data8 === "string"){
+if(!(formats0.validate(data8))){
+const err22 = {instancePath:instancePath+"/spec/timestamp",schemaPath:"#/properties/spec/properties/timestamp/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+if(vErrors === null){
+vErrors = [err22];
+}
+else {
+vErrors.push(err22);
+}
+errors++;
+}
+}
+else {
+const err23 = {instancePath:instancePath+"/spec/timestamp",schemaPath:"#/properties/spec/properties/timestamp/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err23];
+}
+else {
+vErrors.push(err23);
+}
+errors++;
+}
+}
+if(data3.minimumWaitDuration !== undefined){
+let data9 = data3.minimumWaitDuration;
+if(typeof data9 === "string"){
+if(func2(data9) > 32){
+const err24 = {instancePath:instancePath+"/spec/minimumWaitDuration",schemaPath:"#/properties/spec/properties/minimumWaitDuration/maxLength",keyword:"maxLength",params:{limit: 32},message:"must NOT have more than 32 characters"};
+if(vErrors === null){
+vErrors = [err24];
+}
+else {
+vErrors.push(err24);
+}
+errors++;
+}
+if(!pattern4.test(data9)){
+const err25 = {instancePath:instancePath+"/spec/minimumWaitDuration",schemaPath:"#/properties/spec/properties/minimumWaitDuration/pattern",keyword:"pattern",params:{pattern: "^([0-9]+h([0-9]+m)?([0-9]+s)?|[0-9]+m([0-9]+s)?|[0-9]+s)$"},message:"must match pattern \""+"^([0-9]+h([0-9]+m)?([0-9]+s)?|[0-9]+m([0-9]+s)?|[0-9]+s)$"+"\""};
+if(vErrors === null){
+vErrors = [err25];
+}
+else {
+vErrors.push(err25);
+}
+errors++;
+}
+}
+else {
+const err26 = {instancePath:instancePath+"/spec/minimumWaitDuration",schemaPath:"#/properties/spec/properties/minimumWaitDuration/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err26];
+}
+else {
+vErrors.push(err26);
+}
+errors++;
+}
+}
+}
+else {
+const err27 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err27];
+}
+else {
+vErrors.push(err27);
+}
+errors++;
+}
+}
+if(data.status !== undefined){
+let data10 = data.status;
+if(data10 && typeof data10 == "object" && !Array.isArray(data10)){
+if(data10.spotCapacityRestored !== undefined){
+if(typeof data10.spotCapacityRestored !== "boolean"){
+const err28 = {instancePath:instancePath+"/status/spotCapacityRestored",schemaPath:"#/properties/status/properties/spotCapacityRestored/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err28];
+}
+else {
+vErrors.push(err28);
+}
+errors++;
+}
+}
+if(data10.scaleDownInitiated !== undefined){
+if(typeof data10.scaleDownInitiated !== "boolean"){
+const err29 = {instancePath:instancePath+"/status/scaleDownInitiated",schemaPath:"#/properties/status/properties/scaleDownInitiated/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err29];
+}
+else {
+vErrors.push(err29);
+}
+errors++;
+}
+}
+if(data10.spotHealthySince !== undefined){
+let data13 = data10.spotHealthySince;
+if(typeof data13 === "string"){
+if(!(formats0.validate(data13))){
+const err30 = {instancePath:instancePath+"/status/spotHealthySince",schemaPath:"#/properties/status/properties/spotHealthySince/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+if(vErrors === null){
+vErrors = [err30];
+}
+else {
+vErrors.push(err30);
+}
+errors++;
+}
+}
+else {
+const err31 = {instancePath:instancePath+"/status/spotHealthySince",schemaPath:"#/properties/status/properties/spotHealthySince/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err31];
+}
+else {
+vErrors.push(err31);
+}
+errors++;
+}
+}
+if(data10.phase !== undefined){
+let data14 = data10.phase;
+if(typeof data14 !== "string"){
+const err32 = {instancePath:instancePath+"/status/phase",schemaPath:"#/properties/status/properties/phase/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err32];
+}
+else {
+vErrors.push(err32);
+}
+errors++;
+}
+if(!((((((data14 === "Pending") || (data14 === "Monitoring")) || (data14 === "ReadyForScaleDown")) || (data14 === "ScalingDown")) || (data14 === "Completed")) || (data14 === "Failed"))){
+const err33 = {instancePath:instancePath+"/status/phase",schemaPath:"#/properties/status/properties/phase/enum",keyword:"enum",params:{allowedValues: schema11.properties.status.properties.phase.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err33];
+}
+else {
+vErrors.push(err33);
+}
+errors++;
+}
+}
+if(data10.message !== undefined){
+let data15 = data10.message;
+if(typeof data15 === "string"){
+if(func2(data15) > 1024){
+const err34 = {instancePath:instancePath+"/status/message",schemaPath:"#/properties/status/properties/message/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters"};
+if(vErrors === null){
+vErrors = [err34];
+}
+else {
+vErrors.push(err34);
+}
+errors++;
+}
+}
+else {
+const err35 = {instancePath:instancePath+"/status/message",schemaPath:"#/properties/status/properties/message/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err35];
+}
+else {
+vErrors.push(err35);
+}
+errors++;
+}
+}
+if(data10.claim !== undefined){
+let data16 = data10.claim;
+if(data16 && typeof data16 == "object" && !Array.isArray(data16)){
+if(data16.holder === undefined){
+const err36 = {instancePath:instancePath+"/status/claim",schemaPath:"#/properties/status/properties/claim/required",keyword:"required",params:{missingProperty: "holder"},message:"must have required property '"+"holder"+"'"};
+if(vErrors === null){
+vErrors = [err36];
+}
+else {
+vErrors.push(err36);
+}
+errors++;
+}
+if(data16.acquiredAt === undefined){
+const err37 = {instancePath:instancePath+"/status/claim",schemaPath:"#/properties/status/properties/claim/required",keyword:"required",params:{missingProperty: "acquiredAt"},message:"must have required property '"+"acquiredAt"+"'"};
+if(vErrors === null){
+vErrors = [err37];
+}
+else {
+vErrors.push(err37);
+}
+errors++;
+}
+if(data16.renewedAt === undefined){
+const err38 = {instancePath:instancePath+"/status/claim",schemaPath:"#/properties/status/properties/claim/required",keyword:"required",params:{missingProperty: "renewedAt"},message:"must have required property '"+"renewedAt"+"'"};
+if(vErrors === null){
+vErrors = [err38];
+}
+else {
+vErrors.push(err38);
+}
+errors++;
+}
+if(data16.leaseSeconds === undefined){
+const err39 = {instancePath:instancePath+"/status/claim",schemaPath:"#/properties/status/properties/claim/required",keyword:"required",params:{missingProperty: "leaseSeconds"},message:"must have required property '"+"leaseSeconds"+"'"};
+if(vErrors === null){
+vErrors = [err39];
+}
+else {
+vErrors.push(err39);
+}
+errors++;
+}
+if(data16.holder !== undefined){
+let data17 = data16.holder;
+if(typeof data17 === "string"){
+if(func2(data17) > 253){
+const err40 = {instancePath:instancePath+"/status/claim/holder",schemaPath:"#/properties/status/properties/claim/properties/holder/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
+if(vErrors === null){
+vErrors = [err40];
+}
+else {
+vErrors.push(err40);
+}
+errors++;
+}
+if(func2(data17) < 1){
+const err41 = {instancePath:instancePath+"/status/claim/holder",schemaPath:"#/properties/status/properties/claim/properties/holder/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err41];
+}
+else {
+vErrors.push(err41);
+}
+errors++;
+}
+}
+else {
+const err42 = {instancePath:instancePath+"/status/claim/holder",schemaPath:"#/properties/status/properties/claim/properties/holder/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err42];
+}
+else {
+vErrors.push(err42);
+}
+errors++;
+}
+}
+if(data16.holderNode !== undefined){
+let data18 = data16.holderNode;
+if(typeof data18 === "string"){
+if(func2(data18) > 253){
+const err43 = {instancePath:instancePath+"/status/claim/holderNode",schemaPath:"#/properties/status/properties/claim/properties/holderNode/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
+if(vErrors === null){
+vErrors = [err43];
+}
+else {
+vErrors.push(err43);
+}
+errors++;
+}
+}
+else {
+const err44 = {instancePath:instancePath+"/status/claim/holderNode",schemaPath:"#/properties/status/properties/claim/properties/holderNode/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err44];
+}
+else {
+vErrors.push(err44);
+}
+errors++;
+}
+}
+if(data16.acquiredAt !== undefined){
+let data19 = data16.acquiredAt;
+if(typeof data19 === "string"){
+if(!(formats0.validate(data19))){
+const err45 = {instancePath:instancePath+"/status/claim/acquiredAt",schemaPath:"#/properties/status/properties/claim/properties/acquiredAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+if(vErrors === null){
+vErrors = [err45];
+}
+else {
+vErrors.push(err45);
+}
+errors++;
+}
+}
+else {
+const err46 = {instancePath:instancePath+"/status/claim/acquiredAt",schemaPath:"#/properties/status/properties/claim/properties/acquiredAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err46];
+}
+else {
+vErrors.push(err46);
+}
+errors++;
+}
+}
+if(data16.renewedAt !== undefined){
+let data20 = data16.renewedAt;
+if(typeof data20 === "string"){
+if(!(formats0.validate(data20))){
+const err47 = {instancePath:instancePath+"/status/claim/renewedAt",schemaPath:"#/properties/status/properties/claim/properties/renewedAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+if(vErrors === null){
+vErrors = [err47];
+}
+else {
+vErrors.push(err47);
+}
+errors++;
+}
+}
+else {
+const err48 = {instancePath:instancePath+"/status/claim/renewedAt",schemaPath:"#/properties/status/properties/claim/properties/renewedAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err48];
+}
+else {
+vErrors.push(err48);
+}
+errors++;
+}
+}
+if(data16.leaseSeconds !== undefined){
+let data21 = data16.leaseSeconds;
+if(!((typeof data21 == "number") && (!(data21 % 1) && !isNaN(data21)))){
+const err49 = {instancePath:instancePath+"/status/claim/leaseSeconds",schemaPath:"#/properties/status/properties/claim/properties/leaseSeconds/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err49];
+}
+else {
+vErrors.push(err49);
+}
+errors++;
+}
+if(typeof data21 == "number"){
+if(data21 > 3600 || isNaN(data21)){
+const err50 = {instancePath:instancePath+"/status/claim/leaseSeconds",schemaPath:"#/properties/status/properties/claim/properties/leaseSeconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 3600},message:"must be <= 3600"};
+if(vErrors === null){
+vErrors = [err50];
+}
+else {
+vErrors.push(err50);
+}
+errors++;
+}
+if(data21 < 1 || isNaN(data21)){
+const err51 = {instancePath:instancePath+"/status/claim/leaseSeconds",schemaPath:"#/properties/status/properties/claim/properties/leaseSeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+if(vErrors === null){
+vErrors = [err51];
+}
+else {
+vErrors.push(err51);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err52 = {instancePath:instancePath+"/status/claim",schemaPath:"#/properties/status/properties/claim/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err52];
+}
+else {
+vErrors.push(err52);
+}
+errors++;
+}
+}
+if(data10.scaleDown !== undefined){
+let data22 = data10.scaleDown;
+if(data22 && typeof data22 == "object" && !Array.isArray(data22)){
+if(data22.startedAt !== undefined){
+let data23 = data22.startedAt;
+if(typeof data23 === "string"){
+if(!(formats0.validate(data23))){
+const err53 = {instancePath:instancePath+"/status/scaleDown/startedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/startedAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+if(vErrors === null){
+vErrors = [err53];
+}
+else {
+vErrors.push(err53);
+}
+errors++;
+}
+}
+else {
+const err54 = {instancePath:instancePath+"/status/scaleDown/startedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/startedAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err54];
+}
+else {
+vErrors.push(err54);
+}
+errors++;
+}
+}
+if(data22.taint !== undefined){
+let data24 = data22.taint;
+if(data24 && typeof data24 == "object" && !Array.isArray(data24)){
+if(data24.startedAt !== undefined){
+let data25 = data24.startedAt;
+if(typeof data25 === "string"){
+if(!(formats0.validate(data25))){
+const err55 = {instancePath:instancePath+"/status/scaleDown/taint/startedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/taint/properties/startedAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+if(vErrors === null){
+vErrors = [err55];
+}
+else {
+vErrors.push(err55);
+}
+errors++;
+}
+}
+else {
+const err56 = {instancePath:instancePath+"/status/scaleDown/taint/startedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/taint/properties/startedAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err56];
+}
+else {
+vErrors.push(err56);
+}
+errors++;
+}
+}
+if(data24.completedAt !== undefined){
+let data26 = data24.completedAt;
+if(typeof data26 === "string"){
+if(!(formats0.validate(data26))){
+const err57 = {instancePath:instancePath+"/status/scaleDown/taint/completedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/taint/properties/completedAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+if(vErrors === null){
+vErrors = [err57];
+}
+else {
+vErrors.push(err57);
+}
+errors++;
+}
+}
+else {
+const err58 = {instancePath:instancePath+"/status/scaleDown/taint/completedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/taint/properties/completedAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err58];
+}
+else {
+vErrors.push(err58);
+}
+errors++;
+}
+}
+if(data24.attempts !== undefined){
+let data27 = data24.attempts;
+if(!((typeof data27 == "number") && (!(data27 % 1) && !isNaN(data27)))){
+const err59 = {instancePath:instancePath+"/status/scaleDown/taint/attempts",schemaPath:"#/properties/status/properties/scaleDown/properties/taint/properties/attempts/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err59];
+}
+else {
+vErrors.push(err59);
+}
+errors++;
+}
+if(typeof data27 == "number"){
+if(data27 < 0 || isNaN(data27)){
+const err60 = {instancePath:instancePath+"/status/scaleDown/taint/attempts",schemaPath:"#/properties/status/properties/scaleDown/properties/taint/properties/attempts/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(vErrors === null){
+vErrors = [err60];
+}
+else {
+vErrors.push(err60);
+}
+errors++;
+}
+}
+}
+if(data24.by !== undefined){
+let data28 = data24.by;
+if(typeof data28 === "string"){
+if(func2(data28) > 253){
+const err61 = {instancePath:instancePath+"/status/scaleDown/taint/by",schemaPath:"#/properties/status/properties/scaleDown/properties/taint/properties/by/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
+if(vErrors === null){
+vErrors = [err61];
+}
+else {
+vErrors.push(err61);
+}
+errors++;
+}
+}
+else {
+const err62 = {instancePath:instancePath+"/status/scaleDown/taint/by",schemaPath:"#/properties/status/properties/scaleDown/properties/taint/properties/by/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err62];
+}
+else {
+vErrors.push(err62);
+}
+errors++;
+}
+}
+if(data24.message !== undefined){
+let data29 = data24.message;
+if(typeof data29 === "string"){
+if(func2(data29) > 1024){
+const err63 = {instancePath:instancePath+"/status/scaleDown/taint/message",schemaPath:"#/properties/status/properties/scaleDown/properties/taint/properties/message/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters"};
+if(vErrors === null){
+vErrors = [err63];
+}
+else {
+vErrors.push(err63);
+}
+errors++;
+}
+}
+else {
+const err64 = {instancePath:instancePath+"/status/scaleDown/taint/message",schemaPath:"#/properties/status/properties/scaleDown/properties/taint/properties/message/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err64];
+}
+else {
+vErrors.push(err64);
+}
+errors++;
+}
+}
+}
+else {
+const err65 = {instancePath:instancePath+"/status/scaleDown/taint",schemaPath:"#/properties/status/properties/scaleDown/properties/taint/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err65];
+}
+else {
+vErrors.push(err65);
+}
+errors++;
+}
+}
+if(data22.cordon !== undefined){
+let data30 = data22.cordon;
+if(data30 && typeof data30 == "object" && !Array.isArray(data30)){
+if(data30.startedAt !== undefined){
+let data31 = data30.startedAt;
+if(typeof data31 === "string"){
+if(!(formats0.validate(data31))){
+const err66 = {instancePath:instancePath+"/status/scaleDown/cordon/startedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/cordon/properties/startedAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+if(vErrors === null){
+vErrors = [err66];
+}
+else {
+vErrors.push(err66);
+}
+errors++;
+}
+}
+else {
+const err67 = {instancePath:instancePath+"/status/scaleDown/cordon/startedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/cordon/properties/startedAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err67];
+}
+else {
+vErrors.push(err67);
+}
+errors++;
+}
+}
+if(data30.completedAt !== undefined){
+let data32 = data30.completedAt;
+if(typeof data32 === "string"){
+if(!(formats0.validate(data32))){
+const err68 = {instancePath:instancePath+"/status/scaleDown/cordon/completedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/cordon/properties/completedAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+if(vErrors === null){
+vErrors = [err68];
+}
+else {
+vErrors.push(err68);
+}
+errors++;
+}
+}
+else {
+const err69 = {instancePath:instancePath+"/status/scaleDown/cordon/completedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/cordon/properties/completedAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err69];
+}
+else {
+vErrors.push(err69);
+}
+errors++;
+}
+}
+if(data30.attempts !== undefined){
+let data33 = data30.attempts;
+if(!((typeof data33 == "number") && (!(data33 % 1) && !isNaN(data33)))){
+const err70 = {instancePath:instancePath+"/status/scaleDown/cordon/attempts",schemaPath:"#/properties/status/properties/scaleDown/properties/cordon/properties/attempts/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err70];
+}
+else {
+vErrors.push(err70);
+}
+errors++;
+}
+if(typeof data33 == "number"){
+if(data33 < 0 || isNaN(data33)){
+const err71 = {instancePath:instancePath+"/status/scaleDown/cordon/attempts",schemaPath:"#/properties/status/properties/scaleDown/properties/cordon/properties/attempts/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(vErrors === null){
+vErrors = [err71];
+}
+else {
+vErrors.push(err71);
+}
+errors++;
+}
+}
+}
+if(data30.by !== undefined){
+let data34 = data30.by;
+if(typeof data34 === "string"){
+if(func2(data34) > 253){
+const err72 = {instancePath:instancePath+"/status/scaleDown/cordon/by",schemaPath:"#/properties/status/properties/scaleDown/properties/cordon/properties/by/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
+if(vErrors === null){
+vErrors = [err72];
+}
+else {
+vErrors.push(err72);
+}
+errors++;
+}
+}
+else {
+const err73 = {instancePath:instancePath+"/status/scaleDown/cordon/by",schemaPath:"#/properties/status/properties/scaleDown/properties/cordon/properties/by/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err73];
+}
+else {
+vErrors.push(err73);
+}
+errors++;
+}
+}
+if(data30.message !== undefined){
+let data35 = data30.message;
+if(typeof data35 === "string"){
+if(func2(data35) > 1024){
+const err74 = {instancePath:instancePath+"/status/scaleDown/cordon/message",schemaPath:"#/properties/status/properties/scaleDown/properties/cordon/properties/message/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters"};
+if(vErrors === null){
+vErrors = [err74];
+}
+else {
+vErrors.push(err74);
+}
+errors++;
+}
+}
+else {
+const err75 = {instancePath:instancePath+"/status/scaleDown/cordon/message",schemaPath:"#/properties/status/properties/scaleDown/properties/cordon/properties/message/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err75];
+}
+else {
+vErrors.push(err75);
+}
+errors++;
+}
+}
+}
+else {
+const err76 = {instancePath:instancePath+"/status/scaleDown/cordon",schemaPath:"#/properties/status/properties/scaleDown/properties/cordon/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err76];
+}
+else {
+vErrors.push(err76);
+}
+errors++;
+}
+}
+if(data22.drain !== undefined){
+let data36 = data22.drain;
+if(data36 && typeof data36 == "object" && !Array.isArray(data36)){
+if(data36.startedAt !== undefined){
+let data37 = data36.startedAt;
+if(typeof data37 === "string"){
+if(!(formats0.validate(data37))){
+const err77 = {instancePath:instancePath+"/status/scaleDown/drain/startedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/drain/properties/startedAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+if(vErrors === null){
+vErrors = [err77];
+}
+else {
+vErrors.push(err77);
+}
+errors++;
+}
+}
+else {
+const err78 = {instancePath:instancePath+"/status/scaleDown/drain/startedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/drain/properties/startedAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err78];
+}
+else {
+vErrors.push(err78);
+}
+errors++;
+}
+}
+if(data36.completedAt !== undefined){
+let data38 = data36.completedAt;
+if(typeof data38 === "string"){
+if(!(formats0.validate(data38))){
+const err79 = {instancePath:instancePath+"/status/scaleDown/drain/completedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/drain/properties/completedAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+if(vErrors === null){
+vErrors = [err79];
+}
+else {
+vErrors.push(err79);
+}
+errors++;
+}
+}
+else {
+const err80 = {instancePath:instancePath+"/status/scaleDown/drain/completedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/drain/properties/completedAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err80];
+}
+else {
+vErrors.push(err80);
+}
+errors++;
+}
+}
+if(data36.attempts !== undefined){
+let data39 = data36.attempts;
+if(!((typeof data39 == "number") && (!(data39 % 1) && !isNaN(data39)))){
+const err81 = {instancePath:instancePath+"/status/scaleDown/drain/attempts",schemaPath:"#/properties/status/properties/scaleDown/properties/drain/properties/attempts/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err81];
+}
+else {
+vErrors.push(err81);
+}
+errors++;
+}
+if(typeof data39 == "number"){
+if(data39 < 0 || isNaN(data39)){
+const err82 = {instancePath:instancePath+"/status/scaleDown/drain/attempts",schemaPath:"#/properties/status/properties/scaleDown/properties/drain/properties/attempts/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(vErrors === null){
+vErrors = [err82];
+}
+else {
+vErrors.push(err82);
+}
+errors++;
+}
+}
+}
+if(data36.by !== undefined){
+let data40 = data36.by;
+if(typeof data40 === "string"){
+if(func2(data40) > 253){
+const err83 = {instancePath:instancePath+"/status/scaleDown/drain/by",schemaPath:"#/properties/status/properties/scaleDown/properties/drain/properties/by/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
+if(vErrors === null){
+vErrors = [err83];
+}
+else {
+vErrors.push(err83);
+}
+errors++;
+}
+}
+else {
+const err84 = {instancePath:instancePath+"/status/scaleDown/drain/by",schemaPath:"#/properties/status/properties/scaleDown/properties/drain/properties/by/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err84];
+}
+else {
+vErrors.push(err84);
+}
+errors++;
+}
+}
+if(data36.message !== undefined){
+let data41 = data36.message;
+if(typeof data41 === "string"){
+if(func2(data41) > 1024){
+const err85 = {instancePath:instancePath+"/status/scaleDown/drain/message",schemaPath:"#/properties/status/properties/scaleDown/properties/drain/properties/message/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters"};
+if(vErrors === null){
+vErrors = [err85];
+}
+else {
+vErrors.push(err85);
+}
+errors++;
+}
+}
+else {
+const err86 = {instancePath:instancePath+"/status/scaleDown/drain/message",schemaPath:"#/properties/status/properties/scaleDown/properties/drain/properties/message/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err86];
+}
+else {
+vErrors.push(err86);
+}
+errors++;
+}
+}
+}
+else {
+const err87 = {instancePath:instancePath+"/status/scaleDown/drain",schemaPath:"#/properties/status/properties/scaleDown/properties/drain/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err87];
+}
+else {
+vErrors.push(err87);
+}
+errors++;
+}
+}
+if(data22.waitForReschedule !== undefined){
+let data42 = data22.waitForReschedule;
+if(data42 && typeof data42 == "object" && !Array.isArray(data42)){
+if(data42.startedAt !== undefined){
+let data43 = data42.startedAt;
+if(typeof data43 === "string"){
+if(!(formats0.validate(data43))){
+const err88 = {instancePath:instancePath+"/status/scaleDown/waitForReschedule/startedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/waitForReschedule/properties/startedAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+if(vErrors === null){
+vErrors = [err88];
+}
+else {
+vErrors.push(err88);
+}
+errors++;
+}
+}
+else {
+const err89 = {instancePath:instancePath+"/status/scaleDown/waitForReschedule/startedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/waitForReschedule/properties/startedAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err89];
+}
+else {
+vErrors.push(err89);
+}
+errors++;
+}
+}
+if(data42.completedAt !== undefined){
+let data44 = data42.completedAt;
+if(typeof data44 === "string"){
+if(!(formats0.validate(data44))){
+const err90 = {instancePath:instancePath+"/status/scaleDown/waitForReschedule/completedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/waitForReschedule/properties/completedAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+if(vErrors === null){
+vErrors = [err90];
+}
+else {
+vErrors.push(err90);
+}
+errors++;
+}
+}
+else {
+const err91 = {instancePath:instancePath+"/status/scaleDown/waitForReschedule/completedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/waitForReschedule/properties/completedAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err91];
+}
+else {
+vErrors.push(err91);
+}
+errors++;
+}
+}
+if(data42.attempts !== undefined){
+let data45 = data42.attempts;
+if(!((typeof data45 == "number") && (!(data45 % 1) && !isNaN(data45)))){
+const err92 = {instancePath:instancePath+"/status/scaleDown/waitForReschedule/attempts",schemaPath:"#/properties/status/properties/scaleDown/properties/waitForReschedule/properties/attempts/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err92];
+}
+else {
+vErrors.push(err92);
+}
+errors++;
+}
+if(typeof data45 == "number"){
+if(data45 < 0 || isNaN(data45)){
+const err93 = {instancePath:instancePath+"/status/scaleDown/waitForReschedule/attempts",schemaPath:"#/properties/status/properties/scaleDown/properties/waitForReschedule/properties/attempts/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(vErrors === null){
+vErrors = [err93];
+}
+else {
+vErrors.push(err93);
+}
+errors++;
+}
+}
+}
+if(data42.by !== undefined){
+let data46 = data42.by;
+if(typeof data46 === "string"){
+if(func2(data46) > 253){
+const err94 = {instancePath:instancePath+"/status/scaleDown/waitForReschedule/by",schemaPath:"#/properties/status/properties/scaleDown/properties/waitForReschedule/properties/by/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
+if(vErrors === null){
+vErrors = [err94];
+}
+else {
+vErrors.push(err94);
+}
+errors++;
+}
+}
+else {
+const err95 = {instancePath:instancePath+"/status/scaleDown/waitForReschedule/by",schemaPath:"#/properties/status/properties/scaleDown/properties/waitForReschedule/properties/by/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err95];
+}
+else {
+vErrors.push(err95);
+}
+errors++;
+}
+}
+if(data42.message !== undefined){
+let data47 = data42.message;
+if(typeof data47 === "string"){
+if(func2(data47) > 1024){
+const err96 = {instancePath:instancePath+"/status/scaleDown/waitForReschedule/message",schemaPath:"#/properties/status/properties/scaleDown/properties/waitForReschedule/properties/message/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters"};
+if(vErrors === null){
+vErrors = [err96];
+}
+else {
+vErrors.push(err96);
+}
+errors++;
+}
+}
+else {
+const err97 = {instancePath:instancePath+"/status/scaleDown/waitForReschedule/message",schemaPath:"#/properties/status/properties/scaleDown/properties/waitForReschedule/properties/message/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err97];
+}
+else {
+vErrors.push(err97);
+}
+errors++;
+}
+}
+}
+else {
+const err98 = {instancePath:instancePath+"/status/scaleDown/waitForReschedule",schemaPath:"#/properties/status/properties/scaleDown/properties/waitForReschedule/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err98];
+}
+else {
+vErrors.push(err98);
+}
+errors++;
+}
+}
+if(data22.terminate !== undefined){
+let data48 = data22.terminate;
+if(data48 && typeof data48 == "object" && !Array.isArray(data48)){
+if(data48.startedAt !== undefined){
+let data49 = data48.startedAt;
+if(typeof data49 === "string"){
+if(!(formats0.validate(data49))){
+const err99 = {instancePath:instancePath+"/status/scaleDown/terminate/startedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/terminate/properties/startedAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+if(vErrors === null){
+vErrors = [err99];
+}
+else {
+vErrors.push(err99);
+}
+errors++;
+}
+}
+else {
+const err100 = {instancePath:instancePath+"/status/scaleDown/terminate/startedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/terminate/properties/startedAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err100];
+}
+else {
+vErrors.push(err100);
+}
+errors++;
+}
+}
+if(data48.completedAt !== undefined){
+let data50 = data48.completedAt;
+if(typeof data50 === "string"){
+if(!(formats0.validate(data50))){
+const err101 = {instancePath:instancePath+"/status/scaleDown/terminate/completedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/terminate/properties/completedAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+if(vErrors === null){
+vErrors = [err101];
+}
+else {
+vErrors.push(err101);
+}
+errors++;
+}
+}
+else {
+const err102 = {instancePath:instancePath+"/status/scaleDown/terminate/completedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/terminate/properties/completedAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err102];
+}
+else {
+vErrors.push(err102);
+}
+errors++;
+}
+}
+if(data48.attempts !== undefined){
+let data51 = data48.attempts;
+if(!((typeof data51 == "number") && (!(data51 % 1) && !isNaN(data51)))){
+const err103 = {instancePath:instancePath+"/status/scaleDown/terminate/attempts",schemaPath:"#/properties/status/properties/scaleDown/properties/terminate/properties/attempts/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err103];
+}
+else {
+vErrors.push(err103);
+}
+errors++;
+}
+if(typeof data51 == "number"){
+if(data51 < 0 || isNaN(data51)){
+const err104 = {instancePath:instancePath+"/status/scaleDown/terminate/attempts",schemaPath:"#/properties/status/properties/scaleDown/properties/terminate/properties/attempts/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(vErrors === null){
+vErrors = [err104];
+}
+else {
+vErrors.push(err104);
+}
+errors++;
+}
+}
+}
+if(data48.by !== undefined){
+let data52 = data48.by;
+if(typeof data52 === "string"){
+if(func2(data52) > 253){
+const err105 = {instancePath:instancePath+"/status/scaleDown/terminate/by",schemaPath:"#/properties/status/properties/scaleDown/properties/terminate/properties/by/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
+if(vErrors === null){
+vErrors = [err105];
+}
+else {
+vErrors.push(err105);
+}
+errors++;
+}
+}
+else {
+const err106 = {instancePath:instancePath+"/status/scaleDown/terminate/by",schemaPath:"#/properties/status/properties/scaleDown/properties/terminate/properties/by/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err106];
+}
+else {
+vErrors.push(err106);
+}
+errors++;
+}
+}
+if(data48.message !== undefined){
+let data53 = data48.message;
+if(typeof data53 === "string"){
+if(func2(data53) > 1024){
+const err107 = {instancePath:instancePath+"/status/scaleDown/terminate/message",schemaPath:"#/properties/status/properties/scaleDown/properties/terminate/properties/message/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters"};
+if(vErrors === null){
+vErrors = [err107];
+}
+else {
+vErrors.push(err107);
+}
+errors++;
+}
+}
+else {
+const err108 = {instancePath:instancePath+"/status/scaleDown/terminate/message",schemaPath:"#/properties/status/properties/scaleDown/properties/terminate/properties/message/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err108];
+}
+else {
+vErrors.push(err108);
+}
+errors++;
+}
+}
+}
+else {
+const err109 = {instancePath:instancePath+"/status/scaleDown/terminate",schemaPath:"#/properties/status/properties/scaleDown/properties/terminate/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err109];
+}
+else {
+vErrors.push(err109);
+}
+errors++;
+}
+}
+}
+else {
+const err110 = {instancePath:instancePath+"/status/scaleDown",schemaPath:"#/properties/status/properties/scaleDown/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err110];
+}
+else {
+vErrors.push(err110);
+}
+errors++;
+}
+}
+if(data10.spotHealth !== undefined){
+let data54 = data10.spotHealth;
+if(data54 && typeof data54 == "object" && !Array.isArray(data54)){
+if(data54.inService === undefined){
+const err111 = {instancePath:instancePath+"/status/spotHealth",schemaPath:"#/properties/status/properties/spotHealth/required",keyword:"required",params:{missingProperty: "inService"},message:"must have required property '"+"inService"+"'"};
+if(vErrors === null){
+vErrors = [err111];
+}
+else {
+vErrors.push(err111);
+}
+errors++;
+}
+if(data54.desired === undefined){
+const err112 = {instancePath:instancePath+"/status/spotHealth",schemaPath:"#/properties/status/properties/spotHealth/required",keyword:"required",params:{missingProperty: "desired"},message:"must have required property '"+"desired"+"'"};
+if(vErrors === null){
+vErrors = [err112];
+}
+else {
+vErrors.push(err112);
+}
+errors++;
+}
+if(data54.activitiesInProgress === undefined){
+const err113 = {instancePath:instancePath+"/status/spotHealth",schemaPath:"#/properties/status/properties/spotHealth/required",keyword:"required",params:{missingProperty: "activitiesInProgress"},message:"must have required property '"+"activitiesInProgress"+"'"};
+if(vErrors === null){
+vErrors = [err113];
+}
+else {
+vErrors.push(err113);
+}
+errors++;
+}
+if(data54.observedAt === undefined){
+const err114 = {instancePath:instancePath+"/status/spotHealth",schemaPath:"#/properties/status/properties/spotHealth/required",keyword:"required",params:{missingProperty: "observedAt"},message:"must have required property '"+"observedAt"+"'"};
+if(vErrors === null){
+vErrors = [err114];
+}
+else {
+vErrors.push(err114);
+}
+errors++;
+}
+if(data54.inService !== undefined){
+let data55 = data54.inService;
+if(!((typeof data55 == "number") && (!(data55 % 1) && !isNaN(data55)))){
+const err115 = {instancePath:instancePath+"/status/spotHealth/inService",schemaPath:"#/properties/status/properties/spotHealth/properties/inService/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err115];
+}
+else {
+vErrors.push(err115);
+}
+errors++;
+}
+if(typeof data55 == "number"){
+if(data55 < 0 || isNaN(data55)){
+const err116 = {instancePath:instancePath+"/status/spotHealth/inService",schemaPath:"#/properties/status/properties/spotHealth/properties/inService/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(vErrors === null){
+vErrors = [err116];
+}
+else {
+vErrors.push(err116);
+}
+errors++;
+}
+}
+}
+if(data54.desired !== undefined){
+let data56 = data54.desired;
+if(!((typeof data56 == "number") && (!(data56 % 1) && !isNaN(data56)))){
+const err117 = {instancePath:instancePath+"/status/spotHealth/desired",schemaPath:"#/properties/status/properties/spotHealth/properties/desired/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err117];
+}
+else {
+vErrors.push(err117);
+}
+errors++;
+}
+if(typeof data56 == "number"){
+if(data56 < 0 || isNaN(data56)){
+const err118 = {instancePath:instancePath+"/status/spotHealth/desired",schemaPath:"#/properties/status/properties/spotHealth/properties/desired/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(vErrors === null){
+vErrors = [err118];
+}
+else {
+vErrors.push(err118);
+}
+errors++;
+}
+}
+}
+if(data54.activitiesInProgress !== undefined){
+let data57 = data54.activitiesInProgress;
+if(!((typeof data57 == "number") && (!(data57 % 1) && !isNaN(data57)))){
+const err119 = {instancePath:instancePath+"/status/spotHealth/activitiesInProgress",schemaPath:"#/properties/status/properties/spotHealth/properties/activitiesInProgress/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err119];
+}
+else {
+vErrors.push(err119);
+}
+errors++;
+}
+if(typeof data57 == "number"){
+if(data57 < 0 || isNaN(data57)){
+const err120 = {instancePath:instancePath+"/status/spotHealth/activitiesInProgress",schemaPath:"#/properties/status/properties/spotHealth/properties/activitiesInProgress/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(vErrors === null){
+vErrors = [err120];
+}
+else {
+vErrors.push(err120);
+}
+errors++;
+}
+}
+}
+if(data54.nodesReady !== undefined){
+let data58 = data54.nodesReady;
+if(!((typeof data58 == "number") && (!(data58 % 1) && !isNaN(data58)))){
+const err121 = {instancePath:instancePath+"/status/spotHealth/nodesReady",schemaPath:"#/properties/status/properties/spotHealth/properties/nodesReady/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err121];
+}
+else {
+vErrors.push(err121);
+}
+errors++;
+}
+if(typeof data58 == "number"){
+if(data58 < 0 || isNaN(data58)){
+const err122 = {instancePath:instancePath+"/status/spotHealth/nodesReady",schemaPath:"#/properties/status/properties/spotHealth/properties/nodesReady/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(vErrors === null){
+vErrors = [err122];
+}
+else {
+vErrors.push(err122);
+}
+errors++;
+}
+}
+}
+if(data54.nodesTotal !== undefined){
+let data59 = data54.nodesTotal;
+if(!((typeof data59 == "number") && (!(data59 % 1) && !isNaN(data59)))){
+const err123 = {instancePath:instancePath+"/status/spotHealth/nodesTotal",schemaPath:"#/properties/status/properties/spotHealth/properties/nodesTotal/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err123];
+}
+else {
+vErrors.push(err123);
+}
+errors++;
+}
+if(typeof data59 == "number"){
+if(data59 < 0 || isNaN(data59)){
+const err124 = {instancePath:instancePath+"/status/spotHealth/nodesTotal",schemaPath:"#/properties/status/properties/spotHealth/properties/nodesTotal/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(vErrors === null){
+vErrors = [err124];
+}
+else {
+vErrors.push(err124);
+}
+errors++;
+}
+}
+}
+if(data54.healthy !== undefined){
+if(typeof data54.healthy !== "boolean"){
+const err125 = {instancePath:instancePath+"/status/spotHealth/healthy",schemaPath:"#/properties/status/properties/spotHealth/properties/healthy/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err125];
+}
+else {
+vErrors.push(err125);
+}
+errors++;
+}
+}
+if(data54.observedAt !== undefined){
+let data61 = data54.observedAt;
+if(typeof data61 === "string"){
+if(!(formats0.validate(data61))){
+const err126 = {instancePath:instancePath+"/status/spotHealth/observedAt",schemaPath:"#/properties/status/properties/spotHealth/properties/observedAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+if(vErrors === null){
+vErrors = [err126];
+}
+else {
+vErrors.push(err126);
+}
+errors++;
+}
+}
+else {
+const err127 = {instancePath:instancePath+"/status/spotHealth/observedAt",schemaPath:"#/properties/status/properties/spotHealth/properties/observedAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err127];
+}
+else {
+vErrors.push(err127);
+}
+errors++;
+}
+}
+if(data54.observedBy !== undefined){
+let data62 = data54.observedBy;
+if(typeof data62 === "string"){
+if(func2(data62) > 253){
+const err128 = {instancePath:instancePath+"/status/spotHealth/observedBy",schemaPath:"#/properties/status/properties/spotHealth/properties/observedBy/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
+if(vErrors === null){
+vErrors = [err128];
+}
+else {
+vErrors.push(err128);
+}
+errors++;
+}
+}
+else {
+const err129 = {instancePath:instancePath+"/status/spotHealth/observedBy",schemaPath:"#/properties/status/properties/spotHealth/properties/observedBy/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err129];
+}
+else {
+vErrors.push(err129);
+}
+errors++;
+}
+}
+}
+else {
+const err130 = {instancePath:instancePath+"/status/spotHealth",schemaPath:"#/properties/status/properties/spotHealth/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err130];
+}
+else {
+vErrors.push(err130);
+}
+errors++;
+}
+}
+if(data10.conditions !== undefined){
+let data63 = data10.conditions;
+if(Array.isArray(data63)){
+if(data63.length > 16){
+const err131 = {instancePath:instancePath+"/status/conditions",schemaPath:"#/properties/status/properties/conditions/maxItems",keyword:"maxItems",params:{limit: 16},message:"must NOT have more than 16 items"};
+if(vErrors === null){
+vErrors = [err131];
+}
+else {
+vErrors.push(err131);
+}
+errors++;
+}
+const len0 = data63.length;
+for(let i0=0; i0<len0; i0++){
+let data64 = data63[i0];
+if(data64 && typeof data64 == "object" && !Array.isArray(data64)){
+if(data64.type === undefined){
+const err132 = {instancePath:instancePath+"/status/conditions/" + i0,schemaPath:"#/properties/status/properties/conditions/items/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'"};
+if(vErrors === null){
+vErrors = [err132];
+}
+else {
+vErrors.push(err132);
+}
+errors++;
+}
+if(data64.status === undefined){
+const err133 = {instancePath:instancePath+"/status/conditions/" + i0,schemaPath:"#/properties/status/properties/conditions/items/required",keyword:"required",params:{missingProperty: "status"},message:"must have required property '"+"status"+"'"};
+if(vErrors === null){
+vErrors = [err133];
+}
+else {
+vErrors.push(err133);
+}
+errors++;
+}
+if(data64.lastTransitionTime === undefined){
+const err134 = {instancePath:instancePath+"/status/conditions/" + i0,schemaPath:"#/properties/status/properties/conditions/items/required",keyword:"required",params:{missingProperty: "lastTransitionTime"},message:"must have required property '"+"lastTransitionTime"+"'"};
+if(vErrors === null){
+vErrors = [err134];
+}
+else {
+vErrors.push(err134);
+}
+errors++;
+}
+if(data64.type !== undefined){
+let data65 = data64.type;
+if(typeof data65 === "string"){
+if(func2(data65) > 64){
+const err135 = {instancePath:instancePath+"/status/conditions/" + i0+"/type",schemaPath:"#/properties/status/properties/conditions/items/properties/type/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters"};
+if(vErrors === null){
+vErrors = [err135];
+}
+else {
+vErrors.push(err135);
+}
+errors++;
+}
+}
+else {
+const err136 = {instancePath:instancePath+"/status/conditions/" + i0+"/type",schemaPath:"#/properties/status/properties/conditions/items/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err136];
+}
+else {
+vErrors.push(err136);
+}
+errors++;
+}
+}
+if(data64.status !== undefined){
+let data66 = data64.status;
+if(typeof data66 !== "string"){
+const err137 = {instancePath:instancePath+"/status/conditions/" + i0+"/status",schemaPath:"#/properties/status/properties/conditions/items/properties/status/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err137];
+}
+else {
+vErrors.push(err137);
+}
+errors++;
+}
+if(!(((data66 === "True") || (data66 === "False")) || (data66 === "Unknown"))){
+const err138 = {instancePath:instancePath+"/status/conditions/" + i0+"/status",schemaPath:"#/properties/status/properties/conditions/items/properties/status/enum",keyword:"enum",params:{allowedValues: schema11.properties.status.properties.conditions.items.properties.status.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err138];
+}
+else {
+vErrors.push(err138);
+}
+errors++;
+}
+}
+if(data64.reason !== undefined){
+let data67 = data64.reason;
+if(typeof data67 === "string"){
+if(func2(data67) > 128){
+const err139 = {instancePath:instancePath+"/status/conditions/" + i0+"/reason",schemaPath:"#/properties/status/properties/conditions/items/properties/reason/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters"};
+if(vErrors === null){
+vErrors = [err139];
+}
+else {
+vErrors.push(err139);
+}
+errors++;
+}
+if(!pattern5.test(data67)){
+const err140 = {instancePath:instancePath+"/status/conditions/" + i0+"/reason",schemaPath:"#/properties/status/properties/conditions/items/properties/reason/pattern",keyword:"pattern",params:{pattern: "^([A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?)?$"},message:"must match pattern \""+"^([A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?)?$"+"\""};
+if(vErrors === null){
+vErrors = [err140];
+}
+else {
+vErrors.push(err140);
+}
+errors++;
+}
+}
+else {
+const err141 = {instancePath:instancePath+"/status/conditions/" + i0+"/reason",schemaPath:"#/properties/status/properties/conditions/items/properties/reason/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err141];
+}
+else {
+vErrors.push(err141);
+}
+errors++;
+}
+}
+if(data64.message !== undefined){
+let data68 = data64.message;
+if(typeof data68 === "string"){
+if(func2(data68) > 1024){
+const err142 = {instancePath:instancePath+"/status/conditions/" + i0+"/message",schemaPath:"#/properties/status/properties/conditions/items/properties/message/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters"};
+if(vErrors === null){
+vErrors = [err142];
+}
+else {
+vErrors.push(err142);
+}
+errors++;
+}
+}
+else {
+const err143 = {instancePath:instancePath+"/status/conditions/" + i0+"/message",schemaPath:"#/properties/status/properties/conditions/items/properties/message/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err143];
+}
+else {
+vErrors.push(err143);
+}
+errors++;
+}
+}
+if(data64.lastTransitionTime !== undefined){
+let data69 = data64.lastTransitionTime;
+if(typeof data69 === "string"){
+if(!(formats0.validate(data69))){
+const err144 = {instancePath:instancePath+"/status/conditions/" + i0+"/lastTransitionTime",schemaPath:"#/properties/status/properties/conditions/items/properties/lastTransitionTime/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+if(vErrors === null){
+vErrors = [err144];
+}
+else {
+vErrors.push(err144);
+}
+errors++;
+}
+}
+else {
+const err145 = {instancePath:instancePath+"/status/conditions/" + i0+"/lastTransitionTime",schemaPath:"#/properties/status/properties/conditions/items/properties/lastTransitionTime/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err145];
+}
+else {
+vErrors.push(err145);
+}
+errors++;
+}
+}
+}
+else {
+const err146 = {instancePath:instancePath+"/status/conditions/" + i0,schemaPath:"#/properties/status/properties/conditions/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err146];
+}
+else {
+vErrors.push(err146);
+}
+errors++;
+}
+}
+}
+else {
+const err147 = {instancePath:instancePath+"/status/conditions",schemaPath:"#/properties/status/properties/conditions/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err147];
+}
+else {
+vErrors.push(err147);
+}
+errors++;
+}
+}
+if(data10.completionTime !== undefined){
+let data70 = data10.completionTime;
+if(typeof data70 === "string"){
+if(!(formats0.validate(data70))){
+const err148 = {instancePath:instancePath+"/status/completionTime",schemaPath:"#/properties/status/properties/completionTime/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+if(vErrors === null){
+vErrors = [err148];
+}
+else {
+vErrors.push(err148);
+}
+errors++;
+}
+}
+else {
+const err149 = {instancePath:instancePath+"/status/completionTime",schemaPath:"#/properties/status/properties/completionTime/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err149];
+}
+else {
+vErrors.push(err149);
+}
+errors++;
+}
+}
+}
+else {
+const err150 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err150];
+}
+else {
+vErrors.push(err150);
+}
+errors++;
+}
+}
+}
+else {
+const err151 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err151];
+}
+else {
+vErrors.push(err151);
+}
+errors++;
+}
+validate10.errors = vErrors;
+return errors === 0;
+}
+

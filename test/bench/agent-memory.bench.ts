@@ -1,0 +1,128 @@
+// `npm run bench:memory`: the memory of one agent process that watches N fallback events and
+// the cluster's nodes, on the sandbox at the shipped durations. One agent runs (on the first
+// spot node); the on-demand ASG is scaled to N instances, so N more Nodes register, and one
+// SGFE is recorded per on-demand node, as N fallbacks would leave them: Pending, each waiting
+// its ten-minute minimum, claimed and renewed by the agent. The agent's RSS is sampled from
+// /proc every second: the peak (VmHWM) and the steady figure (median RSS of the last half of
+// the run, once every event has been seen).
+//
+//   npm run bench:memory -- [--events 100] [--minutes 3] [--variant bundle|tsx]
+//                           [--node-options "..."] [--limit shipped|none|BYTES] [--json FILE]
+//
+// `--variant tsx` runs the TypeScript sources through tsx (what the image ran before it was
+// compiled); `--node PATH` runs the agent on another Node.js binary.
+import { writeFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { AwsAutoScaling } from '../../runtime/autoscaling.aws.js';
+import { FallbackEventStore } from '../../runtime/kube/fallback-event.store.js';
+import { SANDBOX_REGION, agentDeath, startSandbox } from '../../dev/sandbox/sandbox.js';
+import { statusKb } from './process-sampler.js';
+
+const BIN = fileURLToPath(new URL('../../bin/spot-guard.js', import.meta.url));
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const say = (line: string) => process.stderr.write(`bench:memory: ${line}\n`);
+
+export interface MemoryFigures {
+  variant: string;
+  node: string;
+  nodeOptions: string;
+  events: number;
+  nodes: number;
+  limit: string;
+  peakMiB: number;
+  steadyMiB: number;
+  /** The cgroup's own peak, page cache included (what the kubelet's limit counts). */
+  cgroupPeakMiB?: number;
+  samples: number;
+}
+
+const mib = (kb: number) => Math.round((kb / 1024) * 10) / 10;
+
+export async function measureAgentMemory(options: { events: number; minutes: number; variant: 'bundle' | 'tsx'; nodeBinary?: string; nodeOptions?: string; limit: 'shipped' | 'none' | number }): Promise<MemoryFigures> {
+  let agentNode: string | undefined;
+  const node = options.nodeBinary ?? process.execPath;
+  const agentArgs = [BIN, 'agent'];
+  const sandbox = await startSandbox({
+    spotNodes: 1,
+    asgMaxSize: options.events + 5,
+    agentsOn: (n) => (agentNode ??= n) === n,
+    // The bundle is built by the sandbox unless other arguments are given; tsx runs the sources.
+    agentArgs: options.variant === 'tsx' ? agentArgs : undefined,
+    agentMemoryLimit: options.limit,
+    agentNodeOptions: options.nodeOptions,
+    agentNodeBinary: options.nodeBinary,
+  });
+  try {
+    const agent = sandbox.agents.list()[0];
+    const pid = agent?.process.pid;
+    if (!agent || !pid) throw new Error('no agent started');
+    say(`agent on ${agent.node} (pid ${pid}); ${sandbox.agentMemory}`);
+    const aws = new AwsAutoScaling({ region: SANDBOX_REGION, endpoint: sandbox.sim.endpoint, credentials: { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' } });
+    await aws.setDesiredCapacity(sandbox.pair.onDemand, options.events);
+    aws.destroy();
+    for (;;) {
+      const ready = (await sandbox.sim.control.nodes()).filter((n) => n.groupName === sandbox.pair.onDemand && n.registered);
+      if (ready.length >= options.events) break;
+      if (agent.process.deathError()) throw agent.process.deathError();
+      await sleep(1000);
+    }
+    const onDemand = (await sandbox.sim.control.nodes()).filter((n) => n.groupName === sandbox.pair.onDemand);
+    const store = new FallbackEventStore(sandbox.admin);
+    for (const n of onDemand.slice(0, options.events)) {
+      await store.create({ spotASGName: sandbox.pair.spot, onDemandASGName: sandbox.pair.onDemand, onDemandInstanceID: n.instanceId, onDemandNodeName: n.nodeName, timestamp: new Date().toISOString() });
+    }
+    const nodes = (await sandbox.sim.control.nodes()).filter((n) => n.registered).length;
+    say(`${options.events} events recorded, ${nodes} nodes; sampling for ${options.minutes} min`);
+    const rss: number[] = [];
+    const end = Date.now() + options.minutes * 60_000;
+    while (Date.now() < end) {
+      const kb = statusKb(pid, 'VmRSS');
+      if (kb === undefined) throw (await agentDeath(agent)) ?? new Error('the agent is gone');
+      rss.push(kb);
+      await sleep(1000);
+    }
+    const peakKb = statusKb(pid, 'VmHWM') ?? NaN;
+    const steady = rss.slice(Math.floor(rss.length / 2)).sort((a, b) => a - b);
+    const cgroupPeak = await agent.memory?.peakBytes();
+    return {
+      variant: options.variant,
+      node: node === process.execPath ? `node ${process.version}` : node,
+      nodeOptions: sandbox.settings.NODE_OPTIONS ?? '',
+      events: options.events,
+      nodes,
+      limit: sandbox.agentMemory,
+      peakMiB: mib(peakKb),
+      steadyMiB: mib(steady[Math.floor(steady.length / 2)] ?? NaN),
+      cgroupPeakMiB: cgroupPeak === undefined ? undefined : Math.round((cgroupPeak / 2 ** 20) * 10) / 10,
+      samples: rss.length,
+    };
+  } finally {
+    await sandbox.stop();
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const { values } = parseArgs({
+    options: {
+      events: { type: 'string', default: '100' },
+      minutes: { type: 'string', default: '3' },
+      variant: { type: 'string', default: 'bundle' },
+      node: { type: 'string' },
+      'node-options': { type: 'string' },
+      limit: { type: 'string', default: 'shipped' },
+      json: { type: 'string' },
+    },
+  });
+  const limit = values.limit === 'shipped' || values.limit === 'none' ? values.limit : Number(values.limit);
+  const figures = await measureAgentMemory({
+    events: Number(values.events),
+    minutes: Number(values.minutes),
+    variant: values.variant === 'tsx' ? 'tsx' : 'bundle',
+    nodeBinary: values.node,
+    nodeOptions: values['node-options'],
+    limit,
+  });
+  process.stdout.write(`${JSON.stringify(figures)}\n`);
+  if (values.json) await writeFile(values.json, `${JSON.stringify(figures, null, 2)}\n`);
+}
