@@ -21,6 +21,13 @@ export interface AgentBuild {
   metafile: Metafile;
 }
 
+/**
+ * Packages that dependencies require inside try/catch and run fine without: ws's native
+ * speed-ups and node-fetch's legacy charset converter. The bundle leaves them out; the image
+ * has none of them, as a production install without optional add-ons would not.
+ */
+export const OPTIONAL_ABSENT = ['bufferutil', 'utf-8-validate', 'encoding'];
+
 /** Where the build keeps its metafile: what the freshness check reads. */
 const META = `${DIST}meta.json`;
 
@@ -42,6 +49,7 @@ export async function buildAgent(): Promise<AgentBuild> {
     legalComments: 'eof',
     // Bundled CommonJS packages (the AWS SDK, client-node's dependencies) call require().
     banner: { js: "import { createRequire as __spotGuardRequire } from 'node:module'; const require = __spotGuardRequire(import.meta.url);" },
+    external: OPTIONAL_ABSENT,
     metafile: true,
     logLevel: 'warning',
   });

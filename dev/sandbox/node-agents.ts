@@ -69,6 +69,7 @@ export class NodeAgents {
   private readonly starting = new Map<string, Promise<void>>();
   private subscription: Subscription | undefined;
   private nextStartAt = 0;
+  private readonly killedForMemory: string[] = [];
   private stopping = false;
 
   constructor(private readonly options: NodeAgentsOptions) {}
@@ -91,6 +92,12 @@ export class NodeAgents {
 
   list(): NodeAgent[] {
     return [...this.entries.values()].map(({ node, pod, httpUrl, viewUrl, imdsUrl, process, memory }) => ({ node, pod, httpUrl, viewUrl, imdsUrl, process, memory }));
+  }
+
+  /** Nodes whose agent the kernel killed for outgrowing its memory limit, the gone ones included. */
+  async oomKilled(): Promise<string[]> {
+    const live = await Promise.all([...this.entries.values()].map(async (e) => ((await e.memory?.oomKills()) ? e.node : undefined)));
+    return [...this.killedForMemory, ...live.filter((n): n is string => n !== undefined)];
   }
 
   get(node: string): NodeAgent | undefined {
@@ -172,6 +179,7 @@ export class NodeAgents {
     this.entries.delete(node);
     // The kubelet sends SIGTERM and waits the grace period: the agent releases its claims.
     await entry.process.stop(10_000);
+    if (await entry.memory?.oomKills()) this.killedForMemory.push(node);
     await entry.memory?.remove();
     await entry.aemm.stop();
     this.options.onChange?.({ node, what: 'stopped' });

@@ -35,6 +35,19 @@ export interface MemoryFigures {
   /** The cgroup's own peak, page cache included (what the kubelet's limit counts). */
   cgroupPeakMiB?: number;
   samples: number;
+  /** From the agent's own /metrics at the end: V8's heap (used, total) and external memory. */
+  heapUsedMiB?: number;
+  heapTotalMiB?: number;
+  externalMiB?: number;
+}
+
+async function heapFigures(httpUrl: string): Promise<Pick<MemoryFigures, 'heapUsedMiB' | 'heapTotalMiB' | 'externalMiB'>> {
+  const text = await (await fetch(`${httpUrl}/metrics`)).text().catch(() => '');
+  const metric = (name: string) => {
+    const value = Number(new RegExp(`^${name} (\\S+)`, 'm').exec(text)?.[1]);
+    return Number.isFinite(value) ? Math.round((value / 2 ** 20) * 10) / 10 : undefined;
+  };
+  return { heapUsedMiB: metric('nodejs_heap_size_used_bytes'), heapTotalMiB: metric('nodejs_heap_size_total_bytes'), externalMiB: metric('nodejs_external_memory_bytes') };
 }
 
 const mib = (kb: number) => Math.round((kb / 1024) * 10) / 10;
@@ -85,6 +98,7 @@ export async function measureAgentMemory(options: { events: number; minutes: num
     const peakKb = statusKb(pid, 'VmHWM') ?? NaN;
     const steady = rss.slice(Math.floor(rss.length / 2)).sort((a, b) => a - b);
     const cgroupPeak = await agent.memory?.peakBytes();
+    const heap = await heapFigures(agent.httpUrl);
     return {
       variant: options.variant,
       node: node === process.execPath ? `node ${process.version}` : node,
@@ -96,6 +110,7 @@ export async function measureAgentMemory(options: { events: number; minutes: num
       steadyMiB: mib(steady[Math.floor(steady.length / 2)] ?? NaN),
       cgroupPeakMiB: cgroupPeak === undefined ? undefined : Math.round((cgroupPeak / 2 ** 20) * 10) / 10,
       samples: rss.length,
+      ...heap,
     };
   } finally {
     await sandbox.stop();

@@ -88,7 +88,7 @@ test('AWS_REGION of the SDK is the SPOT_GUARD_AWS_REGION setting', () => {
 });
 
 test('the DaemonSet runs the agent command', () => {
-  assert.equal(agent().command, ['node', 'bin/spot-guard.js', 'agent']);
+  assert.equal(agent().command, ['node', 'dist/spot-guard-agent.mjs', 'agent']);
 });
 
 test('deploy/README.md documents every setting in its table', () => {

@@ -1,5 +1,6 @@
 // The specification's whole timeline on the sandbox, with an assertion at every step, ending
 // with capacity conservation: both ASGs back at their starting desired capacity.
+import { readFileSync } from 'node:fs';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { waitFor } from '../harness/agent-world.js';
@@ -69,6 +70,18 @@ test('rebalance, fallback, interruption, monitoring, spot back, one scale-down, 
   // Capacity conservation, and the event deleted after its TTL.
   assert.equal(await s.desired(), start, 'both ASGs back at their starting desired capacity');
   await waitFor(`${name} deleted after its TTL`, async () => (await s.store.get(name)) === undefined, 60_000);
+});
+
+test('every agent ran the built bundle under the shipped memory limit, and none outgrew it', async ({ s }) => {
+  assert.match(s.sandbox.agentMemory, /under a shipped \S+ memory limit of \d+ MiB each/);
+  const agents = s.sandbox.agents.list();
+  assert.ok(agents.length >= 3, `${agents.length} agents`);
+  for (const a of agents) {
+    assert.ok(a.process.running, `${a.node}'s agent is alive`);
+    assert.ok(a.memory, `${a.node}'s agent is in a memory cgroup`);
+    assert.match(readFileSync(`/proc/${a.process.pid}/cmdline`, 'utf8'), /dist\/spot-guard-agent\.mjs\0agent/);
+  }
+  assert.equal(await s.sandbox.agents.oomKilled(), [], 'no agent was OOM-killed, the ones whose node went included');
 });
 
 test.run();
