@@ -41,8 +41,8 @@ export interface ResolveOptions {
 const buildScript = fileURLToPath(new URL('./build-binaries.sh', import.meta.url));
 const BUILD_TIMEOUT_MS = 45 * 60 * 1000;
 const PROGRESS_PREFIX = 'build-binaries: ';
-/** One build per component per process, shared by every caller that needs it. */
-const building = new Map<Component, Promise<Partial<Binaries>>>();
+/** One build per cache and component per process, shared by every caller that needs it. */
+const building = new Map<string, Promise<Partial<Binaries>>>();
 
 /**
  * Where built binaries are cached. The script has the same default for when it is run by
@@ -116,21 +116,20 @@ export async function resolveBinaries<K extends BinaryName = BinaryName>(
   needs: readonly K[] = ALL_BINARIES as readonly K[],
   options: ResolveOptions = {},
 ): Promise<Pick<Binaries, K>> {
-  const fromEnv = fromEnvironment(options.env ?? process.env);
+  const env = options.env ?? process.env;
+  const fromEnv = fromEnvironment(env);
   const components = [...new Set(needs.filter((name) => !fromEnv[name]).map((name) => BUILT_BY[name].component))];
-  const toStart = components.filter((c) => !building.has(c));
+  const key = (c: Component): string => `${binaryCacheDir(env)}:${c}`;
+  const toStart = components.filter((c) => !building.has(key(c)));
   if (toStart.length > 0) {
-    const started = runBuild(toStart, options);
-    for (const c of toStart) {
-      building.set(
-        c,
-        started.catch((err: unknown) => {
-          building.delete(c);
-          throw err;
-        }),
-      );
-    }
+    // One run of the script for everything missing; a failed build is tried again next time.
+    const started = runBuild(toStart, options).catch((err: unknown) => {
+      for (const c of toStart) building.delete(key(c));
+      throw err;
+    });
+    for (const c of toStart) building.set(key(c), started);
   }
-  const built = await Promise.all(components.map((c) => building.get(c)));
-  return Object.assign({}, ...built, fromEnv) as Pick<Binaries, K>;
+  const built = await Promise.all(components.map((c) => building.get(key(c)) ?? Promise.resolve({})));
+  const found: Partial<Binaries> = Object.assign({}, ...built, fromEnv) as Partial<Binaries>;
+  return Object.fromEntries(needs.map((name) => [name, found[name]])) as Pick<Binaries, K>;
 }

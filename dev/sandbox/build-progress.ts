@@ -9,6 +9,7 @@ export interface BuildProgressOptions {
   write?: (line: string) => void;
   everyMs?: number;
   now?: () => number;
+  env?: NodeJS.ProcessEnv;
 }
 
 const formatElapsed = (ms: number): string => {
@@ -25,7 +26,7 @@ export async function resolveBinariesWithProgress<K extends BinaryName>(
   const everyMs = options.everyMs ?? 30_000;
   const now = options.now ?? Date.now;
   const home = homedir();
-  const cache = binaryCacheDir();
+  const cache = binaryCacheDir(options.env);
   const shownCache = cache.startsWith(`${home}/`) ? `~${cache.slice(home.length)}` : cache;
   let step = '';
   let stepStarted = 0;
@@ -40,7 +41,7 @@ export async function resolveBinariesWithProgress<K extends BinaryName>(
     timer = setInterval(() => write(`${prefix}: ${step}, ${formatElapsed(now() - stepStarted)} so far; once, cached in ${shownCache}`), everyMs);
   };
   try {
-    const binaries = await resolveBinaries(needs, { onProgress });
+    const binaries = await resolveBinaries(needs, { env: options.env, onProgress });
     if (buildStarted !== undefined) write(`${prefix}: built in ${formatElapsed(now() - buildStarted)}; later runs start from ${shownCache}`);
     return binaries;
   } finally {

@@ -133,7 +133,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const cgroups = await openMemoryCgroups();
   try {
     const buildError = await built;
-    if (buildError) throw new HarnessError('npm run build', `could not build the agent: ${buildError instanceof Error ? buildError.message : String(buildError)}`);
+    if (buildError) throw new HarnessError('npm run build', `could not build the agent: ${buildError instanceof Error ? buildError.message : JSON.stringify(buildError)}`);
     const container = await shippedAgentContainer();
     const limit = options.agentMemoryLimit ?? 'shipped';
     const limitBytes = limit === 'none' ? undefined : limit === 'shipped' ? container.memoryLimitBytes : limit;

@@ -7,7 +7,8 @@
 // the run, once every event has been seen).
 //
 //   npm run bench:memory -- [--events 100] [--minutes 3] [--variant bundle|tsx]
-//                           [--node-options "..."] [--limit shipped|none|BYTES] [--json FILE]
+//                           [--node-options=...] [--env NAME=VALUE]... [--limit shipped|none|BYTES]
+//                           [--json FILE]
 //
 // `--variant tsx` runs the TypeScript sources through tsx (what the image ran before it was
 // compiled); `--node PATH` runs the agent on another Node.js binary.
@@ -32,6 +33,12 @@ export interface MemoryFigures {
   limit: string;
   peakMiB: number;
   steadyMiB: number;
+  /**
+   * Steady RSS split: anonymous memory (the agent's own: V8's heap, malloc) and file-backed
+   * pages (mostly the node binary's text, shared by every process that runs it, and reclaimable).
+   */
+  steadyAnonMiB: number;
+  steadyFileMiB: number;
   /** The cgroup's own peak, page cache included (what the kubelet's limit counts). */
   cgroupPeakMiB?: number;
   samples: number;
@@ -52,7 +59,7 @@ async function heapFigures(httpUrl: string): Promise<Pick<MemoryFigures, 'heapUs
 
 const mib = (kb: number) => Math.round((kb / 1024) * 10) / 10;
 
-export async function measureAgentMemory(options: { events: number; minutes: number; variant: 'bundle' | 'tsx'; nodeBinary?: string; nodeOptions?: string; limit: 'shipped' | 'none' | number }): Promise<MemoryFigures> {
+export async function measureAgentMemory(options: { events: number; minutes: number; variant: 'bundle' | 'tsx'; nodeBinary?: string; nodeOptions?: string; env?: Record<string, string>; limit: 'shipped' | 'none' | number }): Promise<MemoryFigures> {
   let agentNode: string | undefined;
   const node = options.nodeBinary ?? process.execPath;
   const agentArgs = [BIN, 'agent'];
@@ -64,6 +71,7 @@ export async function measureAgentMemory(options: { events: number; minutes: num
     agentArgs: options.variant === 'tsx' ? agentArgs : undefined,
     agentMemoryLimit: options.limit,
     agentNodeOptions: options.nodeOptions,
+    settings: options.env,
     agentNodeBinary: options.nodeBinary,
   });
   try {
@@ -77,7 +85,8 @@ export async function measureAgentMemory(options: { events: number; minutes: num
     for (;;) {
       const ready = (await sandbox.sim.control.nodes()).filter((n) => n.groupName === sandbox.pair.onDemand && n.registered);
       if (ready.length >= options.events) break;
-      if (agent.process.deathError()) throw agent.process.deathError();
+      const dead = await agentDeath(agent);
+      if (dead) throw dead;
       await sleep(1000);
     }
     const onDemand = (await sandbox.sim.control.nodes()).filter((n) => n.groupName === sandbox.pair.onDemand);
@@ -88,26 +97,35 @@ export async function measureAgentMemory(options: { events: number; minutes: num
     const nodes = (await sandbox.sim.control.nodes()).filter((n) => n.registered).length;
     say(`${options.events} events recorded, ${nodes} nodes; sampling for ${options.minutes} min`);
     const rss: number[] = [];
+    const anon: number[] = [];
+    const file: number[] = [];
     const end = Date.now() + options.minutes * 60_000;
     while (Date.now() < end) {
       const kb = statusKb(pid, 'VmRSS');
       if (kb === undefined) throw (await agentDeath(agent)) ?? new Error('the agent is gone');
       rss.push(kb);
+      anon.push(statusKb(pid, 'RssAnon') ?? NaN);
+      file.push(statusKb(pid, 'RssFile') ?? NaN);
       await sleep(1000);
     }
     const peakKb = statusKb(pid, 'VmHWM') ?? NaN;
-    const steady = rss.slice(Math.floor(rss.length / 2)).sort((a, b) => a - b);
+    const median = (samples: number[]) => {
+      const half = samples.slice(Math.floor(samples.length / 2)).sort((a, b) => a - b);
+      return half[Math.floor(half.length / 2)] ?? NaN;
+    };
     const cgroupPeak = await agent.memory?.peakBytes();
     const heap = await heapFigures(agent.httpUrl);
     return {
       variant: options.variant,
       node: node === process.execPath ? `node ${process.version}` : node,
-      nodeOptions: sandbox.settings.NODE_OPTIONS ?? '',
+      nodeOptions: [sandbox.settings.NODE_OPTIONS ?? '', ...Object.entries(options.env ?? {}).map(([k, v]) => `${k}=${v}`)].filter(Boolean).join(' '),
       events: options.events,
       nodes,
       limit: sandbox.agentMemory,
       peakMiB: mib(peakKb),
-      steadyMiB: mib(steady[Math.floor(steady.length / 2)] ?? NaN),
+      steadyMiB: mib(median(rss)),
+      steadyAnonMiB: mib(median(anon)),
+      steadyFileMiB: mib(median(file)),
       cgroupPeakMiB: cgroupPeak === undefined ? undefined : Math.round((cgroupPeak / 2 ** 20) * 10) / 10,
       samples: rss.length,
       ...heap,
@@ -127,6 +145,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
       'node-options': { type: 'string' },
       limit: { type: 'string', default: 'shipped' },
       json: { type: 'string' },
+      env: { type: 'string', multiple: true },
     },
   });
   const limit = values.limit === 'shipped' || values.limit === 'none' ? values.limit : Number(values.limit);
@@ -136,6 +155,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     variant: values.variant === 'tsx' ? 'tsx' : 'bundle',
     nodeBinary: values.node,
     nodeOptions: values['node-options'],
+    env: Object.fromEntries((values.env ?? []).map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)])),
     limit,
   });
   process.stdout.write(`${JSON.stringify(figures)}\n`);

@@ -22,7 +22,9 @@ export interface RunInfo {
   generatedAt: string;
   command: string;
   machine: Machine;
-  options: { sizes: number[]; scale: number; rounds: number; events: number; idleSeconds: number; startGapMs: number; reserveGiB: number; tsxCache: boolean };
+  options: { sizes: number[]; scale: number; rounds: number; events: number; idleSeconds: number; startGapMs: number; reserveGiB: number };
+  /** How the agents' memory was limited, in the sandbox's words (absent from runs before the agents ran the bundle). */
+  agentMemory?: string;
   /** Sizes not started, with why. */
   skipped: { size: number; reason: string }[];
   summaries: SizeSummary[];
@@ -40,8 +42,8 @@ function sizeDetails(s: SizeSummary, f: SizeFigures | undefined): string {
       `outcome: ${s.ok ? 'every round completed' : `stopped early: ${s.note ?? '?'}`}`,
       `sandbox start (${s.size} agents ready): ${s.startupSeconds ?? '–'} s; whole size: ${s.runMinutes ?? '–'} min; stop: ${f?.stopSeconds?.toFixed(1) ?? '–'} s`,
       `processes left after stop: ${s.leftovers && s.leftovers.length > 0 ? s.leftovers.join(', ') : 'none'}`,
-      `agent processes sampled: ${s.agentPeakRssMiB?.n ?? 0}; peak RSS (VmHWM) median ${s.agentPeakRssMiB?.median ?? '–'} MiB, max ${s.agentPeakRssMiB?.max ?? '–'} MiB; RSS at the end median ${s.agentEndRssMiB?.median ?? '–'} MiB`,
-      `processes the agents started (tsx's esbuild service): ${s.agentChildPeakRssMiB?.n ?? 0}, peak RSS median ${s.agentChildPeakRssMiB?.median ?? '–'} MiB, max ${s.agentChildPeakRssMiB?.max ?? '–'} MiB`,
+      `agent processes sampled: ${s.agentPeakRssMiB?.n ?? 0}; peak RSS (VmHWM) median ${s.agentPeakRssMiB?.median ?? '–'} MiB, max ${s.agentPeakRssMiB?.max ?? '–'} MiB; steady RSS (median over the idle window) of the ${s.agentSteadyRssMiB?.n || '–'} agents sampled in it: median ${s.agentSteadyRssMiB?.median ?? '–'} MiB, max ${s.agentSteadyRssMiB?.max ?? '–'} MiB; RSS at the end median ${s.agentEndRssMiB?.median ?? '–'} MiB`,
+      `agents OOM-killed: ${f?.oomKilled === undefined ? '–' : f.oomKilled.length === 0 ? 'none' : f.oomKilled.join(', ')}`,
       `AEMM peak RSS median ${s.aemmPeakRssMiB?.median ?? '–'} MiB over ${s.aemmPeakRssMiB?.n ?? 0} processes; kube-apiserver peak RSS ${s.apiServerPeakRssMiB ?? '–'} MiB; least available memory on the machine during the run ${s.minAvailableMiB ?? '–'} MiB`,
     ]),
   );
@@ -84,8 +86,8 @@ function notes(info: RunInfo, settings: Record<string, string> | undefined): str
     `**${info.options.events} events per round, at once**, ${info.options.rounds} rounds per size. The events of a round share one spot restoration, and an agent that holds the claims of several events of the same spot ASG polls it once for all of them (one shared poller per ASG per process), so the per-event AWS figures are averages that depend on how the claims fell, not a fixed cost of one event alone.`,
     '**Who writes.** kube-apiserver\'s request counter has no user label, so writers are told apart by verb and resource: SpotGuardFallbackEvents, Events, node merge patches (taint, cordon) and evictions are the agents\'; node create, replace, status and delete and pod deletes are the sandbox\'s simulator and pod reaper standing in for kubelets and the node lifecycle controller; Leases are shared between the agents\' ASG locks and kube-apiserver\'s own identity lease. Every request kind has its idle rate (measured over the idle window with no event) taken off before dividing by the number of events, so "lease writes/event" is the agents\' lock traffic up to that estimate. Refused writes are listed apart by code (→ 404, → 409): mostly agents losing a race (an optimistic status update, the delete after the TTL); they are load all the same and count in the totals.',
     '**Latency resolution.** Status timestamps are whole seconds, so each sample is good to about ±1 s. "restored→drain" runs from the SpotRestored condition (the holder\'s decision that spot is stable) through ReadyForScaleDown, the safety checks, ScalingDown and the taint and cordon steps to the drain step starting; "window end→drain" starts earlier, at spotHealthySince plus the stability window, and adds the tick and write that decide stability. With a handful of samples per size the p95 (nearest rank) is in effect the largest sample.',
-    `**Peak RSS** is VmHWM of each agent's Node process (\`bin/spot-guard.js agent\`, its TypeScript loaded through tsx ${info.options.tsxCache ? "with tsx's transform cache shared by all agents, as `npm start` runs them; the image instead compiles at every start" : 'with TSX_DISABLE_CACHE=1, as the image runs it: every agent compiles its modules at start and keeps an esbuild service process, reported apart'}), read from /proc every 2 s until the process ends; agents started during the run (on replacement nodes) are included. The peak is reached while the agent loads its modules; the RSS at the end is lower, and both move by tens of MiB from run to run with garbage collection. Each node's AEMM is a separate process, reported apart.`,
-    `**The machine is small and shared**: ${info.machine.nproc} cores and ${info.machine.memTotalGiB} GiB, used at the same time by another developer's tests. Starting agents is CPU-bound (one agent every ${info.options.startGapMs} ms, each loading its TypeScript through tsx), and every latency includes whatever CPU contention there was.`,
+    `**Agent memory.** Each agent runs the built bundle as the image does (\`node dist/spot-guard-agent.mjs agent\`, built by the sandbox from the sources as they were), ${settings?.NODE_OPTIONS ? `with the DaemonSet's NODE_OPTIONS (${settings.NODE_OPTIONS})` : 'with no V8 flags (the DaemonSet sets no NODE_OPTIONS)'}, under the DaemonSet's memory limit where the machine lets the sandbox make memory cgroups; in this run: ${info.agentMemory ?? '–'}. *Peak RSS* is VmHWM of each agent's Node process, read from /proc every 2 s until the process ends; agents started during the run (on replacement nodes) are included. It is reached while the agent loads its modules and moves by tens of MiB from run to run with garbage collection. *Steady RSS* is, per agent, the median of its VmRSS samples (every 2 s) over the ${info.options.idleSeconds} s idle window, with every agent started and no event; the table gives the median and the largest over the agents. *OOM-killed agents* are those the kernel killed in their memory cgroup for outgrowing the limit (the cgroup's oom_kill count); an agent killed so ends the size early. RSS is not what the limit counts: the cgroup also charges the page cache the agent touched. Each node's AEMM is a separate process, reported apart.`,
+    `**The machine is small and shared**: ${info.machine.nproc} cores and ${info.machine.memTotalGiB} GiB, used at the same time by another developer's tests. Starting agents is CPU-bound (one agent every ${info.options.startGapMs} ms, each loading the bundle), and every latency includes whatever CPU contention there was.`,
     '**No workload pods**: the sandbox runs no pods, so the drain evicts nothing and the safety checks pass at once; the figures are Spot Guard\'s own overhead, not the time to move a workload.',
   ];
   const refused = info.summaries.filter((s) => s.writes).map((s) => `${Object.entries(s.writes?.byKey ?? {}).reduce((n, [k, v]) => (k.includes('→') && v.writer === 'agents' ? n + v.perEvent : n), 0).toFixed(1)} at ${s.size} agents`);
@@ -94,11 +96,6 @@ function notes(info: RunInfo, settings: Record<string, string> | undefined): str
   }
   for (const s of info.skipped) out.push(`**${s.size} agents were not run**: ${s.reason}`);
   for (const s of info.summaries) if (!s.ok) out.push(`**${s.size} agents stopped early**: ${s.note ?? '?'}; the figures shown for it cover the rounds that completed.`);
-  if (info.skipped.length > 0) {
-    out.push(
-      '**A precompiled build would not close the gap.** Measured once by hand (not by this bench), one agent at a time beside a sandbox agent: compiled with tsc and run by plain node, an agent took about 130 MiB after a minute and 185 MiB at its peak, against about 200 and 290 MiB through tsx; 200 of those would still need about 26 GiB for the agents alone, before their AEMMs, the control plane and the other user of the machine, and it is not what the image runs.',
-    );
-  }
   return out;
 }
 
@@ -112,13 +109,13 @@ export function renderMarkdown(info: RunInfo, figures: readonly SizeFigures[]): 
     '',
     '## What is measured',
     '',
-    'For each size N, the local sandbox (real kube-apiserver and etcd, the AWS capacity simulator, and for each of N spot nodes its own amazon-ec2-metadata-mock and a real `spot-guard agent` process) is started, left idle for a while, then plays the demo\'s story in rounds: spot capacity is exhausted, several spot nodes get rebalance recommendations at once, the agents fall back to on-demand and record a SpotGuardFallbackEvent each, the nodes are interrupted and go, spot capacity comes back, and each event goes Monitoring → ReadyForScaleDown → ScalingDown → Completed and is deleted after its TTL; then the cluster settles back to N spot nodes before the next round.',
+    'For each size N, the local sandbox (real kube-apiserver and etcd, the AWS capacity simulator, and for each of N spot nodes its own amazon-ec2-metadata-mock and a real agent process running the built bundle under the shipped memory limit) is started, left idle for a while, then plays the demo\'s story in rounds: spot capacity is exhausted, several spot nodes get rebalance recommendations at once, the agents fall back to on-demand and record a SpotGuardFallbackEvent each, the nodes are interrupted and go, spot capacity comes back, and each event goes Monitoring → ReadyForScaleDown → ScalingDown → Completed and is deleted after its TTL; then the cluster settles back to N spot nodes before the next round.',
     '',
     list([
       '**AWS calls**: the simulator\'s per-action call counters, read at the edges of each window: *response* (notices → every event recorded and every at-risk node tainted and cordoned: the rebalance response), *lifecycle* (→ every event Completed and deleted: event monitoring and scale-down), and an *idle* window with no event. Per event = window calls ÷ events; per event-minute = lifecycle calls ÷ Σ(events × lifecycle minutes).',
       '**API server writes**: kube-apiserver\'s own `apiserver_request_total` for POST, PUT, PATCH, DELETE (and APPLY, DELETECOLLECTION), by resource, subresource and (for refused ones) code, scraped from /metrics with the admin token before and after each window, over the response and lifecycle windows, less the idle rate, ÷ events. *Agent writes* are SpotGuardFallbackEvents, Events, node patches and evictions, refused ones included; *lease writes* are Leases (the agents\' ASG locks); *sandbox writes* are the simulator\'s Node writes, which kubelets would make in a cluster.',
       '**Spot stable → drain started**: per event, from its final status: `scaleDown.drain.startedAt` minus the SpotRestored condition\'s `lastTransitionTime`, and minus `spotHealthySince` + the stability window.',
-      '**Peak RSS per agent**: VmHWM of every agent process from /proc.',
+      '**Memory per agent**: peak RSS (VmHWM of every agent process, from /proc), steady RSS (per agent, the median of its RSS samples over the idle window), and the agents OOM-killed under the memory limit.',
     ]),
     '',
     '## Machine',
@@ -132,6 +129,8 @@ export function renderMarkdown(info: RunInfo, figures: readonly SizeFigures[]): 
     '```',
     '',
     `Sizes ${info.options.sizes.join(', ')}; durations divided by ${info.options.scale}; ${info.options.rounds} rounds of ${info.options.events} events per size; idle window ${info.options.idleSeconds} s; one agent started every ${info.options.startGapMs} ms; a size is skipped when its projected memory would leave less than ${info.options.reserveGiB} GiB available.`,
+    '',
+    `Agents: the built bundle (\`node dist/spot-guard-agent.mjs agent\`); memory: ${info.agentMemory ?? '–'}.`,
     '',
     '## Results',
     '',
@@ -150,7 +149,7 @@ export function renderMarkdown(info: RunInfo, figures: readonly SizeFigures[]): 
     'The summaries above; bench.json adds every window\'s raw counters, every event\'s timestamps and every process\'s memory.',
     '',
     '```json',
-    JSON.stringify({ generatedAt: info.generatedAt, machine: info.machine, options: info.options, skipped: info.skipped, sizes: info.summaries }, null, 2),
+    JSON.stringify({ generatedAt: info.generatedAt, machine: info.machine, options: info.options, agentMemory: info.agentMemory, skipped: info.skipped, sizes: info.summaries }, null, 2),
     '```',
     '',
   ].join('\n');

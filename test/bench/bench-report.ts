@@ -36,10 +36,14 @@ export interface SizeSummary {
   };
   restoredToDrainSeconds?: Stat;
   windowEndToDrainSeconds?: Stat;
+  /** VmHWM of every agent process. */
   agentPeakRssMiB?: Stat;
+  /** Per agent sampled over the idle window, the median of its RSS samples. */
+  agentSteadyRssMiB?: Stat;
+  /** VmRSS of every agent process at its last sample (the end of the run, or when it went). */
   agentEndRssMiB?: Stat;
-  /** Processes the agents started (tsx's esbuild service when the transform cache is off). */
-  agentChildPeakRssMiB?: Stat;
+  /** Agents the kernel killed for outgrowing their memory limit (undefined: not known, as in runs before it was counted). */
+  oomKills?: number;
   aemmPeakRssMiB?: Stat;
   apiServerPeakRssMiB?: number;
   minAvailableMiB?: number;
@@ -69,8 +73,9 @@ export function summarise(f: SizeFigures): SizeSummary {
   const mib = (kb: number) => kb / 1024;
   const agents = f.processes.filter((p) => p.role === 'agent');
   s.agentPeakRssMiB = stat(agents.map((p) => mib(p.hwmKb)));
+  s.agentSteadyRssMiB = stat(agents.flatMap((p) => (p.windowRssKb === undefined ? [] : [mib(p.windowRssKb)])));
   s.agentEndRssMiB = stat(agents.map((p) => mib(p.rssKb)));
-  s.agentChildPeakRssMiB = stat(f.processes.filter((p) => p.role === 'agent-child').map((p) => mib(p.hwmKb)));
+  s.oomKills = f.oomKilled?.length;
   s.aemmPeakRssMiB = stat(f.processes.filter((p) => p.role === 'aemm').map((p) => mib(p.hwmKb)));
   const api = f.processes.find((p) => p.role === 'kube-apiserver');
   s.apiServerPeakRssMiB = api && Math.round(mib(api.hwmKb));
@@ -124,16 +129,23 @@ const HEADERS = [
   'restored→drain median/p95 (s)',
   'window end→drain median/p95 (s)',
   'agent peak RSS median/max (MiB)',
+  'agent steady RSS median/max (MiB)',
+  'OOM-killed agents',
   'run (min)',
 ];
 
 const fmt = (x: number | undefined) => (x === undefined || Number.isNaN(x) ? '–' : String(x));
 const pair = (s: Stat | undefined) => (s && s.n > 0 ? `${fmt(s.median)} / ${fmt(s.p95)}` : '–');
+const mibPair = (s: Stat | undefined) => (s && s.n > 0 ? `${Math.round(s.median ?? NaN)} / ${Math.round(s.max ?? NaN)}` : '–');
 
 export function rows(summaries: readonly SizeSummary[]): string[][] {
   return summaries.map((s) => {
-    if (!s.aws || !s.writes) return [String(s.size), String(s.events), fmt(s.startupSeconds), s.note ?? 'no event completed', ...HEADERS.slice(4).map(() => '')];
-    const rss = s.agentPeakRssMiB;
+    // Memory and OOM kills are known for a size that started, whether or not an event completed.
+    const memory = [mibPair(s.agentPeakRssMiB), mibPair(s.agentSteadyRssMiB), fmt(s.oomKills)];
+    if (!s.aws || !s.writes) {
+      const tail = s.agentPeakRssMiB ? [...memory, fmt(s.runMinutes)] : [];
+      return [String(s.size), String(s.events), fmt(s.startupSeconds), s.note ?? 'no event completed', ...HEADERS.slice(4, HEADERS.length - tail.length).map(() => ''), ...tail];
+    }
     return [
       String(s.size) + (s.ok ? '' : ' (stopped early)'),
       String(s.events),
@@ -147,7 +159,7 @@ export function rows(summaries: readonly SizeSummary[]): string[][] {
       fmt(s.writes.sandboxPerEvent),
       pair(s.restoredToDrainSeconds),
       pair(s.windowEndToDrainSeconds),
-      rss && rss.n > 0 ? `${Math.round(rss.median ?? NaN)} / ${Math.round(rss.max ?? NaN)}` : '–',
+      ...memory,
       fmt(s.runMinutes),
     ];
   });

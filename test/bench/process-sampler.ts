@@ -1,11 +1,12 @@
 // Samples the memory of the processes a bench run started (every agent, every AEMM, the
 // control plane) from /proc, keeps each one's peak, watches the machine's available memory so
 // a run can stop before it starves whoever else uses the machine, and afterwards says which
-// of them, if any, are still alive.
+// of them, if any, are still alive. Between `startWindow` and `endWindow` it also keeps every
+// RSS sample, so each process's steady RSS is the median of what it held over that window.
 import { readdirSync, readFileSync } from 'node:fs';
+import { basename } from 'node:path';
 
-/** `agent-child`: a process an agent started (tsx's esbuild service when its cache is off). */
-export type Role = 'agent' | 'agent-child' | 'aemm' | 'kube-apiserver' | 'etcd';
+export type Role = 'agent' | 'aemm' | 'kube-apiserver' | 'etcd';
 
 export interface Tracked {
   pid: number;
@@ -18,6 +19,10 @@ export interface ProcessPeak extends Tracked {
   hwmKb: number;
   /** VmRSS at the last sample, in kB. */
   rssKb: number;
+  /** The median VmRSS over the sampling window (`startWindow` to `endWindow`), in kB, where the process was sampled in it. */
+  windowRssKb?: number;
+  /** How many samples that median is taken over. */
+  windowSamples?: number;
   cmdline: string;
 }
 
@@ -30,7 +35,7 @@ function read(path: string): string | undefined {
 }
 
 /** A field of /proc/<pid>/status in kB; undefined once the process is gone. */
-export function statusKb(pid: number | 'self', field: 'VmHWM' | 'VmRSS'): number | undefined {
+export function statusKb(pid: number | 'self', field: 'VmHWM' | 'VmRSS' | 'RssAnon' | 'RssFile'): number | undefined {
   const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(read(`/proc/${pid}/status`) ?? '');
   return m ? Number(m[1]) : undefined;
 }
@@ -63,22 +68,38 @@ function taskIds(pid: number): number[] {
   }
 }
 
-/** The children of this process that a sandbox starts, by what they run, and the agents' own children. */
-export function sandboxChildren(): { pid: number; role: Role; parent?: number }[] {
-  const out: { pid: number; role: Role; parent?: number }[] = [];
+/** The sandbox's agent: the built bundle run by node with `agent` (`node dist/spot-guard-agent.mjs agent`). */
+const AGENT_BUNDLE = 'spot-guard-agent.mjs';
+
+/**
+ * What a child of ours runs, by its command line. An agent in a memory cgroup starts as
+ * `/bin/sh -c '... exec "$@"' <cgroup> node dist/spot-guard-agent.mjs agent` and execs into
+ * node under the same pid: the shell, for the moment it lives, is not the agent yet.
+ */
+export function roleOf(argv: readonly string[]): Role | undefined {
+  const program = basename(argv[0] ?? '');
+  if (program === 'etcd') return 'etcd';
+  if (program === 'kube-apiserver') return 'kube-apiserver';
+  if (program === 'ec2-metadata-mock') return 'aemm';
+  if (/^(ba|da)?sh$/.test(program)) return undefined;
+  const bundle = argv.findIndex((a) => basename(a) === AGENT_BUNDLE);
+  return bundle > 0 && argv[bundle + 1] === 'agent' ? 'agent' : undefined;
+}
+
+/** The children of this process that a sandbox starts, by what they run. */
+export function sandboxChildren(): { pid: number; role: Role }[] {
+  const out: { pid: number; role: Role }[] = [];
   for (const pid of childrenOf(process.pid)) {
-    const argv = read(`/proc/${pid}/cmdline`)?.split('\0') ?? [];
-    const program = argv[0]?.split('/').pop() ?? '';
-    const role: Role | undefined =
-      program === 'etcd' ? 'etcd'
-      : program === 'kube-apiserver' ? 'kube-apiserver'
-      : program === 'ec2-metadata-mock' ? 'aemm'
-      : argv.some((a) => a.endsWith('bin/spot-guard.js')) && argv.includes('agent') ? 'agent'
-      : undefined;
+    const role = roleOf(read(`/proc/${pid}/cmdline`)?.split('\0') ?? []);
     if (pid > 0 && role) out.push({ pid, role });
-    if (role === 'agent') for (const child of childrenOf(pid)) out.push({ pid: child, role: 'agent-child', parent: pid });
   }
   return out;
+}
+
+function median(values: readonly number[]): number | undefined {
+  const v = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(v.length / 2);
+  return v.length === 0 ? undefined : v.length % 2 ? v[mid] : ((v[mid - 1] ?? NaN) + (v[mid] ?? NaN)) / 2;
 }
 
 export class ProcessSampler {
@@ -87,6 +108,8 @@ export class ProcessSampler {
   /** Set once available memory fell under the floor; the run should stop. */
   lowMemory: string | undefined;
   private timer: NodeJS.Timeout | undefined;
+  /** Every RSS sample (kB) of every process while a window is open. */
+  private window: Map<number, number[]> | undefined;
 
   constructor(
     private readonly tracked: () => Tracked[],
@@ -102,6 +125,25 @@ export class ProcessSampler {
     clearInterval(this.timer);
   }
 
+  /** Keeps every RSS sample from now (this one included) until `endWindow`. */
+  startWindow(): void {
+    this.window = new Map();
+    this.sample();
+  }
+
+  /** Takes a last sample and sets each sampled process's `windowRssKb` to the median of its samples. */
+  endWindow(): void {
+    if (!this.window) return;
+    this.sample();
+    for (const [pid, samples] of this.window) {
+      const p = this.peaks.get(pid);
+      if (!p) continue;
+      p.windowRssKb = median(samples);
+      p.windowSamples = samples.length;
+    }
+    this.window = undefined;
+  }
+
   sample(): void {
     for (const t of this.tracked()) {
       const hwm = statusKb(t.pid, 'VmHWM');
@@ -113,6 +155,8 @@ export class ProcessSampler {
         known.hwmKb = Math.max(known.hwmKb, hwm);
         known.rssKb = rss;
       } else this.peaks.set(t.pid, { ...t, hwmKb: hwm, rssKb: rss, cmdline: cmdlineOf(t.pid) ?? '' });
+      const samples = this.window?.get(t.pid) ?? [];
+      if (this.window) this.window.set(t.pid, [...samples, rss]);
     }
     const available = meminfoKb('MemAvailable');
     this.minAvailableKb = Math.min(this.minAvailableKb, available);

@@ -1,7 +1,9 @@
 // One size of the sandbox bench: start the sandbox with `size` spot nodes (so `size` agent
-// processes, each with its own AEMM), measure an idle window, play the fallback rounds, and
-// stop everything, sampling every child process's memory all along and checking at the end
-// that none of them is left.
+// processes, each the built bundle under the shipped memory limit with its own AEMM), measure
+// an idle window, play the fallback rounds, and stop everything, sampling every child
+// process's memory all along (every RSS sample during the idle window, for each agent's
+// steady RSS), counting the agents the kernel OOM-killed and checking at the end that none of
+// the processes is left.
 import { startSandbox, type Sandbox } from '../../dev/sandbox/sandbox.js';
 import { runRound, snapshot, windowOf, type RoundFigures, type Window } from './fallback-round.js';
 import { portBelowEphemeralRange } from './node-ports.js';
@@ -15,8 +17,6 @@ export interface SizeOptions {
   events: number;
   idleMs: number;
   startGapMs: number;
-  /** Let agents share tsx's transform cache (as `npm start` does) instead of compiling at every start (as the image does). */
-  tsxCache: boolean;
   roundTimeoutMs: number;
   /** The run stops when the machine's available memory falls under this. */
   memoryFloorKb: number;
@@ -33,6 +33,10 @@ export interface SizeFigures {
   stopSeconds?: number;
   totalSeconds: number;
   settings?: Record<string, string>;
+  /** How the agents' memory was limited, in the sandbox's words. */
+  agentMemory?: string;
+  /** Nodes whose agent the kernel killed for outgrowing its memory limit (undefined: the sandbox never started). */
+  oomKilled?: string[];
   idle?: Window;
   rounds: RoundFigures[];
   processes: Omit<ProcessPeak, 'cmdline'>[];
@@ -49,8 +53,7 @@ export async function runSize(o: SizeOptions): Promise<SizeFigures> {
   let sandbox: Sandbox | undefined;
   const sampler = new ProcessSampler(() => {
     const nodeOf = new Map(sandbox?.agents.list().map((a) => [a.process.pid, a.node]) ?? []);
-    const agentName = (pid: number | undefined) => nodeOf.get(pid ?? 0) ?? `pid ${pid}`;
-    return sandboxChildren().map((c) => ({ pid: c.pid, role: c.role, name: c.role === 'agent' ? agentName(c.pid) : c.role === 'agent-child' ? `${agentName(c.parent)}'s child` : c.role }));
+    return sandboxChildren().map((c) => ({ pid: c.pid, role: c.role, name: c.role === 'agent' ? (nodeOf.get(c.pid) ?? `pid ${c.pid}`) : c.role }));
   }, o.memoryFloorKb);
   sampler.start(2000);
   const abortReason = () => {
@@ -67,8 +70,9 @@ export async function runSize(o: SizeOptions): Promise<SizeFigures> {
       agentStartGapMs: o.startGapMs,
       pickNodePort: portBelowEphemeralRange,
       logDir: o.logDir,
-      // The image sets TSX_DISABLE_CACHE (read-only root filesystem): every agent compiles at start.
-      settings: { SPOT_GUARD_EVENT_TTL: '5s', ...(o.tsxCache ? {} : { TSX_DISABLE_CACHE: '1' }) },
+      // The agents run the bundle the sandbox builds, under the DaemonSet's memory limit (the default).
+      agentMemoryLimit: 'shipped',
+      settings: { SPOT_GUARD_EVENT_TTL: '5s' },
     });
     // The sandbox waits for readiness by itself; memory is watched meanwhile.
     const watch = watchMemory(sampler);
@@ -88,12 +92,15 @@ export async function runSize(o: SizeOptions): Promise<SizeFigures> {
       .finally(() => watch.cancel());
     figures.startupSeconds = (Date.now() - started) / 1000;
     figures.settings = sandbox.settings;
-    o.say(`${o.size} agents ready in ${figures.startupSeconds.toFixed(1)} s`);
+    figures.agentMemory = sandbox.agentMemory;
+    o.say(`${o.size} agents ready in ${figures.startupSeconds.toFixed(1)} s; ${sandbox.agentMemory}`);
 
     // Late agents still ask AWS which ASG their node is in: let that pass before the idle window.
     await sleep(10_000);
     const i0 = await snapshot(sandbox);
+    sampler.startWindow();
     await sleep(o.idleMs);
+    sampler.endWindow();
     figures.idle = windowOf(i0, await snapshot(sandbox));
     const ctx = { sandbox, size: o.size, events: o.events, scale: o.scale, timeoutMs: o.roundTimeoutMs, say: o.say, abortReason };
     for (let r = 1; r <= o.rounds; r++) {
@@ -106,10 +113,17 @@ export async function runSize(o: SizeOptions): Promise<SizeFigures> {
     figures.reason = message(err);
     o.say(`${o.size} agents: stopped early: ${figures.reason}`);
   } finally {
+    sampler.endWindow();
     sampler.sample();
+    // The live agents' cgroups are asked before stop removes them; the gone ones' are kept.
+    const oomBefore = await sandbox?.agents.oomKilled().catch(() => []);
     const stopping = Date.now();
     await sandbox?.stop().catch((err: unknown) => o.say(`stopping the sandbox failed: ${message(err)}`));
     figures.stopSeconds = (Date.now() - stopping) / 1000;
+    if (sandbox) {
+      figures.oomKilled = [...new Set([...(oomBefore ?? []), ...(await sandbox.agents.oomKilled().catch(() => []))])].sort();
+      if (figures.oomKilled.length > 0) o.say(`${o.size} agents: OOM-killed: ${figures.oomKilled.join(', ')}`);
+    }
     sampler.stop();
     figures.leftovers = sampler.leftovers();
     figures.processes = [...sampler.peaks.values()].map(({ cmdline: _cmdline, ...p }) => p);

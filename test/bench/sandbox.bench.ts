@@ -1,6 +1,7 @@
 // Spot Guard's load and latency on the sandbox at several sizes: AWS calls per event, API
-// server writes per event, spot stable → drain started, and peak RSS per agent process, with
-// every agent a real process with its own AEMM. Prints a table and writes docs/bench.md and
+// server writes per event, spot stable → drain started, and peak and steady RSS per agent
+// process and OOM kills, with every agent a real process (the built bundle, under the
+// DaemonSet's memory limit) with its own AEMM. Prints a table and writes docs/bench.md and
 // docs/bench.json. A benchmark, not a test: nothing here passes or fails.
 //
 //   npm run bench                          sizes 10, 50 and 200 (a size that would not fit in
@@ -12,10 +13,8 @@
 // Flags: --sizes 10,50,200  --scale 15 (durations divided by; 15 turns the 15 s ASG poll
 // interval into exactly its 1 s floor)  --rounds 3  --events 3 (per round, at once)
 // --idle-seconds 30  --start-gap-ms 1000  --round-timeout-seconds 600  --reserve-gib 3
-// (memory left to others)  --memory-floor-gib 1.5 (stop a run below this)  --tsx-cache (agents
-// share tsx's transform cache as `npm start` does; by default they compile at start as the
-// image does)  --log-dir DIR (agent logs; default a new temporary directory)  --docs-dir docs
-// --no-docs
+// (memory left to others)  --memory-floor-gib 1.5 (stop a run below this)  --log-dir DIR (agent
+// logs; default a new temporary directory)  --docs-dir docs  --no-docs
 import { mkdtemp, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus, loadavg, release, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -43,7 +42,6 @@ const { values } = parseArgs({
     'log-dir': { type: 'string' },
     'docs-dir': { type: 'string', default: fileURLToPath(new URL('../../docs/', import.meta.url)) },
     'no-docs': { type: 'boolean', default: false },
-    'tsx-cache': { type: 'boolean', default: false },
     'render-only': { type: 'boolean', default: false },
   },
   strict: true,
@@ -65,7 +63,6 @@ const options = {
   idleSeconds: number('idle-seconds', 1),
   startGapMs: number('start-gap-ms', 0),
   reserveGiB: number('reserve-gib', 0),
-  tsxCache: values['tsx-cache'] ?? false,
 };
 const GiB = 1024 * 1024;
 const memoryFloorKb = number('memory-floor-gib', 0.5) * GiB;
@@ -74,14 +71,15 @@ const say = (line: string) => process.stdout.write(`${new Date().toISOString().s
 
 /** Every size in turn; a size whose memory would not fit is skipped, with why. */
 async function measure(): Promise<{ info: RunInfo; figures: SizeFigures[] }> {
-  // What one size needs: per agent its Node process, its esbuild service and its AEMM as they
-  // settle, for the size plus the nodes a round adds; the extra an agent takes while it starts,
-  // for the few starting at once; the control plane and the bench. Agent figures start from a
-  // first measurement and follow the largest seen since; the run itself also stops when
-  // available memory falls under the floor.
-  let agentSteadyKb = 280 * 1024;
-  let agentPeakKb = 310 * 1024;
-  const PER_NODE_EXTRA_KB = 35 * 1024;
+  // What one size needs: per agent its Node process and its AEMM as they settle, for the size
+  // plus the nodes a round adds; the extra an agent takes while it starts, for the few starting
+  // at once; the control plane and the bench. Agent figures start from an estimate for the
+  // bundle and then follow each size's measured steady RSS and largest peak; the run itself
+  // also stops when available memory falls under the floor.
+  let agentSteadyKb = 150 * 1024;
+  let agentPeakKb = 200 * 1024;
+  let measured = false;
+  const PER_NODE_EXTRA_KB = 20 * 1024;
   const STARTING_AT_ONCE = 10;
   const FIXED_KB = 1 * GiB;
   const projectedKb = (size: number) => (size + options.events + 2) * (agentSteadyKb + PER_NODE_EXTRA_KB) + STARTING_AT_ONCE * Math.max(0, agentPeakKb - agentSteadyKb) + FIXED_KB;
@@ -104,7 +102,7 @@ async function measure(): Promise<{ info: RunInfo; figures: SizeFigures[] }> {
     const available = meminfoKb('MemAvailable');
     const need = projectedKb(size);
     if (need > available - options.reserveGiB * GiB) {
-      const reason = `${size} agents would need about ${(need / GiB).toFixed(1)} GiB (${Math.round(agentSteadyKb / 1024)} MiB per agent process once settled, ${Math.round(agentPeakKb / 1024)} MiB at its peak: ${figures.length > 0 ? 'the median RSS at the end of the last size plus 10% and its largest peak' : 'a first measurement'}; ${PER_NODE_EXTRA_KB / 1024} MiB per node for its AEMM and the agent's esbuild service, ${FIXED_KB / GiB} GiB for the control plane and the bench), but ${(available / GiB).toFixed(1)} GiB was available and ${options.reserveGiB} GiB of it is left to others; the agent processes alone would take ${((size * agentSteadyKb) / GiB).toFixed(1)} GiB`;
+      const reason = `${size} agents would need about ${(need / GiB).toFixed(1)} GiB (${Math.round(agentSteadyKb / 1024)} MiB per agent process once settled, ${Math.round(agentPeakKb / 1024)} MiB at its peak: ${measured ? 'the median steady RSS of the last size measured plus 10% and its largest peak' : 'an estimate for the bundle, before any measurement'}; ${PER_NODE_EXTRA_KB / 1024} MiB per node for its AEMM, ${FIXED_KB / GiB} GiB for the control plane and the bench), but ${(available / GiB).toFixed(1)} GiB was available and ${options.reserveGiB} GiB of it is left to others; the agent processes alone would take ${((size * agentSteadyKb) / GiB).toFixed(1)} GiB`;
       say(`${size} agents: skipped: ${reason}`);
       skipped.push({ size, reason });
       continue;
@@ -118,7 +116,6 @@ async function measure(): Promise<{ info: RunInfo; figures: SizeFigures[] }> {
       events: options.events,
       idleMs: options.idleSeconds * 1000,
       startGapMs: options.startGapMs,
-      tsxCache: options.tsxCache,
       roundTimeoutMs: number('round-timeout-seconds', 60) * 1000,
       memoryFloorKb,
       logDir,
@@ -128,8 +125,10 @@ async function measure(): Promise<{ info: RunInfo; figures: SizeFigures[] }> {
     const agents = f.processes.filter((p) => p.role === 'agent');
     if (agents.length > 0) {
       agentPeakKb = Math.max(...agents.map((p) => p.hwmKb));
-      // The median as the agents settle, with a margin: the largest is one caught while starting.
-      agentSteadyKb = 1.1 * (summarise(f).agentEndRssMiB?.median ?? 0) * 1024 || agentSteadyKb;
+      // The median of the agents' steady RSS (the end RSS if the idle window was not reached), with a margin.
+      const summary = summarise(f);
+      const steadyMiB = summary.agentSteadyRssMiB?.median ?? summary.agentEndRssMiB?.median;
+      if (steadyMiB) [agentSteadyKb, measured] = [1.1 * steadyMiB * 1024, true];
     }
     say(`${size} agents: done in ${(f.totalSeconds / 60).toFixed(1)} min; left over: ${f.leftovers.length > 0 ? f.leftovers.join(', ') : 'nothing'}`);
   }
@@ -141,6 +140,7 @@ async function measure(): Promise<{ info: RunInfo; figures: SizeFigures[] }> {
     command: `npm run bench${args.length > 0 ? ` -- ${args.join(' ')}` : ''}`,
     machine,
     options,
+    agentMemory: figures.find((f) => f.agentMemory)?.agentMemory,
     skipped,
     summaries: figures.map(summarise),
   };

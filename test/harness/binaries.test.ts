@@ -1,0 +1,106 @@
+// resolveBinaries builds only the components asked for (the sandbox never waits for helm) and
+// says what it builds as it goes. The real build-binaries.sh runs here against a stand-in `go`
+// that records its calls and "builds" in half a second, so no test waits minutes for a compile.
+import { chmod, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { SANDBOX_BINARIES, resolveBinaries } from '../../dev/sandbox/binaries.js';
+import { resolveBinariesWithProgress } from '../../dev/sandbox/build-progress.js';
+import { HarnessError } from '../../dev/sandbox/supervisor.js';
+
+const FAKE_GO = `#!/usr/bin/env bash
+echo "$*" >> "$FAKE_GO_LOG"
+[ "$FAKE_GO_FAILS" = 1 ] && { echo "boom: could not reach the module proxy" >&2; exit 1; }
+[ "$1" = install ] || exit 1
+sleep 0.5
+pkg="\${!#}"; name="\${pkg%@*}"; name="\${name##*/}"
+mkdir -p "$GOBIN" && printf '#!/bin/sh\\n' > "$GOBIN/$name" && chmod +x "$GOBIN/$name"
+`;
+
+interface World {
+  cache: string;
+  goLog: string;
+  env: NodeJS.ProcessEnv;
+  goCalls(): Promise<string[]>;
+}
+
+async function world(options: { goFails?: boolean } = {}): Promise<World> {
+  const dir = await mkdtemp(join(tmpdir(), 'spot-guard-binaries-'));
+  await mkdir(join(dir, 'bin'));
+  await writeFile(join(dir, 'bin', 'go'), FAKE_GO);
+  await chmod(join(dir, 'bin', 'go'), 0o755);
+  const goLog = join(dir, 'go.log');
+  await writeFile(goLog, '');
+  const env: NodeJS.ProcessEnv = {
+    PATH: `${join(dir, 'bin')}:${process.env.PATH ?? ''}`,
+    HOME: dir,
+    SPOT_GUARD_CACHE: join(dir, 'cache'),
+    FAKE_GO_LOG: goLog,
+    FAKE_GO_FAILS: options.goFails ? '1' : '0',
+  };
+  const goCalls = async () => (await readFile(goLog, 'utf8')).split('\n').filter(Boolean);
+  return { cache: join(dir, 'cache'), goLog, env, goCalls };
+}
+
+async function cached(cache: string, files: string[]): Promise<void> {
+  for (const file of files) {
+    await mkdir(join(cache, file, '..'), { recursive: true });
+    await writeFile(join(cache, file), '#!/bin/sh\n');
+    await chmod(join(cache, file), 0o755);
+  }
+}
+
+const CACHED_SANDBOX = ['kubernetes-v1.32.13/kube-apiserver', 'kubernetes-v1.32.13/kubectl', 'etcd-v3.5.16/etcd', 'aemm-v1.13.0/ec2-metadata-mock'];
+
+const test = suite('binaries');
+
+test('the sandbox needs no helm: with its binaries cached nothing is built, even with helm missing', async () => {
+  const w = await world({ goFails: true });
+  await cached(w.cache, CACHED_SANDBOX);
+  const lines: string[] = [];
+  const binaries = await resolveBinaries(SANDBOX_BINARIES, { env: w.env, onProgress: (l) => lines.push(l) });
+  assert.equal(binaries, {
+    kubeApiserver: join(w.cache, 'kubernetes-v1.32.13/kube-apiserver'),
+    kubectl: join(w.cache, 'kubernetes-v1.32.13/kubectl'),
+    etcd: join(w.cache, 'etcd-v3.5.16/etcd'),
+    aemm: join(w.cache, 'aemm-v1.13.0/ec2-metadata-mock'),
+  });
+  assert.equal(lines, [], 'a warm start prints nothing');
+  assert.equal(await w.goCalls(), []);
+});
+
+test('only the missing component is built, one line per step, and a long step says how long so far', async () => {
+  const w = await world();
+  const lines: string[] = [];
+  const { aemm } = await resolveBinariesWithProgress(['aemm'], 'test', { env: w.env, everyMs: 150, write: (l) => lines.push(l) });
+  assert.is(aemm, join(w.cache, 'aemm-v1.13.0/ec2-metadata-mock'));
+  assert.equal(await w.goCalls(), ['install -trimpath -ldflags -s -w github.com/aws/amazon-ec2-metadata-mock/cmd/ec2-metadata-mock@v1.13.0']);
+  const text = lines.join('\n');
+  assert.match(lines[0] ?? '', /^test: building amazon-ec2-metadata-mock v1\.13\.0, needed by the sandbox's simulated nodes/);
+  assert.ok(lines.includes('test: downloading and building amazon-ec2-metadata-mock (1/1)'), text);
+  assert.ok(lines.some((l) => /^test: downloading and building amazon-ec2-metadata-mock \(1\/1\), \d+s so far; once, cached in \S+/.test(l)), text);
+  assert.match(lines.at(-1) ?? '', /^test: built in \d+s; later runs start from /);
+  assert.not.match(text, /kube-apiserver|helm/);
+});
+
+test('binaries named by the environment win and are never built', async () => {
+  const w = await world({ goFails: true });
+  const env = { ...w.env, TEST_ASSET_HELM: '/opt/helm', KUBEBUILDER_ASSETS: '/opt/assets' };
+  assert.equal(await resolveBinaries(['helm', 'kubectl'], { env }), { helm: '/opt/helm', kubectl: '/opt/assets/kubectl' });
+  assert.equal(await w.goCalls(), []);
+});
+
+test('a failed build names what it was building and keeps the failing step output', async () => {
+  const w = await world({ goFails: true });
+  const err = await resolveBinaries(['helm'], { env: w.env }).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  assert.instance(err, HarnessError);
+  assert.match((err as HarnessError).message, /could not build helm: build-binaries\.sh exited with 1/);
+  assert.match((err as HarnessError).message, /boom: could not reach the module proxy/);
+});
+
+test.run();
