@@ -57,7 +57,7 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
       const nodes = await kubectl(kubectlBinary, kubeconfig, ['get', 'nodes', '-l', 'eks.amazonaws.com/capacityType=SPOT', '-o', 'name']);
       assert.is(nodes.stdout.trim().split('\n').length, 3, nodes.stdout);
       const children = () => liveChildren(sandbox.child.pid);
-      assert.is(children().filter((p) => p.cmdline.includes('bin/spot-guard.js agent')).length, 3, 'one agent process per node');
+      assert.is(children().filter((p) => p.cmdline.includes('spot-guard-agent.mjs agent')).length, 3, 'one agent process per node');
       assert.is(children().filter((p) => p.cmdline.includes('ec2-metadata-mock')).length, 3, 'one AEMM per node');
       const sgfe = await kubectl(kubectlBinary, kubeconfig, ['get', 'sgfe', '-n', 'kube-system']);
       assert.is(sgfe.code, 0, 'the CRD is installed');
