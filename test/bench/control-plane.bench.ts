@@ -1,10 +1,10 @@
 // Warm start time of the control plane (binaries already cached): median of N starts.
 //   node --import tsx test/bench/control-plane.bench.ts [N]
-import { resolveBinaries } from '../../dev/sandbox/binaries.js';
+import { CONTROL_PLANE_BINARIES, resolveBinaries } from '../../dev/sandbox/binaries.js';
 import { startControlPlane } from '../../dev/sandbox/control-plane.js';
 
 const runs = Number(process.argv[2] ?? 5);
-const binaries = await resolveBinaries();
+const binaries = await resolveBinaries(CONTROL_PLANE_BINARIES);
 const times: number[] = [];
 for (let i = 0; i < runs; i++) {
   const t0 = performance.now();

@@ -19,6 +19,8 @@ export interface ProcessPeak extends Tracked {
   hwmKb: number;
   /** VmRSS at the last sample, in kB. */
   rssKb: number;
+  /** RssFile at the last sample, in kB: file-backed pages (the node binary's text, mostly), shared by every process that maps the same file. */
+  fileKb?: number;
   /** The median VmRSS over the sampling window (`startWindow` to `endWindow`), in kB, where the process was sampled in it. */
   windowRssKb?: number;
   /** How many samples that median is taken over. */
@@ -154,7 +156,8 @@ export class ProcessSampler {
         known.name = t.name;
         known.hwmKb = Math.max(known.hwmKb, hwm);
         known.rssKb = rss;
-      } else this.peaks.set(t.pid, { ...t, hwmKb: hwm, rssKb: rss, cmdline: cmdlineOf(t.pid) ?? '' });
+        known.fileKb = statusKb(t.pid, 'RssFile');
+      } else this.peaks.set(t.pid, { ...t, hwmKb: hwm, rssKb: rss, fileKb: statusKb(t.pid, 'RssFile'), cmdline: cmdlineOf(t.pid) ?? '' });
       const samples = this.window?.get(t.pid) ?? [];
       if (this.window) this.window.set(t.pid, [...samples, rss]);
     }

@@ -76,13 +76,16 @@ async function measure(): Promise<{ info: RunInfo; figures: SizeFigures[] }> {
   // at once; the control plane and the bench. Agent figures start from an estimate for the
   // bundle and then follow each size's measured steady RSS and largest peak; the run itself
   // also stops when available memory falls under the floor.
-  let agentSteadyKb = 150 * 1024;
+  let agentSteadyKb = 100 * 1024;
   let agentPeakKb = 200 * 1024;
   let measured = false;
   const PER_NODE_EXTRA_KB = 20 * 1024;
   const STARTING_AT_ONCE = 10;
+  // The control plane, the bench, and the node binary's text that every agent maps from the
+  // same file (file-backed pages are in each agent's RSS but in memory once).
   const FIXED_KB = 1 * GiB;
-  const projectedKb = (size: number) => (size + options.events + 2) * (agentSteadyKb + PER_NODE_EXTRA_KB) + STARTING_AT_ONCE * Math.max(0, agentPeakKb - agentSteadyKb) + FIXED_KB;
+  let sharedFileKb = 0;
+  const projectedKb = (size: number) => (size + options.events + 2) * (agentSteadyKb + PER_NODE_EXTRA_KB) + STARTING_AT_ONCE * Math.max(0, agentPeakKb - sharedFileKb - agentSteadyKb) + FIXED_KB + sharedFileKb;
 
   const machine = {
     cpu: cpus()[0]?.model ?? 'unknown CPU',
@@ -102,7 +105,7 @@ async function measure(): Promise<{ info: RunInfo; figures: SizeFigures[] }> {
     const available = meminfoKb('MemAvailable');
     const need = projectedKb(size);
     if (need > available - options.reserveGiB * GiB) {
-      const reason = `${size} agents would need about ${(need / GiB).toFixed(1)} GiB (${Math.round(agentSteadyKb / 1024)} MiB per agent process once settled, ${Math.round(agentPeakKb / 1024)} MiB at its peak: ${measured ? 'the median steady RSS of the last size measured plus 10% and its largest peak' : 'an estimate for the bundle, before any measurement'}; ${PER_NODE_EXTRA_KB / 1024} MiB per node for its AEMM, ${FIXED_KB / GiB} GiB for the control plane and the bench), but ${(available / GiB).toFixed(1)} GiB was available and ${options.reserveGiB} GiB of it is left to others; the agent processes alone would take ${((size * agentSteadyKb) / GiB).toFixed(1)} GiB`;
+      const reason = `${size} agents would need about ${(need / GiB).toFixed(1)} GiB (${Math.round(agentSteadyKb / 1024)} MiB per agent process once settled, not counting the ${Math.round(sharedFileKb / 1024)} MiB of file-backed pages they share, ${Math.round(agentPeakKb / 1024)} MiB at its peak: ${measured ? 'the median steady RSS of the last size measured less the shared pages, plus 10%, and its largest peak' : 'an estimate for the bundle, before any measurement'}; ${PER_NODE_EXTRA_KB / 1024} MiB per node for its AEMM, ${FIXED_KB / GiB} GiB for the control plane and the bench), but ${(available / GiB).toFixed(1)} GiB was available and ${options.reserveGiB} GiB of it is left to others; the agent processes alone would take ${((size * agentSteadyKb) / GiB).toFixed(1)} GiB`;
       say(`${size} agents: skipped: ${reason}`);
       skipped.push({ size, reason });
       continue;
@@ -128,7 +131,10 @@ async function measure(): Promise<{ info: RunInfo; figures: SizeFigures[] }> {
       // The median of the agents' steady RSS (the end RSS if the idle window was not reached), with a margin.
       const summary = summarise(f);
       const steadyMiB = summary.agentSteadyRssMiB?.median ?? summary.agentEndRssMiB?.median;
-      if (steadyMiB) [agentSteadyKb, measured] = [1.1 * steadyMiB * 1024, true];
+      // What each agent adds is its RSS less the file-backed pages all of them share.
+      const files = agents.map((p) => p.fileKb ?? 0).sort((a, b) => a - b);
+      sharedFileKb = files[Math.floor(files.length / 2)] ?? 0;
+      if (steadyMiB) [agentSteadyKb, measured] = [1.1 * (steadyMiB * 1024 - sharedFileKb), true];
     }
     say(`${size} agents: done in ${(f.totalSeconds / 60).toFixed(1)} min; left over: ${f.leftovers.length > 0 ? f.leftovers.join(', ') : 'nothing'}`);
   }

@@ -39,7 +39,7 @@ async function helm(binary: string, args: string[]): Promise<{ code: number; std
 }
 
 test.before(async (ctx) => {
-  ctx.helm = (await resolveBinaries()).helm;
+  ctx.helm = (await resolveBinaries(['helm'])).helm;
   ctx.plane = await startControlPlane();
   await installCrd(ctx.plane);
 });
