@@ -49,6 +49,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   try {
     say(`sandbox ready in ${secondsOf(Date.now() - started)}: ${sandbox.agents.list().length} agents, kubeconfig ${sandbox.plane.kubeconfigPath}`);
     say(`live statechart view: ${sandbox.view.url}`);
+    say(sandbox.agentMemory);
     await story(sandbox, options, say, result);
     result.ok = true;
   } catch (err) {

@@ -27,7 +27,7 @@ export async function runSandbox(options: SandboxCommandOptions): Promise<number
   process.stderr.write(
     `sandbox: kube-apiserver ${sandbox.plane.server}, kubeconfig ${kubeconfigPath}\n` +
       `sandbox: AWS Auto Scaling simulator ${sandbox.sim.endpoint} (spot ${sandbox.pair.spot}, on-demand ${sandbox.pair.onDemand})\n` +
-      `sandbox: agents\n${agents.join('\n')}\n` +
+      `sandbox: agents (the built bundle, dist/spot-guard-agent.mjs); ${sandbox.agentMemory}\n${agents.join('\n')}\n` +
       `sandbox: live statechart view ${sandbox.view.url} (each agent also serves its own: ${sandbox.agents.list()[0]?.viewUrl ?? ''} ...)\n` +
       `sandbox: try  kubectl --kubeconfig ${kubeconfigPath} get nodes,sgfe -A\n`,
   );

@@ -107,8 +107,11 @@ async function shippedSettings(): Promise<Record<string, string>> {
   return doc.data;
 }
 
-/** What the shipped DaemonSet gives its agent container: the memory limit and NODE_OPTIONS. */
-export async function shippedAgentContainer(): Promise<{ memoryLimit: string | undefined; memoryLimitBytes: number | undefined; nodeOptions: string | undefined }> {
+/**
+ * What the shipped DaemonSet gives its agent container: the memory limit, and the environment
+ * variables it sets to plain values (NODE_OPTIONS among them), which every sandbox agent gets.
+ */
+export async function shippedAgentContainer(): Promise<{ memoryLimit: string | undefined; memoryLimitBytes: number | undefined; env: Record<string, string> }> {
   type Container = { name: string; env?: { name: string; value?: string }[]; resources?: { limits?: Record<string, string> } };
   const doc = parse(await readFile(DAEMON_SET, 'utf8')) as { spec: { template: { spec: { containers: Container[] } } } };
   const container = doc.spec.template.spec.containers.find((c) => c.name === 'agent');
@@ -116,7 +119,7 @@ export async function shippedAgentContainer(): Promise<{ memoryLimit: string | u
   return {
     memoryLimit,
     memoryLimitBytes: memoryLimit === undefined ? undefined : Number(parseQuantity(memoryLimit) / NANO),
-    nodeOptions: container?.env?.find((e) => e.name === 'NODE_OPTIONS')?.value,
+    env: Object.fromEntries((container?.env ?? []).flatMap((e) => (e.value === undefined ? [] : [[e.name, e.value]]))),
   };
 }
 
@@ -167,10 +170,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     await sim.control.createGroup({ name: spot, capacityType: 'spot', minSize: 0, maxSize, desiredCapacity: spotNodes });
     await sim.control.createGroup({ name: onDemand, capacityType: 'on-demand', minSize: 0, maxSize, desiredCapacity: 0 });
 
-    const nodeOptions = options.agentNodeOptions ?? container.nodeOptions;
+    const nodeOptions = options.agentNodeOptions ?? container.env.NODE_OPTIONS;
+    const { NODE_OPTIONS: _shipped, ...containerEnv } = container.env;
     const settings = {
       ...scaledSettings(shipped, scale),
       SPOT_GUARD_AWS_REGION: SANDBOX_REGION,
+      ...containerEnv,
       ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}),
       ...options.settings,
     };

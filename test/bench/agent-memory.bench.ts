@@ -28,6 +28,8 @@ export interface MemoryFigures {
   variant: string;
   node: string;
   nodeOptions: string;
+  /** Other environment that shapes memory (glibc's MALLOC_*, libuv's UV_*). */
+  env: Record<string, string>;
   events: number;
   nodes: number;
   limit: string;
@@ -118,7 +120,8 @@ export async function measureAgentMemory(options: { events: number; minutes: num
     return {
       variant: options.variant,
       node: node === process.execPath ? `node ${process.version}` : node,
-      nodeOptions: [sandbox.settings.NODE_OPTIONS ?? '', ...Object.entries(options.env ?? {}).map(([k, v]) => `${k}=${v}`)].filter(Boolean).join(' '),
+      nodeOptions: sandbox.settings.NODE_OPTIONS ?? '',
+      env: Object.fromEntries(Object.entries(sandbox.settings).filter(([k]) => /^(MALLOC_|UV_)/.test(k))),
       events: options.events,
       nodes,
       limit: sandbox.agentMemory,

@@ -2,9 +2,11 @@
 // is OOM-killed by the kernel, as the kubelet's cgroup would kill it, and the sandbox says so.
 // (The other e2e files run every agent under the shipped limit; story.test.ts checks that none
 // of them outgrew it.)
+import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { openMemoryCgroups } from '../../dev/sandbox/memory-cgroup.js';
@@ -34,8 +36,7 @@ test('a cgroup made for a process holds the limit and counts what it used', asyn
     const limitFile = (await readFile(join(group.path, 'memory.limit_in_bytes'), 'utf8').catch(() => undefined)) ?? (await readFile(join(group.path, 'memory.max'), 'utf8'));
     assert.is(Number(limitFile.trim()), 64 * 2 ** 20);
     const { command, args } = group.wrap('/bin/sh', ['-c', 'cat /proc/self/cgroup']);
-    const { execFile } = await import('node:child_process');
-    const out = await new Promise<string>((resolve, reject) => execFile(command, args, (e, stdout) => (e ? reject(e) : resolve(stdout))));
+    const { stdout: out } = await promisify(execFile)(command, args);
     assert.match(out, new RegExp(`spot-guard-test-${process.pid}/probe`), 'the wrapped process ran inside the group');
     assert.is(await group.oomKills(), 0);
   } finally {
