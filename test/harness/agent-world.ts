@@ -38,6 +38,24 @@ export interface AgentWorld {
   stop(): Promise<void>;
 }
 
+/**
+ * The environment of a `spot-guard agent` process in this world, as the DaemonSet would give
+ * it: the shipped ServiceAccount, moto for AWS, the pair; `settings` adds or overrides.
+ */
+export function agentProcessEnv(world: AgentWorld, settings: Record<string, string>): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    KUBECONFIG: world.agentKubeconfigPath,
+    AWS_ENDPOINT_URL_AUTO_SCALING: world.moto.endpoint,
+    AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+    SPOT_GUARD_ASG_PAIRS: `${SPOT_ASG}=${ON_DEMAND_ASG}`,
+    SPOT_GUARD_AWS_REGION: REGION,
+    ...settings,
+  };
+}
+
 export async function startAgentWorld(): Promise<AgentWorld> {
   const plane = await startControlPlane();
   let moto: Moto | undefined;

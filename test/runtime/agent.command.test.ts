@@ -11,11 +11,10 @@ import { FallbackEventStore } from '../../runtime/kube/fallback-event.store.js';
 import { startAemm, type Aemm } from '../../dev/sandbox/aemm.js';
 import { freePort } from '../../dev/sandbox/ports.js';
 import {
+  agentProcessEnv,
   createAsgPair,
-  credentials,
   loud,
   ON_DEMAND_ASG,
-  REGION,
   registerNode,
   seedEventWithStatus,
   SPOT_ASG,
@@ -86,15 +85,7 @@ test('serves probes and metrics, holds a claim, and on SIGTERM releases it and e
   await registerNode(world.admin, 'od-node', od);
   const port = await freePort();
   const viewPort = await freePort();
-  const agent = run({
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    KUBECONFIG: world.agentKubeconfigPath,
-    AWS_ENDPOINT_URL_AUTO_SCALING: world.moto.endpoint,
-    AWS_ACCESS_KEY_ID: credentials.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
-    SPOT_GUARD_ASG_PAIRS: `${SPOT_ASG}=${ON_DEMAND_ASG}`,
-    SPOT_GUARD_AWS_REGION: REGION,
+  const agent = run(agentProcessEnv(world, {
     SPOT_GUARD_MINIMUM_WAIT: '0s',
     SPOT_GUARD_ASG_POLL_INTERVAL: '1s',
     SPOT_GUARD_IMDS_ENDPOINT: aemm.url,
@@ -102,7 +93,7 @@ test('serves probes and metrics, holds a claim, and on SIGTERM releases it and e
     SPOT_GUARD_VIEW_ADDRESS: `127.0.0.1:${viewPort}`,
     POD_NAME: 'spot-guard-proc',
     NODE_NAME: 'spot-a',
-  });
+  }));
   const url = `http://127.0.0.1:${port}`;
   try {
     await waitFor(() => `/readyz 200 (output: ${agent.output().slice(-2000)})`, async () => (await fetch(`${url}/readyz`)).status === 200, 60_000);

@@ -9,7 +9,7 @@ import * as assert from 'uvu/assert';
 import { startAemm, type Aemm } from '../../dev/sandbox/aemm.js';
 import { freePort } from '../../dev/sandbox/ports.js';
 import { HOP_LIMIT_HINT } from '../../runtime/imds.http.js';
-import { createAsgPair, credentials, loud, ON_DEMAND_ASG, REGION, registerNode, SPOT_ASG, startAgentWorld, waitFor, type AgentWorld } from '../harness/agent-world.js';
+import { agentProcessEnv, createAsgPair, loud, registerNode, SPOT_ASG, startAgentWorld, waitFor, type AgentWorld } from '../harness/agent-world.js';
 import { startHopLimitedImds, type HopLimitedImds } from '../harness/hop-limited-imds.js';
 
 const BIN = fileURLToPath(new URL('../../bin/spot-guard.js', import.meta.url));
@@ -47,21 +47,13 @@ test('an unanswered token request: unready with the hop-limit line, logged once;
   let output = '';
   const child: ChildProcess = spawn(process.execPath, [BIN, 'agent'], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      KUBECONFIG: world.agentKubeconfigPath,
-      AWS_ENDPOINT_URL_AUTO_SCALING: world.moto.endpoint,
-      AWS_ACCESS_KEY_ID: credentials.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
-      SPOT_GUARD_ASG_PAIRS: `${SPOT_ASG}=${ON_DEMAND_ASG}`,
-      SPOT_GUARD_AWS_REGION: REGION,
+    env: agentProcessEnv(world, {
       SPOT_GUARD_IMDS_ENDPOINT: imds.url,
       SPOT_GUARD_HTTP_PORT: String(port),
       SPOT_GUARD_VIEW_ADDRESS: `127.0.0.1:${await freePort()}`,
       POD_NAME: 'spot-guard-imds',
       NODE_NAME: 'spot-a',
-    },
+    }),
   });
   child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
