@@ -22,7 +22,7 @@ import { startViewServer, type ViewServer } from '../../runtime/view/view.server
 import { HarnessError } from './supervisor.js';
 import { NANO, parseQuantity } from '../../runtime/safety/quantity.js';
 import { ensureAgentBuilt } from '../build/agent.build.js';
-import { openMemoryCgroups } from './memory-cgroup.js';
+import { openMemoryCgroups, type MemoryCgroups } from './memory-cgroup.js';
 
 const MANIFESTS = fileURLToPath(new URL('../../deploy/manifests/', import.meta.url));
 const CONFIG_MAP = fileURLToPath(new URL('../../deploy/manifests/configmap.yaml', import.meta.url));
@@ -77,7 +77,7 @@ export interface Sandbox {
   settings: Record<string, string>;
   /** The live statechart view of every event, served by the sandbox itself. */
   view: ViewServer;
-  /** How the agents' memory is limited, in words ("256Mi per agent, cgroup v1 ..." or why not). */
+  /** How the agents' memory is limited, in words (the limit and how it is enforced, or why it is not). */
   agentMemory: string;
   stop(): Promise<void>;
 }
@@ -133,8 +133,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   let sim: Simulator | undefined;
   let agents: NodeAgents | undefined;
   const reaper = new PodReaper(plane.kubeConfig());
-  const cgroups = await openMemoryCgroups();
+  let cgroups: MemoryCgroups | undefined;
   try {
+    cgroups = await openMemoryCgroups();
     const buildError = await built;
     if (buildError) throw new HarnessError('npm run build', `could not build the agent: ${buildError instanceof Error ? buildError.message : JSON.stringify(buildError)}`);
     const container = await shippedAgentContainer();
@@ -207,6 +208,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     }
     const view = await startSandboxView(admin, settings, options.viewPort ?? 0);
     const s = sim;
+    const groups = cgroups;
     return {
       plane,
       admin,
@@ -220,7 +222,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         await view.close();
         reaper.stop();
         await running.stop();
-        if (cgroups.ok) await cgroups.removeAll();
+        if (groups.ok) await groups.removeAll();
         await s.stop();
         await plane.stop();
       },
@@ -228,7 +230,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   } catch (err) {
     reaper.stop();
     await agents?.stop().catch(() => undefined);
-    if (cgroups.ok) await cgroups.removeAll();
+    if (cgroups?.ok) await cgroups.removeAll();
     await sim?.stop().catch(() => undefined);
     await plane.stop();
     throw err;
