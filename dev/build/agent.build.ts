@@ -43,13 +43,17 @@ export async function buildAgent(): Promise<AgentBuild> {
     platform: 'node',
     target: 'node24',
     // Whitespace and syntax only: identifiers stay, so stack traces in a node's log still name
-    // the functions (renaming them saved under 1 MiB of RSS, docs/memory.md).
+    // the functions.
     minifyWhitespace: true,
     minifySyntax: true,
     legalComments: 'eof',
     // Bundled CommonJS packages (the AWS SDK, client-node's dependencies) call require().
     banner: { js: "import { createRequire as __spotGuardRequire } from 'node:module'; const require = __spotGuardRequire(import.meta.url);" },
     external: OPTIONAL_ABSENT,
+    // node-fetch's URL parser asks for Node's own punycode, deprecated since Node.js 21: loaded
+    // from outside node_modules, as a bundle is, it prints a DeprecationWarning at every start.
+    // The npm package of the same name is its replacement.
+    alias: { punycode: 'punycode/' },
     metafile: true,
     logLevel: 'warning',
   });

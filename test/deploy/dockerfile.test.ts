@@ -183,6 +183,7 @@ test('the bundle starts alone, with the image environment and an unwritable temp
   const run = promisify(execFile);
   const help = await run(process.execPath, [...entry, 'help'], { cwd: alone, env, timeout: 60_000 });
   assert.match(help.stdout, /agent\s+run the DaemonSet agent/);
+  assert.is(help.stderr, '', 'a clean start: no warning on stderr');
   const refused = await run(process.execPath, [...entry, 'agent'], { cwd: alone, env, timeout: 60_000 }).then(
     () => ({ code: 0, stderr: 'the agent started without its settings' }),
     (err: { code: number; stderr: string }) => err,
