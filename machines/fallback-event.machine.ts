@@ -94,7 +94,7 @@ export const fallbackEventMachine = setup({
     checksPassed: ({ context, event }) =>
       event.type === 'CHECKS_DONE' && event.outcome === 'passed' && g.isHolder(context) && g.freshlyHealthy(context),
     checksBlockedAnew: ({ context, event }) =>
-      event.type === 'CHECKS_DONE' && event.outcome === 'blocked' && context.object.status?.message !== `Scale-down waits: ${event.reason}`,
+      event.type === 'CHECKS_DONE' && event.outcome === 'blocked' && context.object.status?.message !== s.blockedMessage(event.reason),
     checksUntrusted: ({ event }) => event.type === 'CHECKS_DONE' && event.outcome === 'untrusted',
     stepIs: ({ event }, params: { step: ScaleDownStepName }) =>
       (event.type === 'STEP_DONE' || event.type === 'STEP_FAILED') && event.step === params.step,

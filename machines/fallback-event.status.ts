@@ -1,6 +1,7 @@
 // Pure builders of the next status to commit. Each starts from the latest object's status,
 // so a commit never drops what another agent recorded, and renews the holder's claim.
 import { formatDuration } from '../crds/duration.js';
+import { fitMessage } from '../crds/message.js';
 import { ConditionType, SCALE_DOWN_STEPS, type ScaleDownStepName } from '../crds/phases.js';
 import type { Condition, FallbackEventStatus } from '../crds/spotguardfallbackevent.types.js';
 import { isHealthy, minimumWaitMs } from './fallback-event.guards.js';
@@ -30,7 +31,7 @@ export function withCondition(
     type,
     status: value,
     reason,
-    message,
+    message: fitMessage(message),
     // Only a change of status is a transition.
     lastTransitionTime: previous && previous.status === value ? previous.lastTransitionTime : iso(now),
   };
@@ -118,9 +119,14 @@ export function toReadyForScaleDown(context: FallbackEventContext): FallbackEven
   return { ...status, phase: 'ReadyForScaleDown', spotCapacityRestored: true, message: 'Spot capacity restored and stable, ready for scale-down' };
 }
 
+/** The event's message while the safety checks block it (also what tells a new block from the same one). */
+export function blockedMessage(reason: string): string {
+  return fitMessage(`Scale-down waits: ${reason}`);
+}
+
 export function checksBlocked(context: FallbackEventContext, reason: string): FallbackEventStatus {
   const status = withCondition(claimed(context), ConditionType.SafetyChecksPassed, 'False', 'Blocked', reason, context.now);
-  return { ...status, message: `Scale-down waits: ${reason}` };
+  return { ...status, message: blockedMessage(reason) };
 }
 
 export function toScalingDown(context: FallbackEventContext): FallbackEventStatus {
@@ -148,10 +154,10 @@ export function stepCompleted(context: FallbackEventContext, step: ScaleDownStep
         completedAt: iso(context.now),
         attempts: (previous.attempts ?? 0) + 1,
         by: context.agent.id,
-        message: detail ?? previous.message,
+        message: detail === undefined ? previous.message : fitMessage(detail),
       },
     },
-    message: `Step ${index}/${SCALE_DOWN_STEPS.length}: ${STEP_TITLES[step]} node ${context.object.spec.onDemandNodeName}${detail ? ` (${detail})` : ''}`,
+    message: fitMessage(`Step ${index}/${SCALE_DOWN_STEPS.length}: ${STEP_TITLES[step]} node ${context.object.spec.onDemandNodeName}${detail ? ` (${detail})` : ''}`),
   };
   if (step !== 'terminate') return next;
   // A dry-run agent reports every step as done without doing it: say so where people look.
@@ -175,14 +181,14 @@ export function stepFailed(context: FallbackEventContext, step: ScaleDownStepNam
     ...status,
     scaleDown: {
       ...status.scaleDown,
-      [step]: { ...previous, startedAt: previous.startedAt ?? iso(context.stepStartedAt ?? context.now), attempts: (previous.attempts ?? 0) + 1, by: context.agent.id, message },
+      [step]: { ...previous, startedAt: previous.startedAt ?? iso(context.stepStartedAt ?? context.now), attempts: (previous.attempts ?? 0) + 1, by: context.agent.id, message: fitMessage(message) },
     },
-    message: `Step ${SCALE_DOWN_STEPS.indexOf(step) + 1}/${SCALE_DOWN_STEPS.length} (${step}) failed, will retry: ${message}`,
+    message: fitMessage(`Step ${SCALE_DOWN_STEPS.indexOf(step) + 1}/${SCALE_DOWN_STEPS.length} (${step}) failed, will retry: ${message}`),
   };
 }
 
 /** Failed, with the reason, the claim released and the TTL clock started. */
 export function toFailed(context: FallbackEventContext, reason: string, conditionType: ConditionType = ConditionType.Trusted): FallbackEventStatus {
   const { claim: _released, ...status } = withCondition(context.object.status ?? {}, conditionType, 'False', 'Failed', reason, context.now);
-  return { ...status, phase: 'Failed', completionTime: iso(context.now), message: reason.slice(0, 1024) };
+  return { ...status, phase: 'Failed', completionTime: iso(context.now), message: fitMessage(reason) };
 }

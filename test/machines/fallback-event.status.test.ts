@@ -2,7 +2,12 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { FallbackEventStatus } from '../../crds/spotguardfallbackevent.types.js';
-import { claimed, stepCompleted } from '../../machines/fallback-event.status.js';
+import { MESSAGE_MAX_LENGTH, fitMessage } from '../../crds/message.js';
+import { SCALE_DOWN_STEPS } from '../../crds/phases.js';
+import { openApiSchema } from '../../crds/schema.js';
+import { validateFallbackEvent } from '../../crds/validate.js';
+import { fallbackEventMachine } from '../../machines/fallback-event.machine.js';
+import { blockedMessage, checksBlocked, claimed, stepCompleted, stepFailed, toFailed } from '../../machines/fallback-event.status.js';
 import type { FallbackEventContext, SpotObservation } from '../../machines/fallback-event.types.js';
 import { agentB, config, iso, observation, seedEvent, T0 } from './fixtures.js';
 
@@ -40,6 +45,59 @@ test('the terminate step completes the event; a dry run says that nothing was ch
   assert.match(dry.message ?? '', /^Dry run complete/);
   assert.equal(dry.conditions?.find((c) => c.type === 'ScaledDown')?.reason, 'DryRun');
   assert.is(dry.conditions?.find((c) => c.type === 'ScaledDown')?.status, 'False');
+});
+
+// A drain refused for a few dozen pods: each named with why, far past the schema's 1024 characters.
+const refusal = `cannot evict ${Array.from({ length: 60 }, (_, i) => `default/web-7d9c8b6f5-${String(i).padStart(5, 'x')} (PodDisruptionBudget web allows 0 disruptions)`).join(', ')}`;
+
+test('a status built around a reason longer than the schema allows still passes the schema (the API server would refuse it whole)', () => {
+  assert.ok(refusal.length > 3 * MESSAGE_MAX_LENGTH);
+  const scaling = ctx({ phase: 'ScalingDown', scaleDown: { startedAt: iso(T0) } }, undefined);
+  const built: [string, FallbackEventStatus][] = [
+    ['a failed step', stepFailed(scaling, 'drain', refusal)],
+    ['a completed step', stepCompleted(scaling, 'drain', refusal)],
+    ['blocked safety checks', checksBlocked(ctx({ phase: 'ReadyForScaleDown' }, undefined), refusal)],
+    ['Failed', toFailed(scaling, refusal)],
+  ];
+  for (const [name, status] of built) {
+    const checked = validateFallbackEvent(seedEvent(status));
+    assert.ok(checked.ok, `${name}: ${checked.ok ? '' : checked.errors.join('; ')}`);
+    const steps = SCALE_DOWN_STEPS.map((step) => status.scaleDown?.[step]?.message);
+    const texts: (string | undefined)[] = [status.message, ...(status.conditions ?? []).map((c) => c.message), ...steps];
+    assert.ok(texts.some((t) => t?.includes('cannot evict default/web-7d9c8b6f5-xxxx0 ')), `${name}: the beginning of the reason is kept`);
+  }
+});
+
+test('the same long block is not committed again at every recheck', () => {
+  const status = checksBlocked(ctx({ phase: 'ReadyForScaleDown' }, undefined), refusal);
+  assert.is(status.message, blockedMessage(refusal));
+  const anew = fallbackEventMachine.implementations.guards.checksBlockedAnew as (args: { context: FallbackEventContext; event: unknown }) => boolean;
+  const event = { type: 'CHECKS_DONE', outcome: 'blocked', reason: refusal };
+  assert.is(anew({ context: ctx(status, undefined), event }), false);
+  assert.is(anew({ context: ctx(status, undefined), event: { ...event, reason: `${refusal}, and one more` } }), true);
+});
+
+test('fitMessage keeps what fits, cuts the rest to the limit in characters, and says how much went', () => {
+  assert.is(fitMessage('short'), 'short');
+  const exact = 'x'.repeat(MESSAGE_MAX_LENGTH);
+  assert.is(fitMessage(exact), exact);
+  const cut = fitMessage(`${'y'.repeat(2000)}`);
+  assert.is([...cut].length, MESSAGE_MAX_LENGTH);
+  assert.match(cut, /^y+ … \(\d+ more characters\)$/);
+  assert.is(Number(/\((\d+) more/.exec(cut)?.[1]) + cut.indexOf(' …'), 2000, 'kept + left out = the whole');
+  // Characters beyond the BMP are counted once and never cut in half.
+  const emoji = fitMessage('🙂'.repeat(1500));
+  assert.is([...emoji].length, MESSAGE_MAX_LENGTH);
+  assert.not.match(emoji, /[\uD800-\uDBFF](?![\uDC00-\uDFFF])/);
+});
+
+test('the limit is the schema\'s for every status message', () => {
+  const status = openApiSchema.properties?.status?.properties ?? {};
+  const step = status.scaleDown?.properties?.drain?.properties?.message;
+  const condition = status.conditions?.items?.properties?.message;
+  for (const [name, field] of [['status.message', status.message], ['scaleDown.<step>.message', step], ['conditions[].message', condition]] as const) {
+    assert.is(field?.maxLength, MESSAGE_MAX_LENGTH, name);
+  }
 });
 
 test.run();
