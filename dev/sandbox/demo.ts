@@ -93,6 +93,10 @@ async function story(sandbox: Sandbox, options: DemoOptions, say: (line: string)
     const current = event ? items.find((e) => e.metadata?.name === event?.metadata?.name) : items[0];
     if (event && !current) {
       result.phases.push({ phase: 'Deleted', at: Date.now() });
+      // The story ends once the live view shows it too, so whoever watches the page sees the
+      // event go before the sandbox stops (its watch may come a moment after this list).
+      const name = event.metadata?.name ?? '';
+      for (const until = Date.now() + 10_000; sandbox.view.shows(name) && Date.now() < until; ) await sleep(100);
       await table(`event ${event.metadata?.name} deleted after its TTL (${options.ttl})`);
       summarise(event, result, say);
       return;

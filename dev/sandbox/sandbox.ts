@@ -76,7 +76,7 @@ export interface Sandbox {
   /** The settings every agent runs with (NODE_OPTIONS among them, where there are V8 flags). */
   settings: Record<string, string>;
   /** The live statechart view of every event, served by the sandbox itself. */
-  view: ViewServer;
+  view: SandboxView;
   /** How the agents' memory is limited, in words (the limit and how it is enforced, or why it is not). */
   agentMemory: string;
   stop(): Promise<void>;
@@ -256,11 +256,16 @@ export async function agentsReady(agents: NodeAgents): Promise<number> {
   return answers.filter(Boolean).length;
 }
 
+export interface SandboxView extends ViewServer {
+  /** Whether the page shows this event now. */
+  shows(name: string): boolean;
+}
+
 /**
  * The sandbox's own live view: it follows the objects (no actor of its own), so it shows each
  * event in the state an agent's actor would rebuild from it.
  */
-async function startSandboxView(admin: KubeConfig, settings: Record<string, string>, port: number): Promise<ViewServer> {
+async function startSandboxView(admin: KubeConfig, settings: Record<string, string>, port: number): Promise<SandboxView> {
   const ms = (name: string) => parseDuration(settings[name] ?? '') ?? 0;
   const views = new LiveViews({ minimumWaitMs: ms('SPOT_GUARD_MINIMUM_WAIT'), stabilityWindowMs: ms('SPOT_GUARD_SPOT_STABILITY_WINDOW'), ttlMs: ms('SPOT_GUARD_EVENT_TTL') }, 'the sandbox');
   const namespace = settings.SPOT_GUARD_NAMESPACE ?? 'kube-system';
@@ -276,6 +281,7 @@ async function startSandboxView(admin: KubeConfig, settings: Record<string, stri
   const server = await startViewServer({ host: '127.0.0.1', port, views, title: 'Spot Guard sandbox: fallback events' });
   return {
     url: server.url,
+    shows: (name) => views.views().some((v) => v.name === name),
     close: async () => {
       subscription.unsubscribe();
       await server.close();

@@ -87,7 +87,9 @@ test('the highlighted state follows the event through every phase, live', async 
   assert.equal(errors, [], 'no error on the page');
 
   // The event is deleted after its TTL: the page drops its card.
-  await page.waitForSelector('section.card', { state: 'detached', timeout: 120_000 });
+  await page.waitForSelector('section.card', { state: 'detached', timeout: 120_000 }).catch((err: unknown) => {
+    throw new Error(`the card stayed: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}\n--- the demo's last output ---\n${output().slice(-3000)}`);
+  });
   const exit = await new Promise<number | null>((resolve) => (demo.exitCode !== null ? resolve(demo.exitCode) : demo.once('exit', resolve)));
   assert.is(exit, 0, output().slice(-2000));
 });
