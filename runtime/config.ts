@@ -129,6 +129,23 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
   return problems.length > 0 ? { ok: false, problems } : { ok: true, config };
 }
 
+/**
+ * The SPOT_GUARD_ variables of `env` that no setting reads: a misspelt name would otherwise be
+ * ignored without a word and its default used. Found by watching what loadConfig reads, so a
+ * new setting is known the moment loadConfig reads it.
+ */
+export function unknownSettings(env: NodeJS.ProcessEnv): string[] {
+  const read = new Set<string>();
+  const watched = new Proxy(env, {
+    get: (target, key): string | undefined => {
+      if (typeof key === 'string') read.add(key);
+      return target[key as string];
+    },
+  });
+  loadConfig(watched);
+  return Object.keys(env).filter((name) => name.startsWith('SPOT_GUARD_') && !read.has(name)).sort();
+}
+
 /** The agent's identity and region, which only the DaemonSet (or the sandbox) can supply. */
 export function loadAgentIdentity(env: NodeJS.ProcessEnv, config: Config): { ok: true; identity: PodIdentity } | { ok: false; problems: string[] } {
   const problems: string[] = [];

@@ -11,6 +11,7 @@ import { FallbackEventStore } from '../../runtime/kube/fallback-event.store.js';
 import { REBALANCE_TAINT } from '../../runtime/kube/nodes.port.js';
 import { instanceIdOf } from '../../runtime/kube/provider-id.js';
 import { startSandbox, type Sandbox } from './sandbox.js';
+import type { Interruption } from './scenario-control.js';
 
 export interface DemoOptions {
   scale: number;
@@ -62,11 +63,10 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
 }
 
 async function story(sandbox: Sandbox, options: DemoOptions, say: (line: string) => void, result: DemoResult): Promise<void> {
-  const { sim, agents, pair, admin, settings } = sandbox;
+  const { sim, pair, admin, settings } = sandbox;
   const core = admin.makeApiClient(CoreV1Api);
   const store = new FallbackEventStore(admin);
   const deadline = Date.now() + (options.timeoutMs ?? 15 * 60_000);
-  const interruptionWarningMs = Math.max(5000, 120_000 / options.scale);
   const spotNodes = (await core.listNode()).items.filter((n) => n.metadata?.labels?.[SPOT_LABEL] === 'SPOT');
   const nodeA = spotNodes[0];
   const nodeAName = nodeA?.metadata?.name ?? '';
@@ -75,7 +75,7 @@ async function story(sandbox: Sandbox, options: DemoOptions, say: (line: string)
 
   await sim.control.exhaustSpotPool(pair.spot);
   say(`spot capacity for ${pair.spot} exhausted (the simulator refuses new spot launches)`);
-  await agents.rebalance(nodeAName);
+  await sandbox.scenario.rebalance(nodeAName);
   say(`EC2 rebalance recommendation for ${nodeAName} (${instanceA}); its agent scales ${pair.spot} first`);
 
   const table = async (why: string) => {
@@ -84,7 +84,7 @@ async function story(sandbox: Sandbox, options: DemoOptions, say: (line: string)
   };
   let phase: Phase | undefined;
   let event: SpotGuardFallbackEvent | undefined;
-  let interruptedAt: number | undefined;
+  let interruption: Interruption | undefined;
   let instanceGone = false;
   let restored = false;
   for (;;) {
@@ -112,13 +112,11 @@ async function story(sandbox: Sandbox, options: DemoOptions, say: (line: string)
       }
     }
     // A's agent taints A only once the replacement is Ready; then the spot interruption comes.
-    if (interruptedAt === undefined && (await isProtected(core, nodeAName))) {
-      await agents.interrupt(nodeAName);
-      interruptedAt = Date.now();
-      say(`spot interruption notice for ${nodeAName}: EC2 reclaims it in ${secondsOf(interruptionWarningMs)}`);
+    if (interruption === undefined && (await isProtected(core, nodeAName))) {
+      interruption = await sandbox.scenario.interrupt(nodeAName);
+      say(`spot interruption notice for ${nodeAName}: EC2 reclaims it in ${secondsOf(interruption.reclaimAt - Date.now())}`);
     }
-    if (interruptedAt !== undefined && !instanceGone && Date.now() - interruptedAt >= interruptionWarningMs) {
-      await sim.control.interrupt(instanceA);
+    if (interruption !== undefined && !instanceGone && (await sim.control.nodes()).every((n) => n.instanceId !== instanceA || n.lifecycleState === 'Terminating')) {
       instanceGone = true;
       say(`${nodeAName} reclaimed by EC2: its instance terminates, its node and its agent go; the event lives on in etcd`);
     }

@@ -23,6 +23,8 @@ import { HarnessError } from './supervisor.js';
 import { NANO, parseQuantity } from '../../runtime/safety/quantity.js';
 import { ensureAgentBuilt } from '../build/agent.build.js';
 import { openMemoryCgroups, type MemoryCgroups } from './memory-cgroup.js';
+import { loadConfig, unknownSettings } from '../../runtime/config.js';
+import { startScenarioControl, type ScenarioControl } from './scenario-control.js';
 
 const MANIFESTS = fileURLToPath(new URL('../../deploy/manifests/', import.meta.url));
 const CONFIG_MAP = fileURLToPath(new URL('../../deploy/manifests/configmap.yaml', import.meta.url));
@@ -75,6 +77,8 @@ export interface Sandbox {
   pair: { spot: string; onDemand: string };
   /** The settings every agent runs with (NODE_OPTIONS among them, where there are V8 flags). */
   settings: Record<string, string>;
+  /** What a scenario can do to the sandbox's nodes: EC2 notices (also served to `spot-guard scenario`). */
+  scenario: ScenarioControl;
   /** The live statechart view of every event, served by the sandbox itself. */
   view: SandboxView;
   /** How the agents' memory is limited, in words (the limit and how it is enforced, or why it is not). */
@@ -125,8 +129,48 @@ export async function shippedAgentContainer(): Promise<{ memoryLimit: string | u
 
 const mib = (bytes: number): string => `${Math.round(bytes / 2 ** 20)} MiB`;
 
+/** Settings a sandbox gives each agent itself (its own ports and IMDS), so nobody else may. */
+const PER_AGENT = ['SPOT_GUARD_IMDS_ENDPOINT', 'SPOT_GUARD_HTTP_PORT', 'SPOT_GUARD_VIEW_ADDRESS'];
+
+/** Settings the agent would refuse: each problem in the agent's own words, one a line. */
+export class SettingsRefused extends Error {
+  constructor(readonly problems: string[]) {
+    super(problems.join('; '));
+  }
+}
+
+/**
+ * What every agent of the sandbox runs with: the shipped ConfigMap scaled, the DaemonSet's
+ * container env, then `options.settings`. Refused (SettingsRefused) where the agent would
+ * refuse them or where a name is no setting of the agent's, before anything starts.
+ */
+export async function sandboxSettings(options: Pick<SandboxOptions, 'scale' | 'settings' | 'agentNodeOptions'> = {}): Promise<{ settings: Record<string, string>; pair: { spot: string; onDemand: string } }> {
+  const [shipped, container] = await Promise.all([shippedSettings(), shippedAgentContainer()]);
+  const nodeOptions = options.agentNodeOptions ?? container.env.NODE_OPTIONS;
+  const { NODE_OPTIONS: _shipped, ...containerEnv } = container.env;
+  const settings = {
+    ...scaledSettings(shipped, options.scale ?? 1),
+    SPOT_GUARD_AWS_REGION: SANDBOX_REGION,
+    ...containerEnv,
+    ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}),
+    ...options.settings,
+  };
+  const given = Object.keys(options.settings ?? {});
+  const problems = [
+    ...given.filter((name) => PER_AGENT.includes(name)).map((name) => `${name}: the sandbox sets it for each agent (its own port or IMDS)`),
+    ...unknownSettings(settings).filter((name) => given.includes(name)).map((name) => `${name}: not a setting of the agent (see deploy/README.md)`),
+  ];
+  const loaded = loadConfig(settings);
+  if (!loaded.ok) problems.push(...loaded.problems);
+  if (problems.length > 0 || !loaded.ok) throw new SettingsRefused(problems);
+  // The simulator makes the first pair's groups; the agents act on every pair.
+  const [pair] = loaded.config.asgPairs;
+  return { settings, pair: { spot: pair?.spot ?? '', onDemand: pair?.onDemand ?? '' } };
+}
+
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const scale = options.scale ?? 1;
+  const { settings, pair } = await sandboxSettings(options);
   // The agents run the artifact the image runs, built from the sources as they are now.
   const built = options.agentArgs ? Promise.resolve(undefined) : ensureAgentBuilt().then(() => undefined, (err: unknown) => err);
   const plane = await startControlPlane({ kubeconfigPath: options.kubeconfigPath });
@@ -158,8 +202,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     const agentKubeconfigPath = `${plane.dir}/agent.kubeconfig`;
     await plane.writeKubeconfig(agentKubeconfigPath, token, 'system:serviceaccount:kube-system:spot-guard');
 
-    const shipped = await shippedSettings();
-    const [spot = '', onDemand = ''] = (shipped.SPOT_GUARD_ASG_PAIRS ?? '').split(',')[0]?.split('=') ?? [];
+    const { spot, onDemand } = pair;
     // Launches take half a minute and kubelets twenty seconds to report Ready, scaled like the rest.
     sim = await startSimulator({
       kubeConfig: admin,
@@ -171,15 +214,6 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     await sim.control.createGroup({ name: spot, capacityType: 'spot', minSize: 0, maxSize, desiredCapacity: spotNodes });
     await sim.control.createGroup({ name: onDemand, capacityType: 'on-demand', minSize: 0, maxSize, desiredCapacity: 0 });
 
-    const nodeOptions = options.agentNodeOptions ?? container.env.NODE_OPTIONS;
-    const { NODE_OPTIONS: _shipped, ...containerEnv } = container.env;
-    const settings = {
-      ...scaledSettings(shipped, scale),
-      SPOT_GUARD_AWS_REGION: SANDBOX_REGION,
-      ...containerEnv,
-      ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}),
-      ...options.settings,
-    };
     if (options.logDir) await mkdir(options.logDir, { recursive: true });
     agents = new NodeAgents({
       adminKubeConfig: admin,
@@ -207,6 +241,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       await new Promise((r) => setTimeout(r, 250));
     }
     const view = await startSandboxView(admin, settings, options.viewPort ?? 0);
+    const scenario = await startScenarioControl({ admin, agents: running, sim, pair, scale, onProblem: (m) => process.stderr.write(`sandbox: ${m}\n`) }).catch(async (err: unknown) => {
+      await view.close();
+      throw err;
+    });
     const s = sim;
     const groups = cgroups;
     return {
@@ -214,11 +252,13 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       admin,
       sim: s,
       agents: running,
-      pair: { spot, onDemand },
+      pair,
+      scenario,
       settings,
       view,
       agentMemory,
       async stop() {
+        await scenario.close();
         await view.close();
         reaper.stop();
         await running.stop();

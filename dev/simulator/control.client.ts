@@ -7,6 +7,8 @@ export class ControlError extends Error {
   constructor(
     readonly status: number,
     message: string,
+    /** The server's own words, without the request. */
+    readonly reason = message,
   ) {
     super(message);
   }
@@ -29,7 +31,7 @@ export class SimulatorControl {
       } catch {
         // not JSON: keep the text
       }
-      throw new ControlError(res.status, `${method} /control/${path}: HTTP ${res.status}: ${message}`);
+      throw new ControlError(res.status, `${method} /control/${path}: HTTP ${res.status}: ${message}`, message);
     }
     return (text ? JSON.parse(text) : undefined) as T;
   }

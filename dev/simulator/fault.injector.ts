@@ -2,6 +2,7 @@
 // with throttling or a 5xx, either for its next N calls or for a fraction of its calls. The
 // fraction is drawn from a seeded generator so a failing run can be replayed exactly.
 import { INJECTABLE, QueryError, type InjectableError } from './aws.wording.js';
+import { ACTIONS, isAction } from './autoscaling.actions.js';
 import { ScenarioError } from './cloud.model.js';
 
 export interface FaultRule {
@@ -42,6 +43,8 @@ export class FaultInjector {
 
   add(rule: FaultRule): FaultRuleState {
     if (typeof rule.action !== 'string' || rule.action === '') throw new ScenarioError(400, "a fault needs an action (or '*')");
+    // A misspelt action would never fire, and the scenario would pass for the wrong reason.
+    if (rule.action !== '*' && !isAction(rule.action)) throw new ScenarioError(400, `unknown action ${rule.action}: one of ${ACTIONS.join(', ')}, or '*' for every action`);
     if (!(rule.error in INJECTABLE)) throw new ScenarioError(400, `error must be one of ${Object.keys(INJECTABLE).join(', ')}`);
     const hasTimes = rule.times !== undefined;
     const hasRate = rule.rate !== undefined;

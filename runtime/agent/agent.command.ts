@@ -7,7 +7,7 @@
 // and honours AWS_ENDPOINT_URL_AUTO_SCALING, which the sandbox uses to point it elsewhere.
 import { KubeConfig } from '@kubernetes/client-node';
 import { AwsAutoScaling } from '../autoscaling.aws.js';
-import { loadAgentIdentity, loadConfig, type Config } from '../config.js';
+import { loadAgentIdentity, loadConfig, unknownSettings, type Config } from '../config.js';
 import { startHttpServer } from '../http/http.server.js';
 import { ImdsHttpClient } from '../imds.http.js';
 import { EventRecorder } from '../kube/events.recorder.js';
@@ -52,6 +52,8 @@ export async function runAgent(options: AgentCommandOptions = {}): Promise<numbe
   const { config } = loaded;
   const stop = options.stopSignal ?? firstSignal();
   const log = createLogger({ level: config.logLevel, base: { pod: identity.identity.podName, node: identity.identity.nodeName } });
+  // Not refused: a newer chart's setting must not stop an older agent from starting.
+  for (const name of unknownSettings(env)) log.warn({ setting: name }, `${name} is not a setting of this agent and is ignored (misspelt?)`);
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromDefault();
   const metrics = new AgentMetrics();

@@ -93,10 +93,13 @@ test('serves probes and metrics, holds a claim, and on SIGTERM releases it and e
     SPOT_GUARD_VIEW_ADDRESS: `127.0.0.1:${viewPort}`,
     POD_NAME: 'spot-guard-proc',
     NODE_NAME: 'spot-a',
+    // Misspelt: warned about, not fatal (a newer chart's setting must not stop an older agent).
+    SPOT_GUARD_EVICTON_TIMEOUT: '1m',
   }));
   const url = `http://127.0.0.1:${port}`;
   try {
     await waitFor(() => `/readyz 200 (output: ${agent.output().slice(-2000)})`, async () => (await fetch(`${url}/readyz`)).status === 200, 60_000);
+    assert.match(agent.output(), /"level":"warn".*SPOT_GUARD_EVICTON_TIMEOUT is not a setting of this agent and is ignored/);
     assert.is((await fetch(`${url}/healthz`)).status, 200);
 
     const store = new FallbackEventStore(world.admin);

@@ -1,7 +1,9 @@
 // Configuration from the environment: safe defaults, and one clear line per problem.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { loadAgentIdentity, loadConfig } from '../../runtime/config.js';
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+import { loadAgentIdentity, loadConfig, unknownSettings } from '../../runtime/config.js';
 
 const test = suite('configuration');
 const base = { SPOT_GUARD_ASG_PAIRS: 'my-spot-asg=my-ondemand-asg' };
@@ -134,6 +136,13 @@ test('the agent identity and region come from the downward API and the settings,
   assert.equal(missing.problems.map((p) => p.split(' ')[0]), ['POD_NAME', 'NODE_NAME', 'SPOT_GUARD_AWS_REGION']);
   const present = loadAgentIdentity({ POD_NAME: 'spot-guard-abcde', NODE_NAME: 'ip-10-0-1-50' }, { ...result.config, awsRegion: 'us-east-1' });
   assert.equal(present, { ok: true, identity: { podName: 'spot-guard-abcde', nodeName: 'ip-10-0-1-50' } });
+});
+
+test('unknownSettings names the SPOT_GUARD_ variables no setting reads, and none of the shipped ones', () => {
+  assert.equal(unknownSettings({ ...base, SPOT_GUARD_MINIMUM_WAT: '10m', SPOT_GUARD_DRY_RUN: 'true', HOME: '/root', SPOT_GUARD_X: '' }), ['SPOT_GUARD_MINIMUM_WAT', 'SPOT_GUARD_X']);
+  const shipped = (parse(readFileSync('deploy/manifests/configmap.yaml', 'utf8')) as { data: Record<string, string> }).data;
+  assert.ok(Object.keys(shipped).length > 5);
+  assert.equal(unknownSettings(shipped), [], 'every setting the ConfigMap ships is one the agent reads');
 });
 
 test.run();
