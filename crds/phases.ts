@@ -28,6 +28,28 @@ export const ConditionType = {
 } as const;
 export type ConditionType = (typeof ConditionType)[keyof typeof ConditionType];
 
+/**
+ * The reason of SafetyChecksPassed=False, by the check that blocked the scale-down, so that a
+ * person or a tool reads why from the condition rather than from its message.
+ */
+export const BlockedReason = {
+  /** The on-demand node is not in the cluster. */
+  node: 'NodeNotFound',
+  /** The node carries cluster-autoscaler.kubernetes.io/scale-down-disabled: "true". */
+  scaleDownDisabled: 'ScaleDownDisabled',
+  /** The drain rules refuse a pod on the node (an opt-out, emptyDir data, no controller). */
+  drain: 'DrainRefused',
+  /** A PodDisruptionBudget would not allow the evictions. */
+  pdb: 'DisruptionBudget',
+  /** A pod would find no room on the remaining nodes. */
+  pods: 'PodsDoNotFit',
+  /** Utilisation after removal would exceed the limit, or no node would remain. */
+  capacity: 'CapacityBuffer',
+  /** The checks could not run (the API server did not answer). */
+  error: 'ChecksFailed',
+} as const;
+export type SafetyCheck = keyof typeof BlockedReason;
+
 /** Labels every event created by Spot Guard carries; watches select on COMPONENT_LABEL. */
 export const COMPONENT_LABEL = 'component';
 export const COMPONENT_VALUE = 'spot-guard';

@@ -102,6 +102,12 @@ export interface ScaleDownProgress {
   drain?: ScaleDownStep;
   waitForReschedule?: ScaleDownStep;
   terminate?: ScaleDownStep;
+  /**
+   * The controllers whose pods the drain evicted, so that whichever agent waits for the reschedule knows which replacements to wait for. Pods without a controller and finished pods are not listed (nothing replaces them).
+   *
+   * @maxItems 256
+   */
+  evicted?: EvictedPods[];
 }
 /**
  * One scale-down step. A step with completedAt is never repeated.
@@ -115,6 +121,26 @@ export interface ScaleDownStep {
    */
   by?: string;
   message?: string;
+}
+export interface EvictedPods {
+  namespace: string;
+  /**
+   * The controller's kind, e.g. ReplicaSet or StatefulSet
+   */
+  kind: string;
+  name: string;
+  /**
+   * The controller's uid, as its pods' controller ownerReference names it
+   */
+  uid: string;
+  /**
+   * How many of its pods the drain evicted
+   */
+  pods: number;
+  /**
+   * When the drain that evicted them began, by the API server's clock; a pod of this controller created since then is a replacement
+   */
+  since: string;
 }
 /**
  * The last observation of the spot ASG, written by the claim holder so other agents need not ask AWS.

@@ -3,7 +3,7 @@ import ucs2lengthModule0 from 'ajv/dist/runtime/ucs2length.js';
 import formatsModule1 from 'ajv-formats/dist/formats.js';
 export const validate = validate10;
 export default validate10;
-const schema11 = {"type":"object","description":"A fallback from spot to on-demand capacity, tracked until the on-demand node is scaled down.","required":["spec"],"properties":{"apiVersion":{"type":"string"},"kind":{"type":"string"},"metadata":{"type":"object"},"spec":{"title":"FallbackEventSpec","type":"object","description":"What happened. Written once by the agent that fell back; immutable.","required":["spotASGName","onDemandASGName","onDemandNodeName","timestamp"],"properties":{"spotASGName":{"type":"string","description":"Name of the spot Auto Scaling Group","minLength":1,"maxLength":255,"pattern":"^[A-Za-z0-9][A-Za-z0-9._:/@+=-]*$"},"onDemandASGName":{"type":"string","description":"Name of the on-demand Auto Scaling Group","minLength":1,"maxLength":255,"pattern":"^[A-Za-z0-9][A-Za-z0-9._:/@+=-]*$"},"onDemandInstanceID":{"type":"string","description":"EC2 instance ID of the on-demand node","pattern":"^i-[0-9a-f]{8,17}$"},"onDemandNodeName":{"type":"string","description":"Kubernetes node name of the on-demand node","minLength":1,"maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"},"timestamp":{"type":"string","format":"date-time","description":"When the fallback occurred"},"minimumWaitDuration":{"type":"string","description":"Minimum wait time before scale-down, as hours, minutes and seconds (10m, 1h30m, 90s)","maxLength":32,"pattern":"^([0-9]+h([0-9]+m)?([0-9]+s)?|[0-9]+m([0-9]+s)?|[0-9]+s)$"}}},"status":{"title":"FallbackEventStatus","type":"object","description":"What the agents have observed and done. Written only through the status subresource.","default":{},"properties":{"spotCapacityRestored":{"type":"boolean","default":false,"description":"Whether spot capacity is restored"},"scaleDownInitiated":{"type":"boolean","default":false,"description":"Whether scale-down has been initiated"},"spotHealthySince":{"type":"string","format":"date-time","description":"When spot became healthy"},"phase":{"type":"string","default":"Pending","enum":["Pending","Monitoring","ReadyForScaleDown","ScalingDown","Completed","Failed"],"description":"Current phase of the fallback event"},"message":{"type":"string","description":"Human-readable status message","maxLength":1024},"claim":{"title":"Claim","type":"object","description":"The agent that currently works on this event. Another agent may take over once renewedAt + leaseSeconds has passed.","required":["holder","acquiredAt","renewedAt","leaseSeconds"],"properties":{"holder":{"type":"string","description":"Identity of the agent (its pod name)","minLength":1,"maxLength":253},"holderNode":{"type":"string","description":"Node the holding agent runs on","maxLength":253},"acquiredAt":{"type":"string","format":"date-time"},"renewedAt":{"type":"string","format":"date-time"},"leaseSeconds":{"type":"integer","minimum":1,"maximum":3600}}},"scaleDown":{"title":"ScaleDownProgress","type":"object","description":"Progress of the five scale-down steps, so another agent resumes at the right one.","properties":{"startedAt":{"type":"string","format":"date-time"},"taint":{"title":"ScaleDownStep","type":"object","description":"One scale-down step. A step with completedAt is never repeated.","properties":{"startedAt":{"type":"string","format":"date-time"},"completedAt":{"type":"string","format":"date-time"},"attempts":{"type":"integer","minimum":0},"by":{"type":"string","description":"The claim holder that ran the step","maxLength":253},"message":{"type":"string","maxLength":1024}}},"cordon":{"title":"ScaleDownStep","type":"object","description":"One scale-down step. A step with completedAt is never repeated.","properties":{"startedAt":{"type":"string","format":"date-time"},"completedAt":{"type":"string","format":"date-time"},"attempts":{"type":"integer","minimum":0},"by":{"type":"string","description":"The claim holder that ran the step","maxLength":253},"message":{"type":"string","maxLength":1024}}},"drain":{"title":"ScaleDownStep","type":"object","description":"One scale-down step. A step with completedAt is never repeated.","properties":{"startedAt":{"type":"string","format":"date-time"},"completedAt":{"type":"string","format":"date-time"},"attempts":{"type":"integer","minimum":0},"by":{"type":"string","description":"The claim holder that ran the step","maxLength":253},"message":{"type":"string","maxLength":1024}}},"waitForReschedule":{"title":"ScaleDownStep","type":"object","description":"One scale-down step. A step with completedAt is never repeated.","properties":{"startedAt":{"type":"string","format":"date-time"},"completedAt":{"type":"string","format":"date-time"},"attempts":{"type":"integer","minimum":0},"by":{"type":"string","description":"The claim holder that ran the step","maxLength":253},"message":{"type":"string","maxLength":1024}}},"terminate":{"title":"ScaleDownStep","type":"object","description":"One scale-down step. A step with completedAt is never repeated.","properties":{"startedAt":{"type":"string","format":"date-time"},"completedAt":{"type":"string","format":"date-time"},"attempts":{"type":"integer","minimum":0},"by":{"type":"string","description":"The claim holder that ran the step","maxLength":253},"message":{"type":"string","maxLength":1024}}}}},"spotHealth":{"title":"SpotHealth","type":"object","description":"The last observation of the spot ASG, written by the claim holder so other agents need not ask AWS.","required":["inService","desired","activitiesInProgress","observedAt"],"properties":{"inService":{"type":"integer","minimum":0},"desired":{"type":"integer","minimum":0},"activitiesInProgress":{"type":"integer","minimum":0},"nodesReady":{"type":"integer","minimum":0},"nodesTotal":{"type":"integer","minimum":0},"healthy":{"type":"boolean"},"observedAt":{"type":"string","format":"date-time"},"observedBy":{"type":"string","maxLength":253}}},"conditions":{"type":"array","maxItems":16,"items":{"title":"Condition","type":"object","required":["type","status","lastTransitionTime"],"properties":{"type":{"type":"string","maxLength":64},"status":{"type":"string","enum":["True","False","Unknown"]},"reason":{"type":"string","maxLength":128,"pattern":"^([A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?)?$"},"message":{"type":"string","maxLength":1024},"lastTransitionTime":{"type":"string","format":"date-time"}}}},"completionTime":{"type":"string","format":"date-time","description":"When the event reached Completed or Failed; the TTL counts from here."}}}}};
+const schema11 = {"type":"object","description":"A fallback from spot to on-demand capacity, tracked until the on-demand node is scaled down.","required":["spec"],"properties":{"apiVersion":{"type":"string"},"kind":{"type":"string"},"metadata":{"type":"object"},"spec":{"title":"FallbackEventSpec","type":"object","description":"What happened. Written once by the agent that fell back; immutable.","required":["spotASGName","onDemandASGName","onDemandNodeName","timestamp"],"properties":{"spotASGName":{"type":"string","description":"Name of the spot Auto Scaling Group","minLength":1,"maxLength":255,"pattern":"^[A-Za-z0-9][A-Za-z0-9._:/@+=-]*$"},"onDemandASGName":{"type":"string","description":"Name of the on-demand Auto Scaling Group","minLength":1,"maxLength":255,"pattern":"^[A-Za-z0-9][A-Za-z0-9._:/@+=-]*$"},"onDemandInstanceID":{"type":"string","description":"EC2 instance ID of the on-demand node","pattern":"^i-[0-9a-f]{8,17}$"},"onDemandNodeName":{"type":"string","description":"Kubernetes node name of the on-demand node","minLength":1,"maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"},"timestamp":{"type":"string","format":"date-time","description":"When the fallback occurred"},"minimumWaitDuration":{"type":"string","description":"Minimum wait time before scale-down, as hours, minutes and seconds (10m, 1h30m, 90s)","maxLength":32,"pattern":"^([0-9]+h([0-9]+m)?([0-9]+s)?|[0-9]+m([0-9]+s)?|[0-9]+s)$"}}},"status":{"title":"FallbackEventStatus","type":"object","description":"What the agents have observed and done. Written only through the status subresource.","default":{},"properties":{"spotCapacityRestored":{"type":"boolean","default":false,"description":"Whether spot capacity is restored"},"scaleDownInitiated":{"type":"boolean","default":false,"description":"Whether scale-down has been initiated"},"spotHealthySince":{"type":"string","format":"date-time","description":"When spot became healthy"},"phase":{"type":"string","default":"Pending","enum":["Pending","Monitoring","ReadyForScaleDown","ScalingDown","Completed","Failed"],"description":"Current phase of the fallback event"},"message":{"type":"string","description":"Human-readable status message","maxLength":1024},"claim":{"title":"Claim","type":"object","description":"The agent that currently works on this event. Another agent may take over once renewedAt + leaseSeconds has passed.","required":["holder","acquiredAt","renewedAt","leaseSeconds"],"properties":{"holder":{"type":"string","description":"Identity of the agent (its pod name)","minLength":1,"maxLength":253},"holderNode":{"type":"string","description":"Node the holding agent runs on","maxLength":253},"acquiredAt":{"type":"string","format":"date-time"},"renewedAt":{"type":"string","format":"date-time"},"leaseSeconds":{"type":"integer","minimum":1,"maximum":3600}}},"scaleDown":{"title":"ScaleDownProgress","type":"object","description":"Progress of the five scale-down steps, so another agent resumes at the right one.","properties":{"startedAt":{"type":"string","format":"date-time"},"taint":{"title":"ScaleDownStep","type":"object","description":"One scale-down step. A step with completedAt is never repeated.","properties":{"startedAt":{"type":"string","format":"date-time"},"completedAt":{"type":"string","format":"date-time"},"attempts":{"type":"integer","minimum":0},"by":{"type":"string","description":"The claim holder that ran the step","maxLength":253},"message":{"type":"string","maxLength":1024}}},"cordon":{"title":"ScaleDownStep","type":"object","description":"One scale-down step. A step with completedAt is never repeated.","properties":{"startedAt":{"type":"string","format":"date-time"},"completedAt":{"type":"string","format":"date-time"},"attempts":{"type":"integer","minimum":0},"by":{"type":"string","description":"The claim holder that ran the step","maxLength":253},"message":{"type":"string","maxLength":1024}}},"drain":{"title":"ScaleDownStep","type":"object","description":"One scale-down step. A step with completedAt is never repeated.","properties":{"startedAt":{"type":"string","format":"date-time"},"completedAt":{"type":"string","format":"date-time"},"attempts":{"type":"integer","minimum":0},"by":{"type":"string","description":"The claim holder that ran the step","maxLength":253},"message":{"type":"string","maxLength":1024}}},"waitForReschedule":{"title":"ScaleDownStep","type":"object","description":"One scale-down step. A step with completedAt is never repeated.","properties":{"startedAt":{"type":"string","format":"date-time"},"completedAt":{"type":"string","format":"date-time"},"attempts":{"type":"integer","minimum":0},"by":{"type":"string","description":"The claim holder that ran the step","maxLength":253},"message":{"type":"string","maxLength":1024}}},"terminate":{"title":"ScaleDownStep","type":"object","description":"One scale-down step. A step with completedAt is never repeated.","properties":{"startedAt":{"type":"string","format":"date-time"},"completedAt":{"type":"string","format":"date-time"},"attempts":{"type":"integer","minimum":0},"by":{"type":"string","description":"The claim holder that ran the step","maxLength":253},"message":{"type":"string","maxLength":1024}}},"evicted":{"type":"array","description":"The controllers whose pods the drain evicted, so that whichever agent waits for the reschedule knows which replacements to wait for. Pods without a controller and finished pods are not listed (nothing replaces them).","maxItems":256,"items":{"title":"EvictedPods","type":"object","required":["namespace","kind","name","uid","pods","since"],"properties":{"namespace":{"type":"string","maxLength":63},"kind":{"type":"string","description":"The controller's kind, e.g. ReplicaSet or StatefulSet","maxLength":63},"name":{"type":"string","maxLength":253},"uid":{"type":"string","description":"The controller's uid, as its pods' controller ownerReference names it","maxLength":64},"pods":{"type":"integer","description":"How many of its pods the drain evicted","minimum":1},"since":{"type":"string","format":"date-time","description":"When the drain that evicted them began, by the API server's clock; a pod of this controller created since then is a replacement"}}}}}},"spotHealth":{"title":"SpotHealth","type":"object","description":"The last observation of the spot ASG, written by the claim holder so other agents need not ask AWS.","required":["inService","desired","activitiesInProgress","observedAt"],"properties":{"inService":{"type":"integer","minimum":0},"desired":{"type":"integer","minimum":0},"activitiesInProgress":{"type":"integer","minimum":0},"nodesReady":{"type":"integer","minimum":0},"nodesTotal":{"type":"integer","minimum":0},"healthy":{"type":"boolean"},"observedAt":{"type":"string","format":"date-time"},"observedBy":{"type":"string","maxLength":253}}},"conditions":{"type":"array","maxItems":16,"items":{"title":"Condition","type":"object","required":["type","status","lastTransitionTime"],"properties":{"type":{"type":"string","maxLength":64},"status":{"type":"string","enum":["True","False","Unknown"]},"reason":{"type":"string","maxLength":128,"pattern":"^([A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?)?$"},"message":{"type":"string","maxLength":1024},"lastTransitionTime":{"type":"string","format":"date-time"}}}},"completionTime":{"type":"string","format":"date-time","description":"When the event reached Completed or Failed; the TTL counts from here."}}}}};
 const func2 = ucs2lengthModule0.default;
 const pattern0 = new RegExp("^[A-Za-z0-9][A-Za-z0-9._:/@+=-]*$", "u");
 const pattern2 = new RegExp("^i-[0-9a-f]{8,17}$", "u");
@@ -1366,9 +1366,11 @@ vErrors.push(err109);
 errors++;
 }
 }
-}
-else {
-const err110 = {instancePath:instancePath+"/status/scaleDown",schemaPath:"#/properties/status/properties/scaleDown/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data22.evicted !== undefined){
+let data54 = data22.evicted;
+if(Array.isArray(data54)){
+if(data54.length > 256){
+const err110 = {instancePath:instancePath+"/status/scaleDown/evicted",schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/maxItems",keyword:"maxItems",params:{limit: 256},message:"must NOT have more than 256 items"};
 if(vErrors === null){
 vErrors = [err110];
 }
@@ -1377,12 +1379,12 @@ vErrors.push(err110);
 }
 errors++;
 }
-}
-if(data10.spotHealth !== undefined){
-let data54 = data10.spotHealth;
-if(data54 && typeof data54 == "object" && !Array.isArray(data54)){
-if(data54.inService === undefined){
-const err111 = {instancePath:instancePath+"/status/spotHealth",schemaPath:"#/properties/status/properties/spotHealth/required",keyword:"required",params:{missingProperty: "inService"},message:"must have required property '"+"inService"+"'"};
+const len0 = data54.length;
+for(let i0=0; i0<len0; i0++){
+let data55 = data54[i0];
+if(data55 && typeof data55 == "object" && !Array.isArray(data55)){
+if(data55.namespace === undefined){
+const err111 = {instancePath:instancePath+"/status/scaleDown/evicted/" + i0,schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/items/required",keyword:"required",params:{missingProperty: "namespace"},message:"must have required property '"+"namespace"+"'"};
 if(vErrors === null){
 vErrors = [err111];
 }
@@ -1391,8 +1393,8 @@ vErrors.push(err111);
 }
 errors++;
 }
-if(data54.desired === undefined){
-const err112 = {instancePath:instancePath+"/status/spotHealth",schemaPath:"#/properties/status/properties/spotHealth/required",keyword:"required",params:{missingProperty: "desired"},message:"must have required property '"+"desired"+"'"};
+if(data55.kind === undefined){
+const err112 = {instancePath:instancePath+"/status/scaleDown/evicted/" + i0,schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/items/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'"};
 if(vErrors === null){
 vErrors = [err112];
 }
@@ -1401,8 +1403,8 @@ vErrors.push(err112);
 }
 errors++;
 }
-if(data54.activitiesInProgress === undefined){
-const err113 = {instancePath:instancePath+"/status/spotHealth",schemaPath:"#/properties/status/properties/spotHealth/required",keyword:"required",params:{missingProperty: "activitiesInProgress"},message:"must have required property '"+"activitiesInProgress"+"'"};
+if(data55.name === undefined){
+const err113 = {instancePath:instancePath+"/status/scaleDown/evicted/" + i0,schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
 if(vErrors === null){
 vErrors = [err113];
 }
@@ -1411,8 +1413,8 @@ vErrors.push(err113);
 }
 errors++;
 }
-if(data54.observedAt === undefined){
-const err114 = {instancePath:instancePath+"/status/spotHealth",schemaPath:"#/properties/status/properties/spotHealth/required",keyword:"required",params:{missingProperty: "observedAt"},message:"must have required property '"+"observedAt"+"'"};
+if(data55.uid === undefined){
+const err114 = {instancePath:instancePath+"/status/scaleDown/evicted/" + i0,schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/items/required",keyword:"required",params:{missingProperty: "uid"},message:"must have required property '"+"uid"+"'"};
 if(vErrors === null){
 vErrors = [err114];
 }
@@ -1421,10 +1423,8 @@ vErrors.push(err114);
 }
 errors++;
 }
-if(data54.inService !== undefined){
-let data55 = data54.inService;
-if(!((typeof data55 == "number") && (!(data55 % 1) && !isNaN(data55)))){
-const err115 = {instancePath:instancePath+"/status/spotHealth/inService",schemaPath:"#/properties/status/properties/spotHealth/properties/inService/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data55.pods === undefined){
+const err115 = {instancePath:instancePath+"/status/scaleDown/evicted/" + i0,schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/items/required",keyword:"required",params:{missingProperty: "pods"},message:"must have required property '"+"pods"+"'"};
 if(vErrors === null){
 vErrors = [err115];
 }
@@ -1433,9 +1433,8 @@ vErrors.push(err115);
 }
 errors++;
 }
-if(typeof data55 == "number"){
-if(data55 < 0 || isNaN(data55)){
-const err116 = {instancePath:instancePath+"/status/spotHealth/inService",schemaPath:"#/properties/status/properties/spotHealth/properties/inService/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(data55.since === undefined){
+const err116 = {instancePath:instancePath+"/status/scaleDown/evicted/" + i0,schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/items/required",keyword:"required",params:{missingProperty: "since"},message:"must have required property '"+"since"+"'"};
 if(vErrors === null){
 vErrors = [err116];
 }
@@ -1444,12 +1443,11 @@ vErrors.push(err116);
 }
 errors++;
 }
-}
-}
-if(data54.desired !== undefined){
-let data56 = data54.desired;
-if(!((typeof data56 == "number") && (!(data56 % 1) && !isNaN(data56)))){
-const err117 = {instancePath:instancePath+"/status/spotHealth/desired",schemaPath:"#/properties/status/properties/spotHealth/properties/desired/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data55.namespace !== undefined){
+let data56 = data55.namespace;
+if(typeof data56 === "string"){
+if(func2(data56) > 63){
+const err117 = {instancePath:instancePath+"/status/scaleDown/evicted/" + i0+"/namespace",schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/items/properties/namespace/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters"};
 if(vErrors === null){
 vErrors = [err117];
 }
@@ -1458,9 +1456,9 @@ vErrors.push(err117);
 }
 errors++;
 }
-if(typeof data56 == "number"){
-if(data56 < 0 || isNaN(data56)){
-const err118 = {instancePath:instancePath+"/status/spotHealth/desired",schemaPath:"#/properties/status/properties/spotHealth/properties/desired/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+else {
+const err118 = {instancePath:instancePath+"/status/scaleDown/evicted/" + i0+"/namespace",schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/items/properties/namespace/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err118];
 }
@@ -1470,11 +1468,11 @@ vErrors.push(err118);
 errors++;
 }
 }
-}
-if(data54.activitiesInProgress !== undefined){
-let data57 = data54.activitiesInProgress;
-if(!((typeof data57 == "number") && (!(data57 % 1) && !isNaN(data57)))){
-const err119 = {instancePath:instancePath+"/status/spotHealth/activitiesInProgress",schemaPath:"#/properties/status/properties/spotHealth/properties/activitiesInProgress/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data55.kind !== undefined){
+let data57 = data55.kind;
+if(typeof data57 === "string"){
+if(func2(data57) > 63){
+const err119 = {instancePath:instancePath+"/status/scaleDown/evicted/" + i0+"/kind",schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/items/properties/kind/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters"};
 if(vErrors === null){
 vErrors = [err119];
 }
@@ -1483,9 +1481,9 @@ vErrors.push(err119);
 }
 errors++;
 }
-if(typeof data57 == "number"){
-if(data57 < 0 || isNaN(data57)){
-const err120 = {instancePath:instancePath+"/status/spotHealth/activitiesInProgress",schemaPath:"#/properties/status/properties/spotHealth/properties/activitiesInProgress/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+else {
+const err120 = {instancePath:instancePath+"/status/scaleDown/evicted/" + i0+"/kind",schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/items/properties/kind/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err120];
 }
@@ -1495,11 +1493,11 @@ vErrors.push(err120);
 errors++;
 }
 }
-}
-if(data54.nodesReady !== undefined){
-let data58 = data54.nodesReady;
-if(!((typeof data58 == "number") && (!(data58 % 1) && !isNaN(data58)))){
-const err121 = {instancePath:instancePath+"/status/spotHealth/nodesReady",schemaPath:"#/properties/status/properties/spotHealth/properties/nodesReady/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data55.name !== undefined){
+let data58 = data55.name;
+if(typeof data58 === "string"){
+if(func2(data58) > 253){
+const err121 = {instancePath:instancePath+"/status/scaleDown/evicted/" + i0+"/name",schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/items/properties/name/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
 if(vErrors === null){
 vErrors = [err121];
 }
@@ -1508,9 +1506,9 @@ vErrors.push(err121);
 }
 errors++;
 }
-if(typeof data58 == "number"){
-if(data58 < 0 || isNaN(data58)){
-const err122 = {instancePath:instancePath+"/status/spotHealth/nodesReady",schemaPath:"#/properties/status/properties/spotHealth/properties/nodesReady/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+else {
+const err122 = {instancePath:instancePath+"/status/scaleDown/evicted/" + i0+"/name",schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err122];
 }
@@ -1520,11 +1518,11 @@ vErrors.push(err122);
 errors++;
 }
 }
-}
-if(data54.nodesTotal !== undefined){
-let data59 = data54.nodesTotal;
-if(!((typeof data59 == "number") && (!(data59 % 1) && !isNaN(data59)))){
-const err123 = {instancePath:instancePath+"/status/spotHealth/nodesTotal",schemaPath:"#/properties/status/properties/spotHealth/properties/nodesTotal/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data55.uid !== undefined){
+let data59 = data55.uid;
+if(typeof data59 === "string"){
+if(func2(data59) > 64){
+const err123 = {instancePath:instancePath+"/status/scaleDown/evicted/" + i0+"/uid",schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/items/properties/uid/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters"};
 if(vErrors === null){
 vErrors = [err123];
 }
@@ -1533,9 +1531,9 @@ vErrors.push(err123);
 }
 errors++;
 }
-if(typeof data59 == "number"){
-if(data59 < 0 || isNaN(data59)){
-const err124 = {instancePath:instancePath+"/status/spotHealth/nodesTotal",schemaPath:"#/properties/status/properties/spotHealth/properties/nodesTotal/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+else {
+const err124 = {instancePath:instancePath+"/status/scaleDown/evicted/" + i0+"/uid",schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/items/properties/uid/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err124];
 }
@@ -1545,10 +1543,10 @@ vErrors.push(err124);
 errors++;
 }
 }
-}
-if(data54.healthy !== undefined){
-if(typeof data54.healthy !== "boolean"){
-const err125 = {instancePath:instancePath+"/status/spotHealth/healthy",schemaPath:"#/properties/status/properties/spotHealth/properties/healthy/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(data55.pods !== undefined){
+let data60 = data55.pods;
+if(!((typeof data60 == "number") && (!(data60 % 1) && !isNaN(data60)))){
+const err125 = {instancePath:instancePath+"/status/scaleDown/evicted/" + i0+"/pods",schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/items/properties/pods/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err125];
 }
@@ -1557,12 +1555,9 @@ vErrors.push(err125);
 }
 errors++;
 }
-}
-if(data54.observedAt !== undefined){
-let data61 = data54.observedAt;
-if(typeof data61 === "string"){
-if(!(formats0.validate(data61))){
-const err126 = {instancePath:instancePath+"/status/spotHealth/observedAt",schemaPath:"#/properties/status/properties/spotHealth/properties/observedAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+if(typeof data60 == "number"){
+if(data60 < 1 || isNaN(data60)){
+const err126 = {instancePath:instancePath+"/status/scaleDown/evicted/" + i0+"/pods",schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/items/properties/pods/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
 if(vErrors === null){
 vErrors = [err126];
 }
@@ -1572,8 +1567,12 @@ vErrors.push(err126);
 errors++;
 }
 }
-else {
-const err127 = {instancePath:instancePath+"/status/spotHealth/observedAt",schemaPath:"#/properties/status/properties/spotHealth/properties/observedAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+if(data55.since !== undefined){
+let data61 = data55.since;
+if(typeof data61 === "string"){
+if(!(formats0.validate(data61))){
+const err127 = {instancePath:instancePath+"/status/scaleDown/evicted/" + i0+"/since",schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/items/properties/since/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
 if(vErrors === null){
 vErrors = [err127];
 }
@@ -1583,11 +1582,8 @@ vErrors.push(err127);
 errors++;
 }
 }
-if(data54.observedBy !== undefined){
-let data62 = data54.observedBy;
-if(typeof data62 === "string"){
-if(func2(data62) > 253){
-const err128 = {instancePath:instancePath+"/status/spotHealth/observedBy",schemaPath:"#/properties/status/properties/spotHealth/properties/observedBy/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
+else {
+const err128 = {instancePath:instancePath+"/status/scaleDown/evicted/" + i0+"/since",schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/items/properties/since/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err128];
 }
@@ -1597,8 +1593,9 @@ vErrors.push(err128);
 errors++;
 }
 }
+}
 else {
-const err129 = {instancePath:instancePath+"/status/spotHealth/observedBy",schemaPath:"#/properties/status/properties/spotHealth/properties/observedBy/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err129 = {instancePath:instancePath+"/status/scaleDown/evicted/" + i0,schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err129];
 }
@@ -1610,7 +1607,7 @@ errors++;
 }
 }
 else {
-const err130 = {instancePath:instancePath+"/status/spotHealth",schemaPath:"#/properties/status/properties/spotHealth/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err130 = {instancePath:instancePath+"/status/scaleDown/evicted",schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err130];
 }
@@ -1620,11 +1617,9 @@ vErrors.push(err130);
 errors++;
 }
 }
-if(data10.conditions !== undefined){
-let data63 = data10.conditions;
-if(Array.isArray(data63)){
-if(data63.length > 16){
-const err131 = {instancePath:instancePath+"/status/conditions",schemaPath:"#/properties/status/properties/conditions/maxItems",keyword:"maxItems",params:{limit: 16},message:"must NOT have more than 16 items"};
+}
+else {
+const err131 = {instancePath:instancePath+"/status/scaleDown",schemaPath:"#/properties/status/properties/scaleDown/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err131];
 }
@@ -1633,12 +1628,12 @@ vErrors.push(err131);
 }
 errors++;
 }
-const len0 = data63.length;
-for(let i0=0; i0<len0; i0++){
-let data64 = data63[i0];
-if(data64 && typeof data64 == "object" && !Array.isArray(data64)){
-if(data64.type === undefined){
-const err132 = {instancePath:instancePath+"/status/conditions/" + i0,schemaPath:"#/properties/status/properties/conditions/items/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'"};
+}
+if(data10.spotHealth !== undefined){
+let data62 = data10.spotHealth;
+if(data62 && typeof data62 == "object" && !Array.isArray(data62)){
+if(data62.inService === undefined){
+const err132 = {instancePath:instancePath+"/status/spotHealth",schemaPath:"#/properties/status/properties/spotHealth/required",keyword:"required",params:{missingProperty: "inService"},message:"must have required property '"+"inService"+"'"};
 if(vErrors === null){
 vErrors = [err132];
 }
@@ -1647,8 +1642,8 @@ vErrors.push(err132);
 }
 errors++;
 }
-if(data64.status === undefined){
-const err133 = {instancePath:instancePath+"/status/conditions/" + i0,schemaPath:"#/properties/status/properties/conditions/items/required",keyword:"required",params:{missingProperty: "status"},message:"must have required property '"+"status"+"'"};
+if(data62.desired === undefined){
+const err133 = {instancePath:instancePath+"/status/spotHealth",schemaPath:"#/properties/status/properties/spotHealth/required",keyword:"required",params:{missingProperty: "desired"},message:"must have required property '"+"desired"+"'"};
 if(vErrors === null){
 vErrors = [err133];
 }
@@ -1657,8 +1652,8 @@ vErrors.push(err133);
 }
 errors++;
 }
-if(data64.lastTransitionTime === undefined){
-const err134 = {instancePath:instancePath+"/status/conditions/" + i0,schemaPath:"#/properties/status/properties/conditions/items/required",keyword:"required",params:{missingProperty: "lastTransitionTime"},message:"must have required property '"+"lastTransitionTime"+"'"};
+if(data62.activitiesInProgress === undefined){
+const err134 = {instancePath:instancePath+"/status/spotHealth",schemaPath:"#/properties/status/properties/spotHealth/required",keyword:"required",params:{missingProperty: "activitiesInProgress"},message:"must have required property '"+"activitiesInProgress"+"'"};
 if(vErrors === null){
 vErrors = [err134];
 }
@@ -1667,11 +1662,8 @@ vErrors.push(err134);
 }
 errors++;
 }
-if(data64.type !== undefined){
-let data65 = data64.type;
-if(typeof data65 === "string"){
-if(func2(data65) > 64){
-const err135 = {instancePath:instancePath+"/status/conditions/" + i0+"/type",schemaPath:"#/properties/status/properties/conditions/items/properties/type/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters"};
+if(data62.observedAt === undefined){
+const err135 = {instancePath:instancePath+"/status/spotHealth",schemaPath:"#/properties/status/properties/spotHealth/required",keyword:"required",params:{missingProperty: "observedAt"},message:"must have required property '"+"observedAt"+"'"};
 if(vErrors === null){
 vErrors = [err135];
 }
@@ -1680,9 +1672,10 @@ vErrors.push(err135);
 }
 errors++;
 }
-}
-else {
-const err136 = {instancePath:instancePath+"/status/conditions/" + i0+"/type",schemaPath:"#/properties/status/properties/conditions/items/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data62.inService !== undefined){
+let data63 = data62.inService;
+if(!((typeof data63 == "number") && (!(data63 % 1) && !isNaN(data63)))){
+const err136 = {instancePath:instancePath+"/status/spotHealth/inService",schemaPath:"#/properties/status/properties/spotHealth/properties/inService/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err136];
 }
@@ -1691,11 +1684,9 @@ vErrors.push(err136);
 }
 errors++;
 }
-}
-if(data64.status !== undefined){
-let data66 = data64.status;
-if(typeof data66 !== "string"){
-const err137 = {instancePath:instancePath+"/status/conditions/" + i0+"/status",schemaPath:"#/properties/status/properties/conditions/items/properties/status/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(typeof data63 == "number"){
+if(data63 < 0 || isNaN(data63)){
+const err137 = {instancePath:instancePath+"/status/spotHealth/inService",schemaPath:"#/properties/status/properties/spotHealth/properties/inService/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err137];
 }
@@ -1704,8 +1695,12 @@ vErrors.push(err137);
 }
 errors++;
 }
-if(!(((data66 === "True") || (data66 === "False")) || (data66 === "Unknown"))){
-const err138 = {instancePath:instancePath+"/status/conditions/" + i0+"/status",schemaPath:"#/properties/status/properties/conditions/items/properties/status/enum",keyword:"enum",params:{allowedValues: schema11.properties.status.properties.conditions.items.properties.status.enum},message:"must be equal to one of the allowed values"};
+}
+}
+if(data62.desired !== undefined){
+let data64 = data62.desired;
+if(!((typeof data64 == "number") && (!(data64 % 1) && !isNaN(data64)))){
+const err138 = {instancePath:instancePath+"/status/spotHealth/desired",schemaPath:"#/properties/status/properties/spotHealth/properties/desired/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err138];
 }
@@ -1714,12 +1709,9 @@ vErrors.push(err138);
 }
 errors++;
 }
-}
-if(data64.reason !== undefined){
-let data67 = data64.reason;
-if(typeof data67 === "string"){
-if(func2(data67) > 128){
-const err139 = {instancePath:instancePath+"/status/conditions/" + i0+"/reason",schemaPath:"#/properties/status/properties/conditions/items/properties/reason/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters"};
+if(typeof data64 == "number"){
+if(data64 < 0 || isNaN(data64)){
+const err139 = {instancePath:instancePath+"/status/spotHealth/desired",schemaPath:"#/properties/status/properties/spotHealth/properties/desired/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err139];
 }
@@ -1728,8 +1720,12 @@ vErrors.push(err139);
 }
 errors++;
 }
-if(!pattern5.test(data67)){
-const err140 = {instancePath:instancePath+"/status/conditions/" + i0+"/reason",schemaPath:"#/properties/status/properties/conditions/items/properties/reason/pattern",keyword:"pattern",params:{pattern: "^([A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?)?$"},message:"must match pattern \""+"^([A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?)?$"+"\""};
+}
+}
+if(data62.activitiesInProgress !== undefined){
+let data65 = data62.activitiesInProgress;
+if(!((typeof data65 == "number") && (!(data65 % 1) && !isNaN(data65)))){
+const err140 = {instancePath:instancePath+"/status/spotHealth/activitiesInProgress",schemaPath:"#/properties/status/properties/spotHealth/properties/activitiesInProgress/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err140];
 }
@@ -1738,9 +1734,9 @@ vErrors.push(err140);
 }
 errors++;
 }
-}
-else {
-const err141 = {instancePath:instancePath+"/status/conditions/" + i0+"/reason",schemaPath:"#/properties/status/properties/conditions/items/properties/reason/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(typeof data65 == "number"){
+if(data65 < 0 || isNaN(data65)){
+const err141 = {instancePath:instancePath+"/status/spotHealth/activitiesInProgress",schemaPath:"#/properties/status/properties/spotHealth/properties/activitiesInProgress/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err141];
 }
@@ -1750,11 +1746,11 @@ vErrors.push(err141);
 errors++;
 }
 }
-if(data64.message !== undefined){
-let data68 = data64.message;
-if(typeof data68 === "string"){
-if(func2(data68) > 1024){
-const err142 = {instancePath:instancePath+"/status/conditions/" + i0+"/message",schemaPath:"#/properties/status/properties/conditions/items/properties/message/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters"};
+}
+if(data62.nodesReady !== undefined){
+let data66 = data62.nodesReady;
+if(!((typeof data66 == "number") && (!(data66 % 1) && !isNaN(data66)))){
+const err142 = {instancePath:instancePath+"/status/spotHealth/nodesReady",schemaPath:"#/properties/status/properties/spotHealth/properties/nodesReady/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err142];
 }
@@ -1763,9 +1759,9 @@ vErrors.push(err142);
 }
 errors++;
 }
-}
-else {
-const err143 = {instancePath:instancePath+"/status/conditions/" + i0+"/message",schemaPath:"#/properties/status/properties/conditions/items/properties/message/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(typeof data66 == "number"){
+if(data66 < 0 || isNaN(data66)){
+const err143 = {instancePath:instancePath+"/status/spotHealth/nodesReady",schemaPath:"#/properties/status/properties/spotHealth/properties/nodesReady/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err143];
 }
@@ -1775,11 +1771,11 @@ vErrors.push(err143);
 errors++;
 }
 }
-if(data64.lastTransitionTime !== undefined){
-let data69 = data64.lastTransitionTime;
-if(typeof data69 === "string"){
-if(!(formats0.validate(data69))){
-const err144 = {instancePath:instancePath+"/status/conditions/" + i0+"/lastTransitionTime",schemaPath:"#/properties/status/properties/conditions/items/properties/lastTransitionTime/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+}
+if(data62.nodesTotal !== undefined){
+let data67 = data62.nodesTotal;
+if(!((typeof data67 == "number") && (!(data67 % 1) && !isNaN(data67)))){
+const err144 = {instancePath:instancePath+"/status/spotHealth/nodesTotal",schemaPath:"#/properties/status/properties/spotHealth/properties/nodesTotal/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err144];
 }
@@ -1788,9 +1784,9 @@ vErrors.push(err144);
 }
 errors++;
 }
-}
-else {
-const err145 = {instancePath:instancePath+"/status/conditions/" + i0+"/lastTransitionTime",schemaPath:"#/properties/status/properties/conditions/items/properties/lastTransitionTime/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(typeof data67 == "number"){
+if(data67 < 0 || isNaN(data67)){
+const err145 = {instancePath:instancePath+"/status/spotHealth/nodesTotal",schemaPath:"#/properties/status/properties/spotHealth/properties/nodesTotal/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err145];
 }
@@ -1801,8 +1797,9 @@ errors++;
 }
 }
 }
-else {
-const err146 = {instancePath:instancePath+"/status/conditions/" + i0,schemaPath:"#/properties/status/properties/conditions/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data62.healthy !== undefined){
+if(typeof data62.healthy !== "boolean"){
+const err146 = {instancePath:instancePath+"/status/spotHealth/healthy",schemaPath:"#/properties/status/properties/spotHealth/properties/healthy/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err146];
 }
@@ -1812,9 +1809,11 @@ vErrors.push(err146);
 errors++;
 }
 }
-}
-else {
-const err147 = {instancePath:instancePath+"/status/conditions",schemaPath:"#/properties/status/properties/conditions/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data62.observedAt !== undefined){
+let data69 = data62.observedAt;
+if(typeof data69 === "string"){
+if(!(formats0.validate(data69))){
+const err147 = {instancePath:instancePath+"/status/spotHealth/observedAt",schemaPath:"#/properties/status/properties/spotHealth/properties/observedAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
 if(vErrors === null){
 vErrors = [err147];
 }
@@ -1824,11 +1823,8 @@ vErrors.push(err147);
 errors++;
 }
 }
-if(data10.completionTime !== undefined){
-let data70 = data10.completionTime;
-if(typeof data70 === "string"){
-if(!(formats0.validate(data70))){
-const err148 = {instancePath:instancePath+"/status/completionTime",schemaPath:"#/properties/status/properties/completionTime/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+else {
+const err148 = {instancePath:instancePath+"/status/spotHealth/observedAt",schemaPath:"#/properties/status/properties/spotHealth/properties/observedAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err148];
 }
@@ -1838,8 +1834,11 @@ vErrors.push(err148);
 errors++;
 }
 }
-else {
-const err149 = {instancePath:instancePath+"/status/completionTime",schemaPath:"#/properties/status/properties/completionTime/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data62.observedBy !== undefined){
+let data70 = data62.observedBy;
+if(typeof data70 === "string"){
+if(func2(data70) > 253){
+const err149 = {instancePath:instancePath+"/status/spotHealth/observedBy",schemaPath:"#/properties/status/properties/spotHealth/properties/observedBy/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
 if(vErrors === null){
 vErrors = [err149];
 }
@@ -1849,9 +1848,8 @@ vErrors.push(err149);
 errors++;
 }
 }
-}
 else {
-const err150 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err150 = {instancePath:instancePath+"/status/spotHealth/observedBy",schemaPath:"#/properties/status/properties/spotHealth/properties/observedBy/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err150];
 }
@@ -1863,12 +1861,265 @@ errors++;
 }
 }
 else {
-const err151 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err151 = {instancePath:instancePath+"/status/spotHealth",schemaPath:"#/properties/status/properties/spotHealth/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err151];
 }
 else {
 vErrors.push(err151);
+}
+errors++;
+}
+}
+if(data10.conditions !== undefined){
+let data71 = data10.conditions;
+if(Array.isArray(data71)){
+if(data71.length > 16){
+const err152 = {instancePath:instancePath+"/status/conditions",schemaPath:"#/properties/status/properties/conditions/maxItems",keyword:"maxItems",params:{limit: 16},message:"must NOT have more than 16 items"};
+if(vErrors === null){
+vErrors = [err152];
+}
+else {
+vErrors.push(err152);
+}
+errors++;
+}
+const len1 = data71.length;
+for(let i1=0; i1<len1; i1++){
+let data72 = data71[i1];
+if(data72 && typeof data72 == "object" && !Array.isArray(data72)){
+if(data72.type === undefined){
+const err153 = {instancePath:instancePath+"/status/conditions/" + i1,schemaPath:"#/properties/status/properties/conditions/items/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'"};
+if(vErrors === null){
+vErrors = [err153];
+}
+else {
+vErrors.push(err153);
+}
+errors++;
+}
+if(data72.status === undefined){
+const err154 = {instancePath:instancePath+"/status/conditions/" + i1,schemaPath:"#/properties/status/properties/conditions/items/required",keyword:"required",params:{missingProperty: "status"},message:"must have required property '"+"status"+"'"};
+if(vErrors === null){
+vErrors = [err154];
+}
+else {
+vErrors.push(err154);
+}
+errors++;
+}
+if(data72.lastTransitionTime === undefined){
+const err155 = {instancePath:instancePath+"/status/conditions/" + i1,schemaPath:"#/properties/status/properties/conditions/items/required",keyword:"required",params:{missingProperty: "lastTransitionTime"},message:"must have required property '"+"lastTransitionTime"+"'"};
+if(vErrors === null){
+vErrors = [err155];
+}
+else {
+vErrors.push(err155);
+}
+errors++;
+}
+if(data72.type !== undefined){
+let data73 = data72.type;
+if(typeof data73 === "string"){
+if(func2(data73) > 64){
+const err156 = {instancePath:instancePath+"/status/conditions/" + i1+"/type",schemaPath:"#/properties/status/properties/conditions/items/properties/type/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters"};
+if(vErrors === null){
+vErrors = [err156];
+}
+else {
+vErrors.push(err156);
+}
+errors++;
+}
+}
+else {
+const err157 = {instancePath:instancePath+"/status/conditions/" + i1+"/type",schemaPath:"#/properties/status/properties/conditions/items/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err157];
+}
+else {
+vErrors.push(err157);
+}
+errors++;
+}
+}
+if(data72.status !== undefined){
+let data74 = data72.status;
+if(typeof data74 !== "string"){
+const err158 = {instancePath:instancePath+"/status/conditions/" + i1+"/status",schemaPath:"#/properties/status/properties/conditions/items/properties/status/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err158];
+}
+else {
+vErrors.push(err158);
+}
+errors++;
+}
+if(!(((data74 === "True") || (data74 === "False")) || (data74 === "Unknown"))){
+const err159 = {instancePath:instancePath+"/status/conditions/" + i1+"/status",schemaPath:"#/properties/status/properties/conditions/items/properties/status/enum",keyword:"enum",params:{allowedValues: schema11.properties.status.properties.conditions.items.properties.status.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err159];
+}
+else {
+vErrors.push(err159);
+}
+errors++;
+}
+}
+if(data72.reason !== undefined){
+let data75 = data72.reason;
+if(typeof data75 === "string"){
+if(func2(data75) > 128){
+const err160 = {instancePath:instancePath+"/status/conditions/" + i1+"/reason",schemaPath:"#/properties/status/properties/conditions/items/properties/reason/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters"};
+if(vErrors === null){
+vErrors = [err160];
+}
+else {
+vErrors.push(err160);
+}
+errors++;
+}
+if(!pattern5.test(data75)){
+const err161 = {instancePath:instancePath+"/status/conditions/" + i1+"/reason",schemaPath:"#/properties/status/properties/conditions/items/properties/reason/pattern",keyword:"pattern",params:{pattern: "^([A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?)?$"},message:"must match pattern \""+"^([A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?)?$"+"\""};
+if(vErrors === null){
+vErrors = [err161];
+}
+else {
+vErrors.push(err161);
+}
+errors++;
+}
+}
+else {
+const err162 = {instancePath:instancePath+"/status/conditions/" + i1+"/reason",schemaPath:"#/properties/status/properties/conditions/items/properties/reason/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err162];
+}
+else {
+vErrors.push(err162);
+}
+errors++;
+}
+}
+if(data72.message !== undefined){
+let data76 = data72.message;
+if(typeof data76 === "string"){
+if(func2(data76) > 1024){
+const err163 = {instancePath:instancePath+"/status/conditions/" + i1+"/message",schemaPath:"#/properties/status/properties/conditions/items/properties/message/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters"};
+if(vErrors === null){
+vErrors = [err163];
+}
+else {
+vErrors.push(err163);
+}
+errors++;
+}
+}
+else {
+const err164 = {instancePath:instancePath+"/status/conditions/" + i1+"/message",schemaPath:"#/properties/status/properties/conditions/items/properties/message/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err164];
+}
+else {
+vErrors.push(err164);
+}
+errors++;
+}
+}
+if(data72.lastTransitionTime !== undefined){
+let data77 = data72.lastTransitionTime;
+if(typeof data77 === "string"){
+if(!(formats0.validate(data77))){
+const err165 = {instancePath:instancePath+"/status/conditions/" + i1+"/lastTransitionTime",schemaPath:"#/properties/status/properties/conditions/items/properties/lastTransitionTime/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+if(vErrors === null){
+vErrors = [err165];
+}
+else {
+vErrors.push(err165);
+}
+errors++;
+}
+}
+else {
+const err166 = {instancePath:instancePath+"/status/conditions/" + i1+"/lastTransitionTime",schemaPath:"#/properties/status/properties/conditions/items/properties/lastTransitionTime/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err166];
+}
+else {
+vErrors.push(err166);
+}
+errors++;
+}
+}
+}
+else {
+const err167 = {instancePath:instancePath+"/status/conditions/" + i1,schemaPath:"#/properties/status/properties/conditions/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err167];
+}
+else {
+vErrors.push(err167);
+}
+errors++;
+}
+}
+}
+else {
+const err168 = {instancePath:instancePath+"/status/conditions",schemaPath:"#/properties/status/properties/conditions/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err168];
+}
+else {
+vErrors.push(err168);
+}
+errors++;
+}
+}
+if(data10.completionTime !== undefined){
+let data78 = data10.completionTime;
+if(typeof data78 === "string"){
+if(!(formats0.validate(data78))){
+const err169 = {instancePath:instancePath+"/status/completionTime",schemaPath:"#/properties/status/properties/completionTime/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+if(vErrors === null){
+vErrors = [err169];
+}
+else {
+vErrors.push(err169);
+}
+errors++;
+}
+}
+else {
+const err170 = {instancePath:instancePath+"/status/completionTime",schemaPath:"#/properties/status/properties/completionTime/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err170];
+}
+else {
+vErrors.push(err170);
+}
+errors++;
+}
+}
+}
+else {
+const err171 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err171];
+}
+else {
+vErrors.push(err171);
+}
+errors++;
+}
+}
+}
+else {
+const err172 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err172];
+}
+else {
+vErrors.push(err172);
 }
 errors++;
 }

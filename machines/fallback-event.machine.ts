@@ -307,7 +307,7 @@ function healthLost(c: FallbackEventContext, e: FallbackEventEvent): FallbackEve
 }
 
 function checksBlocked(c: FallbackEventContext, e: FallbackEventEvent): FallbackEventStatus {
-  return s.checksBlocked(c, e.type === 'CHECKS_DONE' ? e.reason : 'safety checks did not pass');
+  return e.type === 'CHECKS_DONE' ? s.checksBlocked(c, e.reason, e.check) : s.checksBlocked(c, 'safety checks did not pass');
 }
 
 function checksUntrusted(c: FallbackEventContext, e: FallbackEventEvent): FallbackEventStatus {
@@ -338,13 +338,13 @@ function stepState(step: ScaleDownStepName) {
           STEP_DONE: {
             guard: { type: 'stepIs', params: { step } },
             target: 'committing',
-            actions: [prepare((c, e) => s.stepCompleted(c, step, (e as E<'STEP_DONE'>).message)), 'commit'],
+            actions: [prepare((c, e) => s.stepCompleted(c, step, (e as E<'STEP_DONE'>).message, (e as E<'STEP_DONE'>).replaced)), 'commit'],
           },
           STEP_FAILED: [
             {
               guard: { type: 'stepRetryable', params: { step } },
               target: 'committing',
-              actions: ['recordStepFailure', prepare((c, e) => s.stepFailed(c, step, (e as E<'STEP_FAILED'>).message)), 'commit'],
+              actions: ['recordStepFailure', prepare((c, e) => s.stepFailed(c, step, (e as E<'STEP_FAILED'>).message, (e as E<'STEP_FAILED'>).replaced)), 'commit'],
             },
             {
               guard: { type: 'stepIs', params: { step } },

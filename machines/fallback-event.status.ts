@@ -2,8 +2,8 @@
 // so a commit never drops what another agent recorded, and renews the holder's claim.
 import { formatDuration } from '../crds/duration.js';
 import { fitMessage } from '../crds/message.js';
-import { ConditionType, SCALE_DOWN_STEPS, type ScaleDownStepName } from '../crds/phases.js';
-import type { Condition, FallbackEventStatus } from '../crds/spotguardfallbackevent.types.js';
+import { BlockedReason, ConditionType, SCALE_DOWN_STEPS, type SafetyCheck, type ScaleDownStepName } from '../crds/phases.js';
+import type { Condition, EvictedPods, FallbackEventStatus } from '../crds/spotguardfallbackevent.types.js';
 import { isHealthy, minimumWaitMs } from './fallback-event.guards.js';
 import type { FallbackEventContext, SpotObservation } from './fallback-event.types.js';
 
@@ -124,8 +124,9 @@ export function blockedMessage(reason: string): string {
   return fitMessage(`Scale-down waits: ${reason}`);
 }
 
-export function checksBlocked(context: FallbackEventContext, reason: string): FallbackEventStatus {
-  const status = withCondition(claimed(context), ConditionType.SafetyChecksPassed, 'False', 'Blocked', reason, context.now);
+/** The condition's reason names the check that blocked (BlockedReason); 'Blocked' when it is not known. */
+export function checksBlocked(context: FallbackEventContext, reason: string, check?: SafetyCheck): FallbackEventStatus {
+  const status = withCondition(claimed(context), ConditionType.SafetyChecksPassed, 'False', check ? BlockedReason[check] : 'Blocked', reason, context.now);
   return { ...status, message: blockedMessage(reason) };
 }
 
@@ -140,8 +141,28 @@ export function toScalingDown(context: FallbackEventContext): FallbackEventStatu
   };
 }
 
-export function stepCompleted(context: FallbackEventContext, step: ScaleDownStepName, detail?: string): FallbackEventStatus {
-  const status = claimed(context);
+/** The schema's cap on status.scaleDown.evicted. */
+export const MAX_EVICTED_RECORDS = 256;
+
+/**
+ * status.scaleDown.evicted with what one drain attempt evicted added: a controller seen before
+ * adds its count and keeps the earliest start, so that a drain retried after a timeout still
+ * waits for the replacements of what its first attempt evicted.
+ */
+export function withReplaced(status: FallbackEventStatus, replaced: readonly EvictedPods[] | undefined): FallbackEventStatus {
+  if (!replaced || replaced.length === 0) return status;
+  const merged = new Map((status.scaleDown?.evicted ?? []).map((r) => [r.uid, { ...r }]));
+  for (const r of replaced) {
+    const known = merged.get(r.uid);
+    if (!known) merged.set(r.uid, { ...r });
+    else merged.set(r.uid, { ...known, pods: known.pods + r.pods, since: Date.parse(r.since) < Date.parse(known.since) ? r.since : known.since });
+  }
+  // Beyond the cap (hundreds of controllers on one node) the rest would make the write invalid.
+  return { ...status, scaleDown: { ...status.scaleDown, evicted: [...merged.values()].slice(0, MAX_EVICTED_RECORDS) } };
+}
+
+export function stepCompleted(context: FallbackEventContext, step: ScaleDownStepName, detail?: string, replaced?: readonly EvictedPods[]): FallbackEventStatus {
+  const status = withReplaced(claimed(context), replaced);
   const index = SCALE_DOWN_STEPS.indexOf(step) + 1;
   const previous = status.scaleDown?.[step] ?? {};
   const next: FallbackEventStatus = {
@@ -174,8 +195,8 @@ export function stepCompleted(context: FallbackEventContext, step: ScaleDownStep
   return { ...done, phase: 'Completed', completionTime: iso(context.now), message };
 }
 
-export function stepFailed(context: FallbackEventContext, step: ScaleDownStepName, message: string): FallbackEventStatus {
-  const status = claimed(context);
+export function stepFailed(context: FallbackEventContext, step: ScaleDownStepName, message: string, replaced?: readonly EvictedPods[]): FallbackEventStatus {
+  const status = withReplaced(claimed(context), replaced);
   const previous = status.scaleDown?.[step] ?? {};
   return {
     ...status,

@@ -1,7 +1,7 @@
 // The vocabulary of the fallback-event machine: its context, the events it accepts (plain
 // data only, so snapshots stay serialisable) and the intents it emits for the runtime.
-import type { ScaleDownStepName } from '../crds/phases.js';
-import type { FallbackEventStatus, SpotGuardFallbackEvent } from '../crds/spotguardfallbackevent.types.js';
+import type { SafetyCheck, ScaleDownStepName } from '../crds/phases.js';
+import type { EvictedPods, FallbackEventStatus, SpotGuardFallbackEvent } from '../crds/spotguardfallbackevent.types.js';
 
 export interface AsgPair {
   spot: string;
@@ -80,9 +80,11 @@ export type FallbackEventEvent =
   | { type: 'CONFLICT'; latest: SpotGuardFallbackEvent }
   | { type: 'COMMIT_FAILED'; code: string; message: string }
   | { type: 'SPOT_OBSERVED'; observation: SpotObservation }
-  | { type: 'CHECKS_DONE'; outcome: ChecksOutcome; reason: string }
-  | { type: 'STEP_DONE'; step: ScaleDownStepName; message?: string }
-  | { type: 'STEP_FAILED'; step: ScaleDownStepName; code: string; message: string; retryable: boolean }
+  /** check: which check blocked, when outcome is 'blocked'. */
+  | { type: 'CHECKS_DONE'; outcome: ChecksOutcome; reason: string; check?: SafetyCheck }
+  /** replaced: the controllers of pods a drain evicted, whose replacements the next step waits for. */
+  | { type: 'STEP_DONE'; step: ScaleDownStepName; message?: string; replaced?: EvictedPods[] }
+  | { type: 'STEP_FAILED'; step: ScaleDownStepName; code: string; message: string; retryable: boolean; replaced?: EvictedPods[] }
   | { type: 'DELETED' };
 
 /** Effects the machine asks for; results come back as events. */

@@ -4,6 +4,7 @@
 import { parseDuration } from '../crds/duration.js';
 import { DEFAULT_NAMESPACE } from '../crds/phases.js';
 import type { AsgPair } from '../machines/fallback-event.types.js';
+import { DRAIN_SETTING_NAMES, type DrainSettings } from './kube/drain-policy.js';
 
 export interface Config {
   asgPairs: AsgPair[];
@@ -14,6 +15,8 @@ export interface Config {
   asgPollIntervalMs: number;
   maxUtilizationPercent: number;
   evictionTimeoutMs: number;
+  /** What a scale-down's drain may evict that kubectl drain refuses by default. */
+  drain: DrainSettings;
   claimLeaseSeconds: number;
   eventTtlMs: number;
   dryRun: boolean;
@@ -53,6 +56,11 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
     else if (ms < min) problems.push(`${name}=${value}: must be at least ${min / 1000}s`);
     return ms ?? 0;
   };
+  const boolean = (name: string, fallback: 'true' | 'false'): boolean => {
+    const value = text(name, fallback);
+    if (value !== 'true' && value !== 'false') problems.push(`${name}=${value}: must be true or false`);
+    return value === 'true';
+  };
   const integer = (name: string, fallback: string, min: number, max: number): number => {
     const value = text(name, fallback);
     const n = Number(value);
@@ -82,8 +90,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
   const logLevel = text('SPOT_GUARD_LOG_LEVEL', 'info');
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) problems.push(`SPOT_GUARD_LOG_LEVEL=${logLevel}: must be one of ${LOG_LEVELS.join(', ')}`);
 
-  const dryRunText = text('SPOT_GUARD_DRY_RUN', 'false');
-  if (dryRunText !== 'true' && dryRunText !== 'false') problems.push(`SPOT_GUARD_DRY_RUN=${dryRunText}: must be true or false`);
+  const dryRun = boolean('SPOT_GUARD_DRY_RUN', 'false');
 
   const viewText = text('SPOT_GUARD_VIEW_ADDRESS', '127.0.0.1:19081');
   const view = /^(.+):(\d{1,5})$/.exec(viewText);
@@ -109,9 +116,14 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
     asgPollIntervalMs: duration('SPOT_GUARD_ASG_POLL_INTERVAL', '15s'),
     maxUtilizationPercent: integer('SPOT_GUARD_MAX_UTILIZATION_PERCENT', '75', 1, 100),
     evictionTimeoutMs: duration('SPOT_GUARD_EVICTION_TIMEOUT', '5m'),
+    // Named after kubectl drain's flags; off by default, as there.
+    drain: {
+      deleteEmptyDirData: boolean(DRAIN_SETTING_NAMES.deleteEmptyDirData, 'false'),
+      force: boolean(DRAIN_SETTING_NAMES.force, 'false'),
+    },
     claimLeaseSeconds: Math.round(claimLeaseMs / 1000),
     eventTtlMs: duration('SPOT_GUARD_EVENT_TTL', '24h'),
-    dryRun: dryRunText === 'true',
+    dryRun,
     logLevel: logLevel as Config['logLevel'],
     httpPort: integer('SPOT_GUARD_HTTP_PORT', '19080', 1, 65535),
     viewAddress: { host: view?.[1] ?? '', port: Number(view?.[2] ?? 0) },

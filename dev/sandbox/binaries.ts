@@ -1,4 +1,5 @@
-// Finds the real servers: envtest's variables first (KUBEBUILDER_ASSETS, TEST_ASSET_*),
+// Finds the real servers: envtest's variables first (KUBEBUILDER_ASSETS, TEST_ASSET_*: e.g.
+// TEST_ASSET_KUBE_SCHEDULER, TEST_ASSET_KUBE_CONTROLLER_MANAGER, TEST_ASSET_KWOK),
 // otherwise the versions build-binaries.sh builds once through the Go module proxy and caches.
 import { spawn } from 'node:child_process';
 import { homedir } from 'node:os';
@@ -11,6 +12,9 @@ export interface Binaries {
   kubeApiserver: string;
   etcd: string;
   kubectl: string;
+  kubeScheduler: string;
+  kubeControllerManager: string;
+  kwok: string;
   aemm: string;
   helm: string;
 }
@@ -18,16 +22,25 @@ export type BinaryName = keyof Binaries;
 
 export const CONTROL_PLANE_BINARIES = ['kubeApiserver', 'etcd', 'kubectl'] as const satisfies readonly BinaryName[];
 export type ControlPlaneBinaries = Pick<Binaries, (typeof CONTROL_PLANE_BINARIES)[number]>;
-/** What the sandbox and the demo run: the control plane and an IMDS per node, never helm. */
-export const SANDBOX_BINARIES = [...CONTROL_PLANE_BINARIES, 'aemm'] as const satisfies readonly BinaryName[];
+/** What a control plane with `controllers` adds: the scheduler and the controller-manager. */
+export const CONTROLLER_BINARIES = ['kubeScheduler', 'kubeControllerManager'] as const satisfies readonly BinaryName[];
+export type ControllerBinaries = Pick<Binaries, (typeof CONTROLLER_BINARIES)[number]>;
+/**
+ * What the sandbox and the demo run: the control plane with its controllers, KWOK as the
+ * nodes' kubelet and an IMDS per node, never helm.
+ */
+export const SANDBOX_BINARIES = [...CONTROL_PLANE_BINARIES, ...CONTROLLER_BINARIES, 'kwok', 'aemm'] as const satisfies readonly BinaryName[];
 const ALL_BINARIES: readonly BinaryName[] = [...SANDBOX_BINARIES, 'helm'];
 
 /** The argument of build-binaries.sh that builds each binary, and the file name it prints. */
-type Component = 'kubernetes' | 'aemm' | 'helm';
+type Component = 'kubernetes' | 'kwok' | 'aemm' | 'helm';
 const BUILT_BY: Record<BinaryName, { component: Component; file: string }> = {
   kubeApiserver: { component: 'kubernetes', file: 'kube-apiserver' },
   etcd: { component: 'kubernetes', file: 'etcd' },
   kubectl: { component: 'kubernetes', file: 'kubectl' },
+  kubeScheduler: { component: 'kubernetes', file: 'kube-scheduler' },
+  kubeControllerManager: { component: 'kubernetes', file: 'kube-controller-manager' },
+  kwok: { component: 'kwok', file: 'kwok' },
   aemm: { component: 'aemm', file: 'ec2-metadata-mock' },
   helm: { component: 'helm', file: 'helm' },
 };
@@ -60,6 +73,10 @@ function fromEnvironment(env: NodeJS.ProcessEnv): Partial<Binaries> {
     kubeApiserver: pick('TEST_ASSET_KUBE_APISERVER', 'kube-apiserver'),
     etcd: pick('TEST_ASSET_ETCD', 'etcd'),
     kubectl: pick('TEST_ASSET_KUBECTL', 'kubectl'),
+    kubeScheduler: pick('TEST_ASSET_KUBE_SCHEDULER', 'kube-scheduler'),
+    kubeControllerManager: pick('TEST_ASSET_KUBE_CONTROLLER_MANAGER', 'kube-controller-manager'),
+    // Not a Kubernetes release binary, so never looked for among envtest's assets.
+    kwok: env.TEST_ASSET_KWOK || undefined,
     aemm: env.TEST_ASSET_EC2_METADATA_MOCK || undefined,
     helm: env.TEST_ASSET_HELM || undefined,
   };

@@ -1,25 +1,31 @@
 #!/usr/bin/env bash
 # Builds the real servers the sandbox and the tests run against, through the Go module proxy,
 # once. Binaries are cached by version under $SPOT_GUARD_CACHE (default:
-# ~/.cache/spot-guard); a binary already in the cache is never rebuilt.
+# ~/.cache/spot-guard); a binary already in the cache is never rebuilt, and only the missing
+# binaries of a component are built (a cache made before kube-scheduler was added gets just it
+# and kube-controller-manager).
 #
-#   build-binaries.sh [kubernetes] [aemm] [helm]     (no argument: all three)
+#   build-binaries.sh [kubernetes] [kwok] [aemm] [helm]     (no argument: all four)
 #
-#   kubernetes  kube-apiserver, kubectl (k8s.io/kubernetes: a wrapper module pins each staging
-#               module to its published version, since the upstream go.mod replaces them
-#               with local paths and cannot be installed as is) and etcd
-#               (go.etcd.io/etcd/server/v3, built in the same wrapper)
+#   kubernetes  kube-apiserver, kubectl, kube-scheduler, kube-controller-manager
+#               (k8s.io/kubernetes: a wrapper module pins each staging module to its published
+#               version, since the upstream go.mod replaces them with local paths and cannot
+#               be installed as is) and etcd (go.etcd.io/etcd/server/v3, built in the same wrapper)
+#   kwok        sigs.k8s.io/kwok (go install), the kubelet stand-in for the simulated nodes
 #   aemm        amazon-ec2-metadata-mock (go install)
 #   helm        helm.sh/helm/v3 (go install), for the chart's tests
 #
 # stdout: the absolute path of every binary of the components asked for, one a line, in the
-# order kube-apiserver, kubectl, etcd, ec2-metadata-mock, helm; each path ends in that name.
-# stderr: one line per step for people ("build-binaries: building kube-apiserver (1/3)"),
-# nothing when everything is cached; the Go tool's own output only when a step fails.
+# order kube-apiserver, kubectl, kube-scheduler, kube-controller-manager, etcd, kwok,
+# ec2-metadata-mock, helm; each path ends in that name.
+# stderr: one line per step for people ("build-binaries: building kube-apiserver (1/5)"; the
+# count is of what this run builds), nothing when everything is cached; the Go tool's own
+# output only when a step fails.
 set -euo pipefail
 
 K8S_VERSION="${K8S_VERSION:-v1.32.13}"
 ETCD_VERSION="${ETCD_VERSION:-v3.5.16}"
+KWOK_VERSION="${KWOK_VERSION:-v0.8.0}"
 AEMM_VERSION="${AEMM_VERSION:-v1.13.0}"
 HELM_VERSION="${HELM_VERSION:-v3.19.0}"
 CACHE="${SPOT_GUARD_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/spot-guard}"
@@ -28,6 +34,7 @@ log() { printf 'build-binaries: %s\n' "$*" >&2; }
 
 k8s_dir="$CACHE/kubernetes-$K8S_VERSION"
 etcd_dir="$CACHE/etcd-$ETCD_VERSION"
+kwok_dir="$CACHE/kwok-$KWOK_VERSION"
 aemm_dir="$CACHE/aemm-$AEMM_VERSION"
 helm_dir="$CACHE/helm-$HELM_VERSION"
 
@@ -44,9 +51,22 @@ quiet() {
   rm -f "$out"
 }
 
+# The binaries of the kubernetes component: "path package" per line, in the printed order.
+k8s_binaries() {
+  printf '%s\n' \
+    "$k8s_dir/kube-apiserver k8s.io/kubernetes/cmd/kube-apiserver" \
+    "$k8s_dir/kubectl k8s.io/kubernetes/cmd/kubectl" \
+    "$k8s_dir/kube-scheduler k8s.io/kubernetes/cmd/kube-scheduler" \
+    "$k8s_dir/kube-controller-manager k8s.io/kubernetes/cmd/kube-controller-manager" \
+    "$etcd_dir/etcd go.etcd.io/etcd/server/v3"
+}
+
 build_kubernetes() {
-  local work staging_version gomod
-  log "building kube-apiserver, kubectl ($K8S_VERSION) and etcd ($ETCD_VERSION), needed by the sandbox's control plane and the tests; once, cached in $CACHE"
+  local work staging_version gomod path pkg todo=() names=()
+  while read -r path pkg; do
+    if [ ! -x "$path" ]; then todo+=("$path $pkg"); names+=("$(basename "$path")"); fi
+  done < <(k8s_binaries)
+  log "building ${names[*]} (Kubernetes $K8S_VERSION, etcd $ETCD_VERSION), needed by the sandbox's control plane and the tests; once, cached in $CACHE"
   staging_version="v0.${K8S_VERSION#v1.}"
   work="$(mktemp -d)"
   trap 'rm -rf "$work"' RETURN
@@ -57,8 +77,16 @@ build_kubernetes() {
     cd "$work"
     go mod init spot-guard.local/kube-build >/dev/null 2>&1
     # Every staging module the upstream go.mod points at a local path gets its published release.
+    # A few releases are not served by the module proxy (k8s.io/endpointslice v0.32.13 answers
+    # 403 "not available"): such a module gets the newest earlier patch release that is.
     grep -o '^\s*k8s.io/[a-z0-9-]* => ./staging' "$gomod" | awk '{print $1}' | while read -r m; do
-      go mod edit -replace "$m=$m@$staging_version"
+      local v="$staging_version"
+      until go mod download "$m@$v" >/dev/null 2>&1; do
+        [ "${v##*.}" -gt 0 ] || { log "the module proxy serves no $m release for $staging_version or earlier"; exit 1; }
+        v="${v%.*}.$((${v##*.} - 1))"
+      done
+      [ "$v" = "$staging_version" ] || log "using $m@$v: the module proxy does not serve $staging_version"
+      go mod edit -replace "$m=$m@$v"
     done
     go mod edit -require "k8s.io/kubernetes@$K8S_VERSION" -require "go.etcd.io/etcd/server/v3@$ETCD_VERSION"
     cat > tools.go <<'GO'
@@ -69,26 +97,44 @@ package tools
 import (
 	_ "go.etcd.io/etcd/server/v3"
 	_ "k8s.io/kubernetes/cmd/kube-apiserver"
+	_ "k8s.io/kubernetes/cmd/kube-controller-manager"
+	_ "k8s.io/kubernetes/cmd/kube-scheduler"
 	_ "k8s.io/kubernetes/cmd/kubectl"
 )
 GO
     # -e: test-only dependencies of k8s.io/kubernetes (some are not served at this version)
     # are not needed for the binaries and must not stop the build.
     go mod tidy -e >/dev/null 2>&1
-    local ldflags pkg="k8s.io/component-base/version"
-    ldflags="-s -w -X $pkg.gitVersion=$K8S_VERSION -X $pkg.gitMajor=1 -X $pkg.gitMinor=$(echo "$K8S_VERSION" | cut -d. -f2) -X $pkg.gitTreeState=clean -X $pkg.buildDate=1970-01-01T00:00:00Z"
+    local ldflags flags version="k8s.io/component-base/version" n=0
+    ldflags="-s -w -X $version.gitVersion=$K8S_VERSION -X $version.gitMajor=1 -X $version.gitMinor=$(echo "$K8S_VERSION" | cut -d. -f2) -X $version.gitTreeState=clean -X $version.buildDate=1970-01-01T00:00:00Z"
     ldflags="$ldflags -X k8s.io/client-go/pkg/version.gitVersion=$K8S_VERSION"
-    mkdir -p "$k8s_dir.tmp" "$etcd_dir.tmp"
-    log "building kube-apiserver (1/3)"
-    quiet env CGO_ENABLED=0 go build -trimpath -ldflags "$ldflags" -o "$k8s_dir.tmp/kube-apiserver" k8s.io/kubernetes/cmd/kube-apiserver
-    log "building kubectl (2/3)"
-    quiet env CGO_ENABLED=0 go build -trimpath -ldflags "$ldflags" -o "$k8s_dir.tmp/kubectl" k8s.io/kubernetes/cmd/kubectl
-    log "building etcd (3/3)"
-    quiet env CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$etcd_dir.tmp/etcd" go.etcd.io/etcd/server/v3
+    for entry in "${todo[@]}"; do
+      read -r path pkg <<<"$entry"
+      n=$((n + 1))
+      log "building $(basename "$path") ($n/${#todo[@]})"
+      # etcd has its own version variables; the Kubernetes ones would be unknown symbols there.
+      flags="$ldflags"
+      case "$pkg" in go.etcd.io/*) flags="-s -w" ;; esac
+      mkdir -p "$(dirname "$path").tmp"
+      quiet env CGO_ENABLED=0 go build -trimpath -ldflags "$flags" -o "$(dirname "$path").tmp/$(basename "$path")" "$pkg"
+    done
   )
-  rm -rf "$k8s_dir" "$etcd_dir"
-  mv "$k8s_dir.tmp" "$k8s_dir"
-  mv "$etcd_dir.tmp" "$etcd_dir"
+  # Each finished binary moves into place on its own: the ones already cached stay untouched.
+  for entry in "${todo[@]}"; do
+    read -r path pkg <<<"$entry"
+    mkdir -p "$(dirname "$path")"
+    mv "$(dirname "$path").tmp/$(basename "$path")" "$path"
+    rmdir "$(dirname "$path").tmp" 2>/dev/null || true
+  done
+}
+
+build_kwok() {
+  log "building kwok $KWOK_VERSION, the kubelet stand-in for the sandbox's simulated nodes; once, cached in $CACHE"
+  mkdir -p "$kwok_dir.tmp"
+  log "downloading and building kwok (1/1)"
+  quiet env CGO_ENABLED=0 GOBIN="$kwok_dir.tmp" go install -trimpath -ldflags "-s -w" "sigs.k8s.io/kwok/cmd/kwok@$KWOK_VERSION"
+  rm -rf "$kwok_dir"
+  mv "$kwok_dir.tmp" "$kwok_dir"
 }
 
 build_aemm() {
@@ -112,20 +158,25 @@ build_helm() {
   mv "$helm_dir.tmp" "$helm_dir"
 }
 
-kubernetes=0 aemm=0 helm=0
-[ $# -gt 0 ] || set -- kubernetes aemm helm
+kubernetes=0 kwok=0 aemm=0 helm=0
+[ $# -gt 0 ] || set -- kubernetes kwok aemm helm
 for component in "$@"; do
   case "$component" in
     kubernetes) kubernetes=1 ;;
+    kwok) kwok=1 ;;
     aemm) aemm=1 ;;
     helm) helm=1 ;;
-    *) log "unknown component '$component': expected kubernetes, aemm or helm"; exit 2 ;;
+    *) log "unknown component '$component': expected kubernetes, kwok, aemm or helm"; exit 2 ;;
   esac
 done
 
 find_missing() {
   missing=()
-  if [ "$kubernetes" = 1 ] && { [ ! -x "$k8s_dir/kube-apiserver" ] || [ ! -x "$k8s_dir/kubectl" ] || [ ! -x "$etcd_dir/etcd" ]; }; then missing+=(kubernetes); fi
+  if [ "$kubernetes" = 1 ]; then
+    local path pkg
+    while read -r path pkg; do [ -x "$path" ] || { missing+=(kubernetes); break; }; done < <(k8s_binaries)
+  fi
+  if [ "$kwok" = 1 ] && [ ! -x "$kwok_dir/kwok" ]; then missing+=(kwok); fi
   if [ "$aemm" = 1 ] && [ ! -x "$aemm_dir/ec2-metadata-mock" ]; then missing+=(aemm); fi
   if [ "$helm" = 1 ] && [ ! -x "$helm_dir/helm" ]; then missing+=(helm); fi
 }
@@ -141,6 +192,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   for component in "${missing[@]}"; do "build_$component"; done
 fi
 
-if [ "$kubernetes" = 1 ]; then printf '%s\n' "$k8s_dir/kube-apiserver" "$k8s_dir/kubectl" "$etcd_dir/etcd"; fi
+if [ "$kubernetes" = 1 ]; then k8s_binaries | awk '{print $1}'; fi
+if [ "$kwok" = 1 ]; then printf '%s\n' "$kwok_dir/kwok"; fi
 if [ "$aemm" = 1 ]; then printf '%s\n' "$aemm_dir/ec2-metadata-mock"; fi
 if [ "$helm" = 1 ]; then printf '%s\n' "$helm_dir/helm"; fi

@@ -1,7 +1,16 @@
 // A real Kubernetes control plane on loopback: etcd and kube-apiserver (RBAC on, a static
 // admin token, service-account tokens signed with a key made per start), plus a kubeconfig.
-// There is no scheduler, controller-manager or kubelet: pods never run, Node objects are
-// created by whoever needs them, and PDB status is never computed.
+//
+// By default that is all: no scheduler, no controller-manager, so pods are never scheduled,
+// deleted pods stay Terminating, PDB status is never computed and no namespace gets its default
+// ServiceAccount (the ServiceAccount admission plugin is off for that reason). That keeps the
+// many suites that only store objects lean.
+//
+// With `controllers`, kube-scheduler and kube-controller-manager of the same version run too,
+// each under its own identity so that the built-in RBAC roles apply: pods are scheduled,
+// ReplicaSets replace evicted pods, the disruption controller computes PDB status, the node
+// lifecycle controller lifts the not-ready taint. Nodes and their pods still need a kubelet:
+// KWOK (kwok.ts) plays it for the nodes that ask for it.
 import { execFile } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -11,12 +20,14 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { KubeConfig } from '@kubernetes/client-node';
 import { stringify } from 'yaml';
-import { CONTROL_PLANE_BINARIES, resolveBinaries, type ControlPlaneBinaries } from './binaries.js';
+import { CONTROL_PLANE_BINARIES, CONTROLLER_BINARIES, resolveBinaries, type ControlPlaneBinaries, type ControllerBinaries } from './binaries.js';
 import { assertPortFree, freePort } from './ports.js';
 import { HarnessError, Supervised, waitUntil } from './supervisor.js';
 
 export interface ControlPlaneOptions {
-  binaries?: ControlPlaneBinaries;
+  binaries?: ControlPlaneBinaries & Partial<ControllerBinaries>;
+  /** Also run kube-scheduler and kube-controller-manager (default false). */
+  controllers?: boolean;
   /** Fixed ports; by default free ones are chosen. */
   etcdPort?: number;
   apiServerPort?: number;
@@ -38,8 +49,10 @@ export interface ControlPlane {
   /** PEM of the CA that signed the API server's serving certificate. */
   readonly caData: string;
   readonly dir: string;
-  readonly binaries: ControlPlaneBinaries;
-  readonly processes: { etcd: Supervised; apiServer: Supervised };
+  readonly binaries: ControlPlaneBinaries & Partial<ControllerBinaries>;
+  /** Whether kube-scheduler and kube-controller-manager run. */
+  readonly controllers: boolean;
+  readonly processes: { etcd: Supervised; apiServer: Supervised; scheduler?: Supervised; controllerManager?: Supervised };
   /** Stops kube-apiserver and starts it again on the same port with the same state (etcd stays). */
   restartApiServer(downMs?: number): Promise<void>;
   kubeConfig(): KubeConfig;
@@ -52,10 +65,17 @@ export interface ControlPlane {
 }
 
 const ADMIN_USER = 'spot-guard-admin';
+// The users the built-in RBAC binds to the scheduler's and the controller-manager's roles.
+const SCHEDULER_USER = 'system:kube-scheduler';
+const CONTROLLER_MANAGER_USER = 'system:kube-controller-manager';
+// Controllers that only work with a cloud provider, which this control plane has none of.
+const CLOUD_CONTROLLERS = ['cloud-node-lifecycle-controller', 'service-lb-controller', 'node-route-controller'];
 
-function get(url: string, token: string, ca: string): Promise<{ status: number; body: string }> {
+/** A GET with a bearer token; without `ca`, for a loopback health port with a self-signed certificate. */
+function get(url: string, token: string | undefined, ca: string | undefined): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { headers: { authorization: `Bearer ${token}` }, ca, timeout: 2000 }, (res) => {
+    const headers = token ? { authorization: `Bearer ${token}` } : undefined;
+    const req = request(url, { headers, ca, rejectUnauthorized: ca !== undefined, timeout: 2000 }, (res) => {
       let body = '';
       res.on('data', (c: Buffer) => (body += c.toString()));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
@@ -78,7 +98,8 @@ export function kubeconfigYaml(server: string, caData: string, token: string, us
 }
 
 export async function startControlPlane(options: ControlPlaneOptions = {}): Promise<ControlPlane> {
-  const binaries = options.binaries ?? (await resolveBinaries(CONTROL_PLANE_BINARIES));
+  const controllers = options.controllers ?? false;
+  const binaries = options.binaries ?? (await resolveBinaries(controllers ? [...CONTROL_PLANE_BINARIES, ...CONTROLLER_BINARIES] : CONTROL_PLANE_BINARIES));
   const timeoutMs = options.startTimeoutMs ?? 90_000;
   const dir = await mkdtemp(join(tmpdir(), 'spot-guard-cp-'));
   const started: Supervised[] = [];
@@ -121,7 +142,13 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     });
 
     const adminToken = randomBytes(24).toString('hex');
-    await writeFile(join(dir, 'tokens.csv'), `${adminToken},${ADMIN_USER},${ADMIN_USER},"system:masters"\n`, { mode: 0o600 });
+    const schedulerToken = randomBytes(24).toString('hex');
+    const controllerManagerToken = randomBytes(24).toString('hex');
+    const tokens = [
+      `${adminToken},${ADMIN_USER},${ADMIN_USER},"system:masters"`,
+      ...(controllers ? [`${schedulerToken},${SCHEDULER_USER},${SCHEDULER_USER}`, `${controllerManagerToken},${CONTROLLER_MANAGER_USER},${CONTROLLER_MANAGER_USER}`] : []),
+    ];
+    await writeFile(join(dir, 'tokens.csv'), `${tokens.join('\n')}\n`, { mode: 0o600 });
     const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
     await writeFile(join(dir, 'sa.key'), privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
     await writeFile(join(dir, 'sa.pub'), publicKey.export({ type: 'spki', format: 'pem' }));
@@ -140,7 +167,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       `--service-account-signing-key-file=${join(dir, 'sa.key')}`,
       // Without a controller-manager no namespace gets its default ServiceAccount, which
       // this admission plugin would require before any pod can be created.
-      '--disable-admission-plugins=ServiceAccount',
+      ...(controllers ? [] : ['--disable-admission-plugins=ServiceAccount']),
       '--allow-privileged=true',
       '--v=0',
     ];
@@ -166,6 +193,30 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     const kubeconfigPath = options.kubeconfigPath ?? join(dir, 'kubeconfig');
     await writeFile(kubeconfigPath, kubeconfigYaml(server, caData, adminToken), { mode: 0o600 });
 
+    let controllerProcesses: { scheduler: Supervised; controllerManager: Supervised } | undefined;
+    if (controllers) {
+      controllerProcesses = await startControllers({
+        binaries,
+        dir,
+        timeoutMs,
+        kubeconfig: async (name, token, user) => {
+          const path = join(dir, `${name}.kubeconfig`);
+          await writeFile(path, kubeconfigYaml(server, caData, token, user), { mode: 0o600 });
+          return path;
+        },
+        tokens: { scheduler: schedulerToken, controllerManager: controllerManagerToken },
+        apiServerProcesses: [etcd, apiServer],
+        started,
+      });
+      // The controller-manager gives every namespace its default ServiceAccount, which the
+      // ServiceAccount admission plugin wants before it admits a pod: wait for the first one.
+      await waitUntil(async () => (await get(`${server}/api/v1/namespaces/default/serviceaccounts/default`, adminToken, caData)).status === 200, {
+        what: 'the default ServiceAccount of namespace default',
+        timeoutMs,
+        processes: [etcd, apiServer, controllerProcesses.scheduler, controllerProcesses.controllerManager],
+      });
+    }
+
     let stopped: Promise<void> | undefined;
     const plane: ControlPlane = {
       server,
@@ -174,7 +225,8 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       caData,
       dir,
       binaries,
-      processes: { etcd, apiServer },
+      controllers,
+      processes: { etcd, apiServer, ...controllerProcesses },
       async restartApiServer(downMs = 0) {
         await plane.processes.apiServer.stop();
         if (downMs > 0) await new Promise((r) => setTimeout(r, downMs));
@@ -215,4 +267,82 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     if (err instanceof HarnessError) throw err;
     throw new HarnessError('control plane', (err as Error).message);
   }
+}
+
+interface ControllersStart {
+  binaries: Partial<ControllerBinaries>;
+  dir: string;
+  timeoutMs: number;
+  /** Writes a kubeconfig for one component's own user and returns its path. */
+  kubeconfig: (name: string, token: string, user: string) => Promise<string>;
+  tokens: { scheduler: string; controllerManager: string };
+  /** Checked while waiting, so that a dead API server is reported as such. */
+  apiServerProcesses: Supervised[];
+  /** Where every started process goes, so that the control plane's cleanup stops it. */
+  started: Supervised[];
+}
+
+/**
+ * Starts kube-controller-manager and kube-scheduler and waits for both /healthz. Each serves
+ * its health on a loopback port with a certificate it makes itself; the same kubeconfig lets
+ * it check the callers of its other endpoints (/healthz is always allowed).
+ */
+async function startControllers(o: ControllersStart): Promise<{ scheduler: Supervised; controllerManager: Supervised }> {
+  const { kubeScheduler, kubeControllerManager } = o.binaries;
+  if (!kubeScheduler || !kubeControllerManager) throw new HarnessError('control plane', 'controllers asked for, but no kube-scheduler or kube-controller-manager binary given');
+  const serving = async (name: string, token: string, user: string): Promise<{ args: string[]; healthz: string }> => {
+    const kubeconfig = await o.kubeconfig(name, token, user);
+    const port = await freePort();
+    await assertPortFree(port, name);
+    await mkdir(join(o.dir, 'certs', name));
+    return {
+      healthz: `https://127.0.0.1:${port}/healthz`,
+      args: [
+        `--kubeconfig=${kubeconfig}`,
+        `--authentication-kubeconfig=${kubeconfig}`,
+        // The API server has no client CA to publish, so there is nothing to look up.
+        '--authentication-skip-lookup=true',
+        `--authorization-kubeconfig=${kubeconfig}`,
+        '--bind-address=127.0.0.1',
+        `--secure-port=${port}`,
+        `--cert-dir=${join(o.dir, 'certs', name)}`,
+        // One instance: electing a leader would only delay the start by a lease period.
+        '--leader-elect=false',
+        '--v=0',
+      ],
+    };
+  };
+  const kcm = await serving('kube-controller-manager', o.tokens.controllerManager, CONTROLLER_MANAGER_USER);
+  const controllerManager = await Supervised.start(
+    'kube-controller-manager',
+    kubeControllerManager,
+    [
+      ...kcm.args,
+      // Each controller under its own ServiceAccount, as in a real cluster, so RBAC limits it.
+      '--use-service-account-credentials=true',
+      `--service-account-private-key-file=${join(o.dir, 'sa.key')}`,
+      `--root-ca-file=${join(o.dir, 'certs', 'apiserver.crt')}`,
+      `--controllers=*,${CLOUD_CONTROLLERS.map((c) => `-${c}`).join(',')}`,
+      // Taints follow node conditions within a second rather than the default five.
+      '--node-monitor-period=1s',
+    ],
+    { logFile: join(o.dir, 'logs', 'kube-controller-manager.log') },
+  );
+  o.started.push(controllerManager);
+  const sched = await serving('kube-scheduler', o.tokens.scheduler, SCHEDULER_USER);
+  const scheduler = await Supervised.start('kube-scheduler', kubeScheduler, sched.args, { logFile: join(o.dir, 'logs', 'kube-scheduler.log') });
+  o.started.push(scheduler);
+  await Promise.all(
+    [
+      { process: controllerManager, healthz: kcm.healthz },
+      { process: scheduler, healthz: sched.healthz },
+    ].map(({ process, healthz }) =>
+      waitUntil(async () => (await get(healthz, undefined, undefined)).status === 200, {
+        what: healthz,
+        timeoutMs: o.timeoutMs,
+        processes: [...o.apiServerProcesses, process],
+      }),
+    ),
+  );
+  return { scheduler, controllerManager };
 }

@@ -12,6 +12,7 @@ import { REBALANCE_TAINT } from '../../runtime/kube/nodes.port.js';
 import { instanceIdOf } from '../../runtime/kube/provider-id.js';
 import { startSandbox, type Sandbox } from './sandbox.js';
 import type { Interruption } from './scenario-control.js';
+import { MIN_AVAILABLE, startWorkload, WORKLOAD, type Workload, type WorkloadReport } from './workload.js';
 
 export interface DemoOptions {
   scale: number;
@@ -32,6 +33,11 @@ export interface DemoResult {
   onDemandSeconds?: number;
   stableToScaleDownSeconds?: number;
   calls?: Record<string, number>;
+  /** The workload's record: pods moved, waits, where they run, the PDB. */
+  workload?: WorkloadReport;
+  /** The spot node that was interrupted and the on-demand node that was scaled down. */
+  interruptedNode?: string;
+  onDemandNode?: string;
 }
 
 const SPOT_LABEL = 'eks.amazonaws.com/capacityType';
@@ -47,15 +53,22 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   say(`starting the sandbox (durations divided by ${options.scale})`);
   const sandbox = await startSandbox({ scale: options.scale, kubeconfigPath: options.kubeconfigPath, logDir: options.logDir, settings: { SPOT_GUARD_EVENT_TTL: options.ttl }, viewPort: options.viewPort });
   const result: DemoResult = { ok: false, phases: [] };
+  let workload: Workload | undefined;
   try {
     say(`sandbox ready in ${secondsOf(Date.now() - started)}: ${sandbox.agents.list().length} agents, kubeconfig ${sandbox.plane.kubeconfigPath}`);
     say(`live statechart view: ${sandbox.view.url}`);
     say(sandbox.agentMemory);
+    workload = await startWorkload(sandbox.admin);
+    const placed = Object.entries(workload.report().runningOn).map(([node, n]) => `${n} on ${node}`).join(', ');
+    say(`workload: Deployment ${WORKLOAD.namespace}/${WORKLOAD.name}, ${workload.report().replicas} pods of 500m CPU (${placed}), PDB minAvailable ${MIN_AVAILABLE}`);
     await story(sandbox, options, say, result);
+    result.workload = workload.report();
+    sayWorkload(result, say);
     result.ok = true;
   } catch (err) {
     result.reason = err instanceof Error ? err.message : String(err);
   } finally {
+    workload?.stop();
     result.calls = await sandbox.sim.control.calls().catch(() => undefined);
     await sandbox.stop();
   }
@@ -72,6 +85,7 @@ async function story(sandbox: Sandbox, options: DemoOptions, say: (line: string)
   const nodeAName = nodeA?.metadata?.name ?? '';
   const instanceA = instanceIdOf(nodeA?.spec?.providerID) ?? '';
   if (!nodeAName || !instanceA) throw new StoryError('the simulator registered no spot node');
+  result.interruptedNode = nodeAName;
 
   await sim.control.exhaustSpotPool(pair.spot);
   say(`spot capacity for ${pair.spot} exhausted (the simulator refuses new spot launches)`);
@@ -164,6 +178,7 @@ function waitingFor(event: SpotGuardFallbackEvent | undefined, settings: Record<
 
 function summarise(event: SpotGuardFallbackEvent, result: DemoResult, say: (line: string) => void): void {
   const s = event.status ?? {};
+  result.onDemandNode = event.spec.onDemandNodeName;
   const start = Date.parse(event.spec.timestamp);
   const end = Date.parse(s.scaleDown?.terminate?.completedAt ?? s.completionTime ?? '');
   const stable = Date.parse(s.conditions?.find((c) => c.type === 'SpotRestored')?.lastTransitionTime ?? '');
@@ -176,6 +191,25 @@ function summarise(event: SpotGuardFallbackEvent, result: DemoResult, say: (line
       `  on-demand node ${event.spec.onDemandNodeName} (${event.spec.onDemandInstanceID}) ran ${result.onDemandSeconds === undefined ? '?' : (result.onDemandSeconds / 60).toFixed(1)} minutes (${result.onDemandSeconds ?? '?'} s)`,
       `  spot stable → scale-down started: ${result.stableToScaleDownSeconds ?? '?'} s`,
       `  phases: ${result.phases.map((p) => p.phase).join(' → ')}`,
+    ].join('\n'),
+  );
+}
+
+/** What happened to the workload, watched rather than assumed. */
+function sayWorkload(result: DemoResult, say: (line: string) => void): void {
+  const w = result.workload;
+  if (!w) return;
+  const gone = [result.interruptedNode, result.onDemandNode].filter((n): n is string => !!n);
+  const left = gone.filter((n) => (w.runningOn[n] ?? 0) > 0);
+  say(
+    [
+      `workload ${WORKLOAD.namespace}/${WORKLOAD.name}`,
+      `  pods moved: ${w.moved} (replacements of evicted pods, each placed by kube-scheduler)`,
+      `  longest a new pod waited to run: ${w.longestPendingSeconds} s${w.longestPendingPod ? ` (${w.longestPendingPod})` : ''} (goal: 0 s, scale first, taint later)`,
+      `  pods the scheduler found no node for: ${w.unschedulable.length === 0 ? 'none' : w.unschedulable.join('; ')}`,
+      `  PDB: ${w.pdbViolations.length === 0 ? `never violated (at its lowest, ${w.pdbLowestHeadroom} healthy ${w.pdbLowestHeadroom === 1 ? 'pod' : 'pods'} above minAvailable)` : `VIOLATED ${w.pdbViolations.length} times: ${w.pdbViolations.slice(0, 3).join('; ')}`}`,
+      `  running now: ${Object.entries(w.runningOn).map(([node, n]) => `${n} on ${node}`).join(', ') || 'none'}${w.notRunning.length > 0 ? `; NOT running: ${w.notRunning.join('; ')}` : ''}`,
+      `  on the nodes that went (${gone.join(', ')}): ${left.length === 0 ? 'none' : left.join(', ')}`,
     ].join('\n'),
   );
 }

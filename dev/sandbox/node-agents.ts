@@ -1,7 +1,8 @@
-// What the DaemonSet controller and the kubelet would do in the sandbox: for every Node that
-// registers, start that node's instance metadata service (its own amazon-ec2-metadata-mock)
-// and a real `spot-guard agent` process with the pod identity the downward API would give it;
-// when the Node goes away, stop both. Notices are played by restarting the node's AEMM on the
+// What the kubelet would do in the sandbox: for every Node that registers, start that node's
+// instance metadata service (its own amazon-ec2-metadata-mock) and a real `spot-guard agent`
+// process with the pod identity the downward API would give it (the name of the pod the real
+// DaemonSet controller made for the node, which KWOK shows Running); when the Node goes away,
+// stop both. Notices are played by restarting the node's AEMM on the
 // same port with the notice due at once: AEMM fixes its notice delays when it starts.
 //
 // Each agent is the built bundle (dist/, what the image runs), started with the V8 flags the
@@ -44,6 +45,11 @@ export interface NodeAgentsOptions {
   memory?: { cgroups: Extract<MemoryCgroups, { ok: true }>; limitBytes: number };
   /** Told about every start and stop. */
   onChange?: (change: { node: string; what: 'started' | 'stopped' | 'failed'; detail?: string }) => void;
+  /**
+   * Where the DaemonSet's pods are: each agent runs as the pod made for its node, waiting up to
+   * `timeoutMs` (default 30 s) for one to be bound there; without one it runs as spot-guard-<node>.
+   */
+  daemonSetPods?: { namespace: string; labelSelector: string; timeoutMs?: number };
 }
 
 export interface NodeAgent {
@@ -144,7 +150,8 @@ export class NodeAgents {
     const aemm = await startAemm({ port: imdsPort });
     const httpPort = await pickPort();
     const viewPort = await pickPort();
-    const pod = `spot-guard-${node}`;
+    const daemonSetPod = await this.daemonSetPod(node);
+    const pod = daemonSetPod ?? `spot-guard-${node}`;
     const env = {
       PATH: process.env.PATH ?? '',
       HOME: process.env.HOME ?? '',
@@ -169,7 +176,23 @@ export class NodeAgents {
       throw err;
     }
     this.entries.set(node, { node, pod, httpUrl: `http://127.0.0.1:${httpPort}`, viewUrl: `http://127.0.0.1:${viewPort}/`, imdsUrl: aemm.url, process: agent, memory, aemm, imdsPort });
-    this.options.onChange?.({ node, what: 'started' });
+    const unmatched = this.options.daemonSetPods && !daemonSetPod ? `no DaemonSet pod on the node in time, runs as ${pod}` : undefined;
+    this.options.onChange?.({ node, what: 'started', detail: unmatched });
+  }
+
+  /** The DaemonSet's pod bound to `node`, once there is one; undefined if none comes in time. */
+  private async daemonSetPod(node: string): Promise<string | undefined> {
+    const pods = this.options.daemonSetPods;
+    if (!pods) return undefined;
+    const core = this.options.adminKubeConfig.makeApiClient(CoreV1Api);
+    const deadline = Date.now() + (pods.timeoutMs ?? 30_000);
+    while (!this.stopping && Date.now() < deadline) {
+      const list = await core.listNamespacedPod({ namespace: pods.namespace, labelSelector: pods.labelSelector, fieldSelector: `spec.nodeName=${node}` }).catch(() => undefined);
+      const name = list?.items.find((p) => !p.metadata?.deletionTimestamp)?.metadata?.name;
+      if (name) return name;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    return undefined;
   }
 
   private async stopNode(node: string): Promise<void> {

@@ -1,7 +1,9 @@
-// The embedded default environment: a real control plane with the CRD and the shipped
-// manifests applied, the AWS capacity simulator with the ConfigMap's ASG pair, and, on every
-// node the simulator registers, that node's AEMM and a real `spot-guard agent` process under
-// the shipped ServiceAccount. Durations are the shipped ones divided by `scale`.
+// The embedded default environment: a real control plane (with kube-scheduler and
+// kube-controller-manager) with the CRD and the shipped manifests applied, KWOK as the kubelet
+// of every node, the AWS capacity simulator with the ConfigMap's ASG pair, and, on every node
+// the simulator registers, that node's AEMM and a real `spot-guard agent` process under the
+// shipped ServiceAccount, named as the DaemonSet's pod on that node. Durations are the shipped
+// ones divided by `scale`.
 import { mkdir, readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
@@ -11,7 +13,7 @@ import { CRD_PATH } from '../../crds/schema.js';
 import { startSimulator, type Simulator } from '../simulator/simulator.js';
 import { startControlPlane, type ControlPlane } from './control-plane.js';
 import { NodeAgents, type NodeAgent } from './node-agents.js';
-import { PodReaper } from './pod-reaper.js';
+import { startKwok, type Kwok } from './kwok.js';
 import { watchResource } from '../../streams/kube-watch.stream.js';
 import type { SpotGuardFallbackEvent } from '../../crds/spotguardfallbackevent.types.js';
 import { GROUP, PLURAL, VERSION } from '../../crds/schema.js';
@@ -127,6 +129,13 @@ export async function shippedAgentContainer(): Promise<{ memoryLimit: string | u
   };
 }
 
+/** Where the shipped DaemonSet's pods are: its namespace and its selector. */
+async function shippedDaemonSetPods(): Promise<{ namespace: string; labelSelector: string }> {
+  const doc = parse(await readFile(DAEMON_SET, 'utf8')) as { metadata: { namespace: string }; spec: { selector: { matchLabels: Record<string, string> } } };
+  const labelSelector = Object.entries(doc.spec.selector.matchLabels).map(([k, v]) => `${k}=${v}`).join(',');
+  return { namespace: doc.metadata.namespace, labelSelector };
+}
+
 const mib = (bytes: number): string => `${Math.round(bytes / 2 ** 20)} MiB`;
 
 /** Settings a sandbox gives each agent itself (its own ports and IMDS), so nobody else may. */
@@ -173,13 +182,14 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const { settings, pair } = await sandboxSettings(options);
   // The agents run the artifact the image runs, built from the sources as they are now.
   const built = options.agentArgs ? Promise.resolve(undefined) : ensureAgentBuilt().then(() => undefined, (err: unknown) => err);
-  const plane = await startControlPlane({ kubeconfigPath: options.kubeconfigPath });
+  const plane = await startControlPlane({ kubeconfigPath: options.kubeconfigPath, controllers: true });
   let sim: Simulator | undefined;
   let agents: NodeAgents | undefined;
-  const reaper = new PodReaper(plane.kubeConfig());
+  let kwok: Kwok | undefined;
   let cgroups: MemoryCgroups | undefined;
   try {
     cgroups = await openMemoryCgroups();
+    kwok = await startKwok({ kubeconfigPath: plane.kubeconfigPath, logFile: `${plane.dir}/logs/kwok.log` });
     const buildError = await built;
     if (buildError) throw new HarnessError('npm run build', `could not build the agent: ${buildError instanceof Error ? buildError.message : JSON.stringify(buildError)}`);
     const container = await shippedAgentContainer();
@@ -227,9 +237,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       agentArgs: options.agentArgs,
       nodeBinary: options.agentNodeBinary,
       memory: cgroups.ok && limitBytes !== undefined ? { cgroups, limitBytes } : undefined,
+      daemonSetPods: await shippedDaemonSetPods(),
     });
     agents.start();
-    reaper.start();
     const running = agents;
     const readyTimeoutMs = options.readyTimeoutMs ?? 180_000;
     const deadline = Date.now() + readyTimeoutMs;
@@ -260,18 +270,18 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       async stop() {
         await scenario.close();
         await view.close();
-        reaper.stop();
         await running.stop();
         if (groups.ok) await groups.removeAll();
         await s.stop();
+        await kwok?.stop();
         await plane.stop();
       },
     };
   } catch (err) {
-    reaper.stop();
     await agents?.stop().catch(() => undefined);
     if (cgroups?.ok) await cgroups.removeAll();
     await sim?.stop().catch(() => undefined);
+    await kwok?.stop();
     await plane.stop();
     throw err;
   }

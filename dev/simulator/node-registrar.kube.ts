@@ -1,17 +1,20 @@
-// Plays kubelet and node lifecycle controller for the simulated instances: a Node appears in
-// the API server once its instance is InService (providerID, the labels EKS puts on nodes,
-// capacity), reports Ready when the instance's node-ready delay has passed, loses the
-// not-ready taint the API server put on it, and is deleted once the instance is gone.
+// Registers the simulated instances as Nodes, as their kubelets would: a Node appears in the
+// API server once its instance is InService (providerID, the labels EKS puts on nodes,
+// capacity), and is deleted once the instance is gone. From then on KWOK is its kubelet
+// (dev/sandbox/kwok.ts): the Node carries KWOK's annotation and the moment its instance's
+// node-ready delay ends, when KWOK reports it Ready; the node lifecycle controller of the
+// control plane then lifts the not-ready taint. So the simulator needs a control plane with
+// controllers and KWOK for its Nodes to become Ready.
 // It converges towards the model on every sync, so a failed call is simply tried again on
 // the next one.
-import { CoreV1Api, type KubeConfig, type V1Node, type V1NodeCondition } from '@kubernetes/client-node';
+import { CoreV1Api, type KubeConfig, type V1Node } from '@kubernetes/client-node';
+import { KWOK_NODE_ANNOTATION, NODE_READY_AT_ANNOTATION } from '../sandbox/kwok.js';
 import { isNotFound, toKubeError } from '../../runtime/kube/kube-errors.js';
 import type { Logger } from '../../runtime/log.js';
 import type { Group, Instance } from './cloud.types.js';
 
 export const ASG_NAME_LABEL = 'spot-guard.aws.amazon.com/asg-name';
 export const CAPACITY_TYPE_LABEL = 'eks.amazonaws.com/capacityType';
-const NOT_READY_TAINT = 'node.kubernetes.io/not-ready';
 
 /** What the registrar needs to know about one instance, copied out of the model. */
 export interface NodeSource {
@@ -21,15 +24,19 @@ export interface NodeSource {
 
 interface Registered {
   name: string;
-  ready: boolean;
+  /** When KWOK reports the node Ready. */
+  readyAt: number;
 }
 
 export function nodeFor(source: NodeSource, region: string): V1Node {
   const { instance: i, group: g } = source;
   const now = new Date();
+  // KWOK reads it against the wall clock, the simulator's own whenever it registers Nodes.
+  const readyAt = new Date(i.nodeReadyAt ?? now.getTime()).toISOString();
   return {
     metadata: {
       name: i.nodeName,
+      annotations: { [KWOK_NODE_ANNOTATION.key]: KWOK_NODE_ANNOTATION.value, [NODE_READY_AT_ANNOTATION]: readyAt },
       labels: {
         'kubernetes.io/hostname': i.nodeName,
         'kubernetes.io/os': 'linux',
@@ -67,10 +74,10 @@ export class NodeRegistrar {
     this.core = kubeConfig.makeApiClient(CoreV1Api);
   }
 
-  /** The Node state of an instance as far as this registrar made it. */
-  stateOf(instanceId: string): { registered: boolean; ready: boolean } {
+  /** The Node state of an instance as far as this registrar made it: ready once its kubelet says so. */
+  stateOf(instanceId: string, now: number): { registered: boolean; ready: boolean } {
     const r = this.registered.get(instanceId);
-    return { registered: r !== undefined, ready: r?.ready ?? false };
+    return { registered: r !== undefined, ready: r !== undefined && now >= r.readyAt };
   }
 
   /** One pass towards the model's picture at time `now`; never throws. */
@@ -80,9 +87,7 @@ export class NodeRegistrar {
       const { instance } = source;
       try {
         // An instance terminated before its Node was made never gets one.
-        if (!this.registered.has(instance.instanceId) && instance.lifecycleState === 'InService') await this.register(source);
-        const r = this.registered.get(instance.instanceId);
-        if (r && !r.ready && instance.nodeReadyAt !== undefined && now >= instance.nodeReadyAt) await this.markReady(instance.instanceId, r);
+        if (!this.registered.has(instance.instanceId) && instance.lifecycleState === 'InService') await this.register(source, now);
       } catch (err) {
         this.log.warn({ instance: instance.instanceId, node: instance.nodeName, err: toKubeError(err, 'node').message }, 'could not update node');
       }
@@ -102,7 +107,7 @@ export class NodeRegistrar {
     }
   }
 
-  private async register(source: NodeSource): Promise<void> {
+  private async register(source: NodeSource, now: number): Promise<void> {
     const body = nodeFor(source, this.region);
     try {
       await this.core.createNode({ body });
@@ -110,26 +115,7 @@ export class NodeRegistrar {
       // Already there (a previous pass timed out after the API server took it): adopt it.
       if (toKubeError(err, 'create node').code !== 'AlreadyExists') throw err;
     }
-    this.registered.set(source.instance.instanceId, { name: body.metadata?.name ?? '', ready: false });
+    this.registered.set(source.instance.instanceId, { name: body.metadata?.name ?? '', readyAt: source.instance.nodeReadyAt ?? now });
     this.log.debug({ instance: source.instance.instanceId, node: body.metadata?.name }, 'registered node');
-  }
-
-  /**
-   * What the kubelet and the node lifecycle controller do once the node is up. Both writes
-   * carry the resourceVersion they were computed from; a 409 leaves the node not ready and
-   * the next sync tries again.
-   */
-  private async markReady(instanceId: string, r: Registered): Promise<void> {
-    const node = await this.core.readNode({ name: r.name });
-    const now = new Date();
-    const ready: V1NodeCondition = { type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status', lastHeartbeatTime: now, lastTransitionTime: now };
-    const conditions = [...(node.status?.conditions ?? []).filter((c) => c.type !== 'Ready'), ready];
-    const updated = await this.core.replaceNodeStatus({ name: r.name, body: { ...node, status: { ...node.status, conditions } } });
-    const taints = updated.spec?.taints ?? [];
-    if (taints.some((t) => t.key === NOT_READY_TAINT)) {
-      await this.core.replaceNode({ name: r.name, body: { ...updated, spec: { ...updated.spec, taints: taints.filter((t) => t.key !== NOT_READY_TAINT) } } });
-    }
-    r.ready = true;
-    this.log.debug({ instance: instanceId, node: r.name }, 'marked node ready');
   }
 }

@@ -78,7 +78,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       nodeName: i.nodeName,
       groupName: i.groupName,
       lifecycleState: i.lifecycleState,
-      ...(registrar?.stateOf(i.instanceId) ?? { registered: false, ready: false }),
+      ...(registrar?.stateOf(i.instanceId, model.now) ?? { registered: false, ready: false }),
     }));
   const deps: ControlDeps = { model, faults, counter, nodes };
 

@@ -29,7 +29,7 @@ import { AsgLeaseLocks } from '../capacity/asg-lock.kube.js';
 import type { AsgLocks } from '../capacity/asg-lock.port.js';
 import { LedgeredCapacity } from '../capacity/capacity.js';
 import type { ImdsPort } from '../imds.port.js';
-import { FallbackActors, type FallbackActorsDeps, type FallbackObserver } from './fallback-actors.js';
+import { FallbackActors, type ChecksResult, type FallbackActorsDeps, type FallbackObserver } from './fallback-actors.js';
 import { RebalanceResponder } from './rebalance-responder.js';
 import { targetUntrustedReason } from './trust.js';
 
@@ -101,7 +101,8 @@ export class Agent {
     const { config, kubeConfig, identity, log } = options;
     this.scheduler = options.scheduler ?? asyncScheduler;
     this.store = new FallbackEventStore(kubeConfig, { namespace: config.namespace });
-    this.nodes = options.nodes ?? new KubeNodes(kubeConfig);
+    const kubeNodes = new KubeNodes(kubeConfig);
+    this.nodes = options.nodes ?? kubeNodes;
     const asgObserver = new AsgObserver(options.autoscaling, { intervalMs: options.tuning?.pollIntervalMs ?? config.asgPollIntervalMs, scheduler: this.scheduler });
     this.asgObserver = asgObserver;
     this.locks = new AsgLeaseLocks(kubeConfig, { holderIdentity: identity.podName, namespace: config.namespace });
@@ -112,7 +113,7 @@ export class Agent {
       asgObserver,
       nodeViews: () => [...this.nodeCache.values()],
       runChecks: (event) => this.runChecks(event),
-      steps: { nodes: this.nodes, autoscaling: options.autoscaling, evictionTimeoutMs: config.evictionTimeoutMs, dryRun: config.dryRun },
+      steps: { nodes: this.nodes, pods: kubeNodes, autoscaling: options.autoscaling, drain: config.drain, evictionTimeoutMs: config.evictionTimeoutMs, dryRun: config.dryRun },
       now: () => this.scheduler.now(),
       log,
       observer: this.observer(),
@@ -271,15 +272,16 @@ export class Agent {
     this.actors.stop();
   }
 
-  private async runChecks(event: SpotGuardFallbackEvent): Promise<{ outcome: 'passed' | 'blocked' | 'untrusted'; reason: string }> {
+  private async runChecks(event: SpotGuardFallbackEvent): Promise<ChecksResult> {
     const untrusted = await targetUntrustedReason(event.spec, this.nodes, this.options.autoscaling);
     if (untrusted) return { outcome: 'untrusted', reason: untrusted };
     const snapshot = await loadSnapshot(this.options.kubeConfig);
     const verdict = checkSafety(snapshot, event.spec.onDemandNodeName, {
       maxUtilizationPercent: this.options.config.maxUtilizationPercent,
       leavingTaintKeys: [SCALE_DOWN_TAINT.key, REBALANCE_TAINT.key],
+      drain: this.options.config.drain,
     });
-    return verdict.ok ? { outcome: 'passed', reason: verdict.summary } : { outcome: 'blocked', reason: verdict.reason };
+    return verdict.ok ? { outcome: 'passed', reason: verdict.summary } : { outcome: 'blocked', reason: verdict.reason, check: verdict.check };
   }
 
   private observer(): FallbackObserver {

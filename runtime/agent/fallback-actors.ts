@@ -5,7 +5,7 @@
 // is a cache of the objects, so a restarted agent rebuilds it from the watch alone.
 import { filter, map, type Subscription } from 'rxjs';
 import { createActor, type Actor, type InspectionEvent, type Observer, type SnapshotFrom } from 'xstate';
-import type { Phase } from '../../crds/phases.js';
+import type { Phase, SafetyCheck } from '../../crds/phases.js';
 import type { SpotGuardFallbackEvent } from '../../crds/spotguardfallbackevent.types.js';
 import { isHolder, isTerminal, phaseOf } from '../../machines/fallback-event.guards.js';
 import { fallbackEventMachine } from '../../machines/fallback-event.machine.js';
@@ -17,6 +17,8 @@ import type { Logger } from '../log.js';
 import { runStep, type StepDeps, type StepResult } from './scale-down-steps.js';
 
 type FallbackActor = Actor<typeof fallbackEventMachine>;
+/** check: which safety check blocked, for the condition's reason. */
+export type ChecksResult = { outcome: ChecksOutcome; reason: string; check?: SafetyCheck };
 export type FallbackSnapshot = SnapshotFrom<typeof fallbackEventMachine>;
 
 /** What the actor system reports to the rest of the agent (metrics, Events, the live view). */
@@ -38,7 +40,7 @@ export interface FallbackActorsDeps {
   asgObserver: AsgObserver;
   /** The nodes as the node watch last saw them, for the spot-health observation. */
   nodeViews: () => readonly NodeView[];
-  runChecks: (event: SpotGuardFallbackEvent) => Promise<{ outcome: ChecksOutcome; reason: string }>;
+  runChecks: (event: SpotGuardFallbackEvent) => Promise<ChecksResult>;
   steps: Omit<StepDeps, 'log' | 'signal'>;
   now: () => number;
   log: Logger;
@@ -225,13 +227,13 @@ export class FallbackActors {
 
   private async checks(entry: Entry): Promise<void> {
     const object = entry.actor.getSnapshot().context.object;
-    let result: { outcome: ChecksOutcome; reason: string };
+    let result: ChecksResult;
     try {
       result = await this.deps.runChecks(object);
     } catch (err) {
-      result = { outcome: 'blocked', reason: `safety checks could not run: ${message(err)}` };
+      result = { outcome: 'blocked', reason: `safety checks could not run: ${message(err)}`, check: 'error' };
     }
-    this.deps.log.info({ event: entry.name, node: object.spec.onDemandNodeName, outcome: result.outcome, reason: result.reason }, 'ran safety checks');
+    this.deps.log.info({ event: entry.name, node: object.spec.onDemandNodeName, outcome: result.outcome, check: result.check, reason: result.reason }, 'ran safety checks');
     this.send(entry, { type: 'CHECKS_DONE', ...result });
   }
 
@@ -240,8 +242,8 @@ export class FallbackActors {
     const result = await runStep(step, object, { ...this.deps.steps, log: this.deps.log, signal: entry.abort.signal });
     if (entry.stopped) return;
     this.deps.observer?.stepFinished?.(object, step, result);
-    if (result.ok) this.send(entry, { type: 'STEP_DONE', step, message: result.message });
-    else this.send(entry, { type: 'STEP_FAILED', step, code: result.code, message: result.message, retryable: result.retryable });
+    if (result.ok) this.send(entry, { type: 'STEP_DONE', step, message: result.message, replaced: result.replaced });
+    else this.send(entry, { type: 'STEP_FAILED', step, code: result.code, message: result.message, retryable: result.retryable, replaced: result.replaced });
   }
 
   private async delete(entry: Entry, intent: Extract<FallbackEventIntent, { type: 'delete' }>): Promise<void> {

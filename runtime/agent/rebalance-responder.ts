@@ -17,6 +17,7 @@ import type { NodeView } from '../../streams/spot-health.js';
 import type { AutoScalingPort } from '../autoscaling.port.js';
 import type { AsgLocks } from '../capacity/asg-lock.port.js';
 import type { CapacityPort } from '../capacity/capacity.port.js';
+import { INTERRUPTION_RULES } from '../kube/drain-policy.js';
 import type { EventRecorder } from '../kube/events.recorder.js';
 import type { FallbackEventStore } from '../kube/fallback-event.store.js';
 import { REBALANCE_TAINT, type NodePort } from '../kube/nodes.port.js';
@@ -176,7 +177,8 @@ export class RebalanceResponder {
           await this.protect(intent.nodeName, 'tainted and cordoned interrupted node');
           if (this.deps.dryRun) this.log.info({ dryRun: true }, `would drain node ${intent.nodeName}`);
           else {
-            const result = await this.deps.nodes.drain(intent.nodeName, { timeoutMs: this.deps.evictionTimeoutMs });
+            // The instance goes within two minutes whatever is refused: evict everything that can go.
+            const result = await this.deps.nodes.drain(intent.nodeName, { rules: INTERRUPTION_RULES, timeoutMs: this.deps.evictionTimeoutMs });
             this.log.info({ evicted: result.evicted.length, skipped: result.skipped.length }, 'drained interrupted node');
           }
           this.actor.send({ type: 'NODE_DRAINED' });

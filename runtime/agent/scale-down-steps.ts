@@ -2,20 +2,28 @@
 // idempotent: a step that an earlier holder did (but could not record before it died) finds
 // its work done and reports success, so resuming never repeats a step harmfully.
 import type { ScaleDownStepName } from '../../crds/phases.js';
-import type { SpotGuardFallbackEvent } from '../../crds/spotguardfallbackevent.types.js';
+import type { EvictedPods, SpotGuardFallbackEvent } from '../../crds/spotguardfallbackevent.types.js';
 import { AwsError, type AutoScalingPort } from '../autoscaling.port.js';
+import { firstFew, podRef, scaleDownRules, type DrainSettings } from '../kube/drain-policy.js';
 import { KubeError } from '../kube/kube-errors.js';
-import { DrainError, SCALE_DOWN_TAINT, type NodePort } from '../kube/nodes.port.js';
+import { DrainError, SCALE_DOWN_TAINT, type ControlledPods, type NodePort } from '../kube/nodes.port.js';
+import { describeWaiting, rescheduleProgress } from '../kube/reschedule.js';
 import type { Logger } from '../log.js';
 import { instanceUntrustedReason, targetUntrustedReason } from './trust.js';
 
-export type StepResult = { ok: true; message?: string } | { ok: false; code: string; message: string; retryable: boolean };
+/** replaced: what a drain evicted that its controllers recreate, recorded in status for the next step. */
+export type StepResult = { ok: true; message?: string; replaced?: EvictedPods[] } | { ok: false; code: string; message: string; retryable: boolean; replaced?: EvictedPods[] };
 
 export interface StepDeps {
   nodes: NodePort;
+  /** Where the replacements of evicted pods are looked for. */
+  pods: ControlledPods;
   autoscaling: AutoScalingPort;
+  /** What the drain may evict beyond kubectl's defaults (the SPOT_GUARD_DRAIN_* settings). */
+  drain: DrainSettings;
+  /** How long the drain retries refused evictions, and how long the pods have to run again elsewhere. */
   evictionTimeoutMs: number;
-  /** How often waitForReschedule looks at the node. */
+  /** How often waitForReschedule looks at the node and the replacements. */
   pollIntervalMs?: number;
   dryRun: boolean;
   log: Logger;
@@ -25,7 +33,7 @@ export interface StepDeps {
 const untrusted = (message: string): StepResult => ({ ok: false, code: 'Untrusted', message, retryable: false });
 
 function failure(err: unknown): StepResult {
-  if (err instanceof DrainError) return { ok: false, code: `Drain${err.code}`, message: err.message, retryable: true };
+  if (err instanceof DrainError) return { ok: false, code: `Drain${err.code}`, message: err.message, retryable: true, replaced: err.replaced };
   if (err instanceof KubeError) return { ok: false, code: err.code, message: err.message, retryable: err.code !== 'Forbidden' && err.code !== 'Invalid' };
   if (err instanceof AwsError) return { ok: false, code: err.code, message: err.message, retryable: err.code !== 'AccessDenied' && err.code !== 'Invalid' };
   return { ok: false, code: 'Unknown', message: err instanceof Error ? err.message : String(err), retryable: true };
@@ -68,22 +76,37 @@ export async function runStep(step: ScaleDownStepName, event: SpotGuardFallbackE
         if (current && current.instanceId !== spec.onDemandInstanceID) return untrusted(`node ${node} no longer runs instance ${spec.onDemandInstanceID}`);
         if (!current) return { ok: true, message: 'node already gone' };
         if (deps.dryRun) return dry(log, `would drain node ${node}`);
-        const result = await deps.nodes.drain(node, { timeoutMs: deps.evictionTimeoutMs, signal: deps.signal });
+        const result = await deps.nodes.drain(node, { rules: scaleDownRules(deps.drain), timeoutMs: deps.evictionTimeoutMs, signal: deps.signal });
         log.info({ evicted: result.evicted.length, skipped: result.skipped.length }, 'drained on-demand node');
-        return { ok: true, message: `${result.evicted.length} pods evicted, ${result.skipped.length} skipped` };
+        return { ok: true, message: `${result.evicted.length} pods evicted, ${result.skipped.length} skipped`, replaced: result.replaced };
       }
       case 'waitForReschedule': {
         if (deps.dryRun) return dry(log, `would wait for the pods of node ${node} to be rescheduled`);
+        // Recorded by the drain, whichever agent ran it: this step may run on another one.
+        const evicted = event.status?.scaleDown?.evicted ?? [];
         const deadline = Date.now() + deps.evictionTimeoutMs;
         for (;;) {
           const remaining = await deps.nodes.remainingPods(node).catch((err: unknown) => {
             if (err instanceof KubeError && err.code === 'NotFound') return [];
             throw err;
           });
-          if (remaining.length === 0) return { ok: true };
-          if (Date.now() >= deadline || deps.signal?.aborted) {
-            const names = remaining.slice(0, 5).map((p) => `${p.metadata?.namespace}/${p.metadata?.name}`);
-            return { ok: false, code: 'PodsRemain', message: `${remaining.length} pods still on node ${node}: ${names.join(', ')}`, retryable: true };
+          const due = Date.now() >= deadline || deps.signal?.aborted;
+          // While pods are still leaving there is no need to list the replacements yet (a
+          // namespace can hold thousands of pods), except to report at the end.
+          if (remaining.length > 0 && !due) {
+            await sleep(deps.pollIntervalMs ?? 2000, deps.signal);
+            continue;
+          }
+          const look = evicted.length > 0 && !deps.signal?.aborted;
+          const progress = rescheduleProgress(evicted, look ? await deps.pods.controlledPods(evicted, deps.signal) : [], node);
+          if (remaining.length === 0 && progress.done) {
+            return { ok: true, message: progress.evicted > 0 ? `${progress.replaced} evicted pods running again elsewhere` : undefined };
+          }
+          if (due) {
+            // The pods still on the node come first: until they are gone, their grace periods run.
+            const still = remaining.length > 0 ? `${remaining.length} pods still on node ${node}: ${firstFew(remaining.map(podRef))}` : undefined;
+            const message = [still, progress.done ? undefined : describeWaiting(progress)].filter(Boolean).join('; ');
+            return { ok: false, code: remaining.length > 0 ? 'PodsRemain' : 'NotRescheduled', message, retryable: true };
           }
           await sleep(deps.pollIntervalMs ?? 2000, deps.signal);
         }

@@ -30,6 +30,7 @@ export class KubeError extends Error {
 interface StatusBody {
   reason?: string;
   message?: string;
+  details?: { causes?: { reason?: string; message?: string }[] };
 }
 
 function statusBody(body: unknown): StatusBody {
@@ -80,3 +81,13 @@ export const isNotFound = (e: unknown): boolean => e instanceof KubeError && e.c
 export const isConflict = (e: unknown): boolean => e instanceof KubeError && e.code === 'Conflict';
 export const isInvalid = (e: unknown): boolean => e instanceof KubeError && e.code === 'Invalid';
 export const isForbidden = (e: unknown): boolean => e instanceof KubeError && e.code === 'Forbidden';
+
+/**
+ * What the API server gave as the cause of a refusal, without the call's name: for an eviction
+ * refused with 429, the PodDisruptionBudget's own words ("The disruption budget web needs 1
+ * healthy pods and has 1 currently") rather than only "Cannot evict pod ...".
+ */
+export function refusalCause(err: KubeError): string {
+  const body = err.cause instanceof ApiException ? statusBody(err.cause.body) : {};
+  return body.details?.causes?.find((c) => c.message)?.message ?? body.message ?? err.message;
+}

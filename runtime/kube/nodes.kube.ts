@@ -2,7 +2,7 @@
 // resourceVersion they were computed from, so the only verb needed on nodes is patch (as the
 // shipped RBAC grants) and a concurrent writer's taint is never overwritten: its change makes
 // ours a 409, and we re-read and recompute. Drains go through the Eviction API so that
-// PodDisruptionBudgets and each pod's own grace period hold.
+// PodDisruptionBudgets and each pod's own grace period hold; which pods go is drain-policy.ts.
 import {
   CoreV1Api,
   Observable,
@@ -15,21 +15,25 @@ import {
   type V1Pod,
   type V1Taint,
 } from '@kubernetes/client-node';
-import { KubeError, toKubeError } from './kube-errors.js';
-import { isTerminating, optsOut, podRef, sameTaint, skipReason, toNodeInfo } from './node-info.js';
-import { DrainError, OPT_OUT_ANNOTATION, type DrainOptions, type DrainResult, type NodeInfo, type NodePort, type SkipReason } from './nodes.port.js';
+import { formatDuration } from '../../crds/duration.js';
+import type { EvictedPods } from '../../crds/spotguardfallbackevent.types.js';
+import { alwaysLeft, controllerOf, describeRefusals, firstFew, isFinished, nodeOptOut, planDrain, podRef } from './drain-policy.js';
+import { KubeError, refusalCause, toKubeError } from './kube-errors.js';
+import { sameTaint, toNodeInfo } from './node-info.js';
+import { DrainError, type ControlledPods, type DrainOptions, type DrainResult, type NodeInfo, type NodePort, type SkipReason } from './nodes.port.js';
 
 export interface KubeNodesOptions {
   /** Attempts at a node patch that keeps meeting 409 (another writer) before giving up. */
   maxConflictRetries?: number;
-  /** Default pause between rounds of evictions refused with 429. */
+  /** Default pause between rounds of evictions refused with 429; 5 s, as kubectl drain waits. */
   retryIntervalMs?: number;
   /** Page size for lists, so a big cluster is not read in one response. */
   pageSize?: number;
   now?: () => number;
 }
 
-type EvictOutcome = 'evicted' | 'refused';
+/** gone: not there to evict (deleted meanwhile); refused: 429 or 409, tried again next round. */
+type EvictOutcome = { outcome: 'evicted' | 'gone' } | { outcome: 'refused'; why: string };
 
 function withSignal(signal: AbortSignal | undefined, options?: ConfigurationOptions<ObservableMiddleware>): ConfigurationOptions<ObservableMiddleware> | undefined {
   if (!signal) return options;
@@ -66,7 +70,7 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
   });
 }
 
-export class KubeNodes implements NodePort {
+export class KubeNodes implements NodePort, ControlledPods {
   private readonly core: CoreV1Api;
   private readonly maxConflictRetries: number;
   private readonly retryIntervalMs: number;
@@ -127,37 +131,54 @@ export class KubeNodes implements NodePort {
   }
 
   async drain(name: string, options: DrainOptions): Promise<DrainResult> {
-    const { signal } = options;
+    const { signal, rules } = options;
     const interval = options.retryIntervalMs ?? this.retryIntervalMs;
-    const deadline = this.now() + options.timeoutMs;
+    const started = this.now();
+    const deadline = started + options.timeoutMs;
+    const { node, serverTime } = await this.readNodeAt(name, signal);
+    // A replacement is a pod of the same controller created since the drain began. Its
+    // creationTimestamp is the API server's clock in whole seconds, so `since` is too: the
+    // second after the one the drain began in, and no eviction goes out before it has come
+    // (see settle), so that a pod of the same second that ran before is never taken for one.
+    const since = wholeSeconds((serverTime ?? started) + 1000);
+    let settle: number | undefined = started + 1000;
+    const nodeRefusal = nodeOptOut(node, rules);
+    if (nodeRefusal) throw new DrainError('Refused', name, [], `drain of node ${name} refused: ${nodeRefusal}`);
     const evicted: string[] = [];
+    const replaced = new Map<string, EvictedPods>();
     const skipped = new Map<string, SkipReason>();
-    await this.readNode(name, signal);
-    // Each round re-lists, so pods that left by other means drop out and the opt-out is
-    // checked against what is on the node now, never against a stale list.
+    // Each round re-lists and plans again, so pods that left by other means drop out and the
+    // rules judge what is on the node now, never a stale list.
     for (;;) {
       signal?.throwIfAborted();
-      const candidates: V1Pod[] = [];
-      for (const pod of await this.podsOn(name, signal)) {
-        const reason = skipReason(pod);
-        if (reason) skipped.set(podRef(pod), reason);
-        else if (!isTerminating(pod)) candidates.push(pod);
+      const plan = planDrain(await this.podsOn(name, signal), rules);
+      for (const { pod, reason } of plan.left) if (reason !== 'Terminating') skipped.set(podRef(pod), reason);
+      if (plan.refused.length > 0) {
+        const done = evicted.length > 0 ? `; already evicted ${firstFew(evicted)}` : '';
+        const pods = plan.refused.map((r) => podRef(r.pod)).sort();
+        throw new DrainError('Refused', name, pods, `drain of node ${name} refused: ${describeRefusals(plan.refused)}${done}`, [...replaced.values()]);
       }
-      const optedOut = candidates.filter(optsOut).map(podRef);
-      if (optedOut.length > 0) {
-        const done = evicted.length > 0 ? `; already evicted ${evicted.join(', ')}` : '; evicted nothing';
-        throw new DrainError('OptedOut', name, optedOut, `drain of node ${name} refused: ${optedOut.join(', ')} opted out with ${OPT_OUT_ANNOTATION}=true${done}`);
-      }
-      const refused: string[] = [];
-      for (const pod of candidates) {
+      const refused: { pod: string; why: string }[] = [];
+      for (const pod of plan.evict) {
         signal?.throwIfAborted();
-        if ((await this.evict(pod, signal)) === 'evicted') evicted.push(podRef(pod));
-        else refused.push(podRef(pod));
+        if (settle !== undefined) {
+          await sleep(Math.max(0, settle - this.now()), signal);
+          settle = undefined;
+        }
+        const result = await this.evict(pod, signal);
+        if (result.outcome === 'refused') {
+          refused.push({ pod: podRef(pod), why: result.why });
+          continue;
+        }
+        evicted.push(podRef(pod));
+        if (result.outcome === 'evicted' && !isFinished(pod)) countReplaced(replaced, pod, since);
       }
-      if (refused.length === 0) return { evicted, skipped: [...skipped].map(([pod, reason]) => ({ pod, reason })) };
+      if (refused.length === 0) return { evicted, replaced: [...replaced.values()], skipped: [...skipped].map(([pod, reason]) => ({ pod, reason })) };
       const left = deadline - this.now();
       if (left <= 0) {
-        throw new DrainError('Timeout', name, refused, `drain of node ${name} timed out after ${options.timeoutMs} ms: evictions still refused for ${refused.join(', ')}`);
+        const still = firstFew(refused.map((r) => `${r.pod} (${r.why})`));
+        const done = evicted.length > 0 ? `; evicted ${firstFew(evicted)}` : '';
+        throw new DrainError('Timeout', name, refused.map((r) => r.pod), `drain of node ${name} timed out after ${formatDuration(options.timeoutMs)}, evictions still refused for ${still}${done}`, [...replaced.values()]);
       }
       await sleep(Math.min(interval, left), signal);
     }
@@ -165,7 +186,40 @@ export class KubeNodes implements NodePort {
 
   async remainingPods(name: string): Promise<V1Pod[]> {
     await this.readNode(name);
-    return (await this.podsOn(name)).filter((pod) => skipReason(pod) === undefined);
+    // What no drain touches stays; everything else (Terminating and finished pods too) must go.
+    return (await this.podsOn(name)).filter((pod) => !alwaysLeft(pod));
+  }
+
+  async controlledPods(controllers: readonly Pick<EvictedPods, 'namespace' | 'uid'>[], signal?: AbortSignal): Promise<V1Pod[]> {
+    const found: V1Pod[] = [];
+    for (const namespace of new Set(controllers.map((c) => c.namespace))) {
+      const uids = new Set(controllers.filter((c) => c.namespace === namespace).map((c) => c.uid));
+      let next: string | undefined;
+      do {
+        try {
+          const page = await this.core.listNamespacedPod({ namespace, limit: this.pageSize, _continue: next }, withSignal(signal));
+          // Only the controllers' own pods are kept: a namespace can hold thousands of others.
+          found.push(...page.items.filter((pod) => uids.has(controllerOf(pod)?.uid ?? '')));
+          next = page.metadata?._continue || undefined;
+        } catch (err) {
+          signal?.throwIfAborted();
+          throw toKubeError(err, `list pods in namespace ${namespace}`);
+        }
+      } while (next);
+    }
+    return found;
+  }
+
+  /** The node, and the API server's time of the answer (its Date header) when it gave one. */
+  private async readNodeAt(name: string, signal?: AbortSignal): Promise<{ node: V1Node; serverTime: number | undefined }> {
+    try {
+      const response = await this.core.readNodeWithHttpInfo({ name }, withSignal(signal));
+      const date = Date.parse(response.headers.date ?? '');
+      return { node: response.data, serverTime: Number.isNaN(date) ? undefined : date };
+    } catch (err) {
+      signal?.throwIfAborted();
+      throw toKubeError(err, `read node ${name}`);
+    }
   }
 
   private async readNode(name: string, signal?: AbortSignal): Promise<V1Node> {
@@ -221,15 +275,29 @@ export class KubeNodes implements NodePort {
     const body = { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name, namespace }, deleteOptions: { preconditions: { uid: pod.metadata?.uid } } };
     try {
       await this.core.createNamespacedPodEviction({ name, namespace, body }, withSignal(signal));
-      return 'evicted';
+      return { outcome: 'evicted' };
     } catch (err) {
       signal?.throwIfAborted();
       const e = toKubeError(err, `evict pod ${namespace}/${name}`);
-      if (e.code === 'NotFound') return 'evicted';
-      // 429: a PodDisruptionBudget has no disruption to spare right now. 409: the uid
-      // precondition or a racing PDB update; the next round's list tells which.
-      if (e.code === 'Throttled' || e.code === 'Conflict') return 'refused';
+      if (e.code === 'NotFound') return { outcome: 'gone' };
+      // 429: a PodDisruptionBudget has no disruption to spare right now (kubectl drain waits
+      // and asks again too). 409: the uid precondition or a racing PDB update; the next
+      // round's list tells which.
+      if (e.code === 'Throttled' || e.code === 'Conflict') return { outcome: 'refused', why: refusalCause(e) };
       throw e;
     }
   }
+}
+
+/** Epoch milliseconds as an RFC 3339 time in whole seconds, the precision of creationTimestamp. */
+const wholeSeconds = (ms: number): string => new Date(Math.floor(ms / 1000) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+/** One more evicted pod of its controller; pods without one are not replaced by anything. */
+function countReplaced(replaced: Map<string, EvictedPods>, pod: V1Pod, since: string): void {
+  const controller = controllerOf(pod);
+  if (!controller) return;
+  const namespace = pod.metadata?.namespace ?? 'default';
+  const known = replaced.get(controller.uid);
+  if (known) known.pods += 1;
+  else replaced.set(controller.uid, { namespace, kind: controller.kind, name: controller.name, uid: controller.uid, pods: 1, since });
 }

@@ -2,14 +2,14 @@
 //
 // Error contract: every method throws KubeError (never an ApiException). A node that does not
 // exist is KubeError 'NotFound', except for getNode, which returns undefined. drain also throws
-// DrainError when it cannot finish within its timeout or a pod opts out. An aborted signal
-// rejects with the signal's reason.
+// DrainError when the drain rules refuse a pod or the node, or when evictions are still refused
+// at its timeout. An aborted signal rejects with the signal's reason.
 import type { V1Pod, V1Taint } from '@kubernetes/client-node';
+import type { EvictedPods } from '../../crds/spotguardfallbackevent.types.js';
+import type { DrainRules } from './drain-policy.js';
 
 export const SCALE_DOWN_TAINT: Readonly<V1Taint> = Object.freeze({ key: 'spot-guard.aws.amazon.com/scale-down', value: 'true', effect: 'NoSchedule' });
 export const REBALANCE_TAINT: Readonly<V1Taint> = Object.freeze({ key: 'spot-guard.aws.amazon.com/rebalance', value: 'true', effect: 'NoSchedule' });
-/** A pod annotated with this set to "true" blocks the drain of its node. */
-export const OPT_OUT_ANNOTATION = 'spot-guard.aws.amazon.com/do-not-evict';
 
 export interface NodeInfo {
   name: string;
@@ -23,31 +23,38 @@ export interface NodeInfo {
 }
 
 export interface DrainOptions {
+  /** Which pods may go (drain-policy.ts): the operator's settings for a scale-down, all for an interruption. */
+  rules: DrainRules;
   /** How long evictions refused with 429 (a PodDisruptionBudget) are retried. */
   timeoutMs: number;
-  /** Pause between retries of a 429; 5 s by default. */
+  /** Pause between retries of a 429; 5 s by default, as kubectl drain waits. */
   retryIntervalMs?: number;
   signal?: AbortSignal;
 }
 
-export type SkipReason = 'DaemonSet' | 'Mirror' | 'Finished';
+export type SkipReason = 'DaemonSet' | 'Mirror';
 
 export interface DrainResult {
-  /** `namespace/name` of the pods this call evicted, or found gone when evicting them. */
+  /** `namespace/name` of the pods this call evicted (finished ones too), or found gone when evicting them. */
   evicted: string[];
+  /** The controllers of the evicted pods that a controller recreates: what the wait for the reschedule waits for. */
+  replaced: EvictedPods[];
   skipped: { pod: string; reason: SkipReason }[];
 }
 
-export type DrainErrorCode = 'Timeout' | 'OptedOut';
+/** Refused: the drain rules refuse a pod or the node, nothing was evicted in that round. Timeout: evictions still refused with 429. */
+export type DrainErrorCode = 'Timeout' | 'Refused';
 
 export class DrainError extends Error {
   override readonly name = 'DrainError';
   constructor(
     readonly code: DrainErrorCode,
     readonly node: string,
-    /** `namespace/name` of the pods that blocked the drain. */
+    /** `namespace/name` of the pods that blocked the drain (none when the node itself refused). */
     readonly pods: string[],
     message: string,
+    /** What this call evicted before it gave up, so that their replacements are still waited for. */
+    readonly replaced: EvictedPods[] = [],
   ) {
     super(message);
   }
@@ -65,14 +72,20 @@ export interface NodePort {
   /** spec.unschedulable=true; idempotent. Returns whether it changed the node. */
   cordon(name: string): Promise<boolean>;
   /**
-   * Evicts every evictable pod on the node through the Eviction API (policy/v1), each with its
-   * own grace period; DaemonSet, mirror and finished pods are skipped, Terminating ones are left
-   * to finish. Resolves once every eviction was accepted, not when the pods are gone: wait for
-   * that with remainingPods. Throws DrainError 'OptedOut' (evicting nothing) if a pod to evict
-   * carries OPT_OUT_ANNOTATION="true", and DrainError 'Timeout' if evictions are still refused
-   * with 429 when timeoutMs has passed.
+   * Evicts the node's pods through the Eviction API (policy/v1), each with its own grace period,
+   * as drain-policy.ts decides under `rules`: DaemonSet and mirror pods are skipped, Terminating
+   * ones are left to finish, finished ones are removed. Resolves once every eviction was
+   * accepted, not when the pods are gone: wait for that with remainingPods. Throws DrainError
+   * 'Refused' (evicting nothing more) when the rules refuse the node or a pod on it, and
+   * DrainError 'Timeout' when evictions are still refused with 429 after timeoutMs.
    */
   drain(name: string, options: DrainOptions): Promise<DrainResult>;
-  /** Pods that drain would evict and that are still on the node (including Terminating ones). */
+  /** The node's pods other than DaemonSet and mirror pods (including Terminating ones): empty once a drain is through. */
   remainingPods(name: string): Promise<V1Pod[]>;
+}
+
+/** Pods by their controller: where the replacements of evicted pods are looked for. Throws KubeError. */
+export interface ControlledPods {
+  /** Every pod in each record's namespace whose controller is that record's uid, wherever it runs. */
+  controlledPods(controllers: readonly Pick<EvictedPods, 'namespace' | 'uid'>[], signal?: AbortSignal): Promise<V1Pod[]>;
 }

@@ -1,9 +1,11 @@
 // First-fit-decreasing packing of the pods a drain would evict onto the nodes that remain, against
-// what is already requested there. Not the scheduler's scoring, only its hard limits: a pod that
-// fits here has at least one node that would take it, given the pods placed before it.
+// what is already requested there. Not the scheduler's scoring, only its hard limits (resources,
+// scheduling.ts's node rules, pod-rules.ts's pod and volume rules): a pod that fits here has at
+// least one node that would take it, given the pods placed before it.
 import type { V1Node, V1Pod } from '@kubernetes/client-node';
 import { formatCpu, formatMemory } from './quantity.js';
 import { add, podRequests, shortfall, subtract, type Resources } from './resources.js';
+import { podRuleRefusal, type PodWorld } from './pod-rules.js';
 import { predicateRefusal } from './scheduling.js';
 
 export interface Candidate {
@@ -51,11 +53,19 @@ function largestFirst(pods: V1Pod[], total: Resources): { pod: V1Pod; key: strin
   return entries;
 }
 
+/** What the pod rules need besides the candidates: every node, the pods that stay, volumes. */
+export type Surroundings = Omit<PodWorld, 'podsOn'> & { podsOn: ReadonlyMap<string, V1Pod[]> };
+
+const NOTHING_AROUND: Surroundings = { nodes: [], podsOn: new Map(), claims: [], volumes: [] };
+
 /**
  * Places every pod on the first candidate (in the given order) that accepts it and has room.
  * `excluded` names the other nodes that were not candidates and why, for the refusal message.
+ * `around` holds the pods that stay where they are (not the ones being placed), and volumes.
  */
-export function placePods(pods: V1Pod[], candidates: Candidate[], excluded: [string, string][]): Placement {
+export function placePods(pods: V1Pod[], candidates: Candidate[], excluded: [string, string][], around: Surroundings = NOTHING_AROUND): Placement {
+  // Each placed pod joins its node, for the host ports, affinity and spread of the next ones.
+  const world: PodWorld = { ...around, nodes: around.nodes.length > 0 ? around.nodes : candidates.map((c) => c.node), podsOn: new Map([...around.podsOn].map(([n, list]) => [n, [...list]])) };
   const remaining = new Map(candidates.map((c) => [c.name, subtract(c.allocatable, c.used)]));
   const total = candidates.reduce((sum, c) => add(sum, c.allocatable), { cpu: 0n, memory: 0n, pods: 0n });
   const placements: Record<string, string> = {};
@@ -64,7 +74,7 @@ export function placePods(pods: V1Pod[], candidates: Candidate[], excluded: [str
     const tooSmall: [string, string][] = [];
     const refusing: [string, string][] = [];
     const target = candidates.find((c) => {
-      const refusal = predicateRefusal(pod, c.node);
+      const refusal = predicateRefusal(pod, c.node) ?? podRuleRefusal(pod, c.node, world);
       if (refusal) {
         refusing.push([c.name, refusal]);
         return false;
@@ -84,6 +94,7 @@ export function placePods(pods: V1Pod[], candidates: Candidate[], excluded: [str
     }
     remaining.set(target.name, subtract(remaining.get(target.name) ?? target.allocatable, request));
     placements[key] = target.name;
+    world.podsOn.set(target.name, [...(world.podsOn.get(target.name) ?? []), pod]);
     moved = add(moved, request);
   }
   return { ok: true, placements, moved };

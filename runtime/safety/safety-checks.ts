@@ -1,7 +1,8 @@
 // The checks before a drain (DESIGN.md invariant 6), as a pure function of one snapshot of the
 // cluster: no I/O, so every refusal can be shown with a table of fixtures.
-import type { V1Node, V1Pod, V1PodDisruptionBudget } from '@kubernetes/client-node';
-import { OPT_OUT_ANNOTATION } from '../kube/nodes.port.js';
+import type { V1Node, V1PersistentVolume, V1PersistentVolumeClaim, V1Pod, V1PodDisruptionBudget } from '@kubernetes/client-node';
+import type { SafetyCheck } from '../../crds/phases.js';
+import { describeRefusals, isFinished, nodeOptOut, planDrain, scaleDownRules, type DrainSettings } from '../kube/drain-policy.js';
 import { labelSelectorMatches } from './label-selector.js';
 import { placePods, podKey, type Candidate } from './placement.js';
 import { add, nodeAllocatable, podRequests, ZERO, type Resources } from './resources.js';
@@ -11,41 +12,22 @@ export interface ClusterSnapshot {
   nodes: V1Node[];
   pods: V1Pod[];
   pdbs: V1PodDisruptionBudget[];
+  /** For the volumes of the pods that move: where each bound volume can be attached. */
+  claims?: V1PersistentVolumeClaim[];
+  volumes?: V1PersistentVolume[];
 }
 
 export interface SafetyOptions {
   maxUtilizationPercent: number;
   /** taint keys that mark a node as going away */
   leavingTaintKeys: string[];
+  /** What the drain may evict beyond kubectl's defaults: the same settings the drain itself gets. */
+  drain: DrainSettings;
 }
 
 export type SafetyVerdict =
   | { ok: true; utilizationPercent: number; placements: Record<string /*ns/pod*/, string /*node*/>; summary: string }
-  | { ok: false; check: 'pods' | 'pdb' | 'capacity' | 'optOut' | 'node'; reason: string };
-
-export const SAFE_TO_EVICT_ANNOTATION = 'cluster-autoscaler.kubernetes.io/safe-to-evict';
-const MIRROR_ANNOTATION = 'kubernetes.io/config.mirror';
-
-const isTerminal = (pod: V1Pod): boolean => pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
-
-/** The pods a drain of the node would evict. */
-export function evictablePods(pods: V1Pod[], nodeName: string): V1Pod[] {
-  return pods.filter(
-    (pod) =>
-      pod.spec?.nodeName === nodeName &&
-      !(pod.metadata?.ownerReferences ?? []).some((o) => o.kind === 'DaemonSet') &&
-      pod.metadata?.annotations?.[MIRROR_ANNOTATION] === undefined &&
-      !isTerminal(pod) &&
-      !pod.metadata?.deletionTimestamp,
-  );
-}
-
-function optedOut(pod: V1Pod): string | undefined {
-  const annotations = pod.metadata?.annotations ?? {};
-  if (annotations[OPT_OUT_ANNOTATION] === 'true') return `${OPT_OUT_ANNOTATION}: "true"`;
-  if (annotations[SAFE_TO_EVICT_ANNOTATION] === 'false') return `${SAFE_TO_EVICT_ANNOTATION}: "false"`;
-  return undefined;
-}
+  | { ok: false; check: Exclude<SafetyCheck, 'error'>; reason: string };
 
 /** The first PDB the drain would break, and how many PDBs cover the node's evictable pods. */
 function pdbCheck(pdbs: V1PodDisruptionBudget[], evictable: V1Pod[]): { refusal?: string; covering: number } {
@@ -88,13 +70,16 @@ function percent(used: bigint, allocatable: bigint): number {
 }
 
 export function checkSafety(snapshot: ClusterSnapshot, nodeName: string, options: SafetyOptions): SafetyVerdict {
-  if (!snapshot.nodes.some((n) => n.metadata?.name === nodeName)) return { ok: false, check: 'node', reason: `node ${nodeName} not found` };
-  const evictable = evictablePods(snapshot.pods, nodeName);
-
-  for (const pod of evictable) {
-    const why = optedOut(pod);
-    if (why) return { ok: false, check: 'optOut', reason: `pod ${podKey(pod)} opts out of eviction (${why})` };
-  }
+  const node = snapshot.nodes.find((n) => n.metadata?.name === nodeName);
+  if (!node) return { ok: false, check: 'node', reason: `node ${nodeName} not found` };
+  // The drain's own rules, so that a go-ahead here is a drain that will not be refused.
+  const rules = scaleDownRules(options.drain);
+  const optedOut = nodeOptOut(node, rules);
+  if (optedOut) return { ok: false, check: 'scaleDownDisabled', reason: optedOut };
+  const plan = planDrain(snapshot.pods.filter((p) => p.spec?.nodeName === nodeName), rules);
+  if (plan.refused.length > 0) return { ok: false, check: 'drain', reason: `the drain would be refused: ${describeRefusals(plan.refused)}` };
+  // Finished pods are removed too, but need no room and no PDB allowance.
+  const evictable = plan.moving;
 
   const pdb = pdbCheck(snapshot.pdbs, evictable);
   if (pdb.refusal) return { ok: false, check: 'pdb', reason: pdb.refusal };
@@ -102,7 +87,7 @@ export function checkSafety(snapshot: ClusterSnapshot, nodeName: string, options
   const usedOn = new Map<string, Resources>();
   for (const pod of snapshot.pods) {
     const bound = pod.spec?.nodeName;
-    if (bound && !isTerminal(pod)) usedOn.set(bound, add(usedOn.get(bound) ?? ZERO, podRequests(pod)));
+    if (bound && !isFinished(pod)) usedOn.set(bound, add(usedOn.get(bound) ?? ZERO, podRequests(pod)));
   }
   const candidates: Candidate[] = [];
   const excluded: [string, string][] = [];
@@ -113,7 +98,14 @@ export function checkSafety(snapshot: ClusterSnapshot, nodeName: string, options
     if (why) excluded.push([name, why]);
     else candidates.push({ node, name, allocatable: nodeAllocatable(node), used: usedOn.get(name) ?? ZERO });
   }
-  const placement = placePods(evictable, candidates, excluded);
+  // The pods that stay where they are, for host ports, pod (anti-)affinity and topology spread;
+  // the drained node's pods all leave with it.
+  const podsOn = new Map<string, V1Pod[]>();
+  for (const pod of snapshot.pods) {
+    const bound = pod.spec?.nodeName;
+    if (bound && bound !== nodeName && !isFinished(pod)) podsOn.set(bound, [...(podsOn.get(bound) ?? []), pod]);
+  }
+  const placement = placePods(evictable, candidates, excluded, { nodes: snapshot.nodes, podsOn, claims: snapshot.claims ?? [], volumes: snapshot.volumes ?? [] });
   if (!placement.ok) return { ok: false, check: 'pods', reason: placement.reason };
 
   if (candidates.length === 0) return { ok: false, check: 'capacity', reason: `no Ready schedulable node would remain after removing ${nodeName}` };

@@ -59,7 +59,9 @@ export function sumCounts(counts: Counts, keep: (key: string) => boolean = () =>
 /**
  * Who makes a write in the sandbox. `agents`: SpotGuardFallbackEvents, Kubernetes Events,
  * node taints and cordons (merge patches), evictions. `sandbox`: the simulator's node
- * registrar and the pod reaper, standing in for kubelets and the node lifecycle controller.
+ * registrar and KWOK, standing in for kubelets. Since the sandbox runs kube-controller-manager,
+ * the node lifecycle controller's taint patches and the controllers' Events are counted as the
+ * agents' too, and KWOK's node Leases as shared: this split predates them.
  * `shared`: Leases, written by the agents' ASG locks and by kube-apiserver's own identity
  * lease (the idle rate tells the latter).
  */

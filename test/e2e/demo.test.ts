@@ -42,6 +42,16 @@ test('the story runs to the end: every phase table, the deletion, a summary, exi
   assert.match(out, /NAME\s+SPOT ASG\s+ON-DEMAND NODE\s+PHASE\s+AGE/);
   assert.match(out, /phases: Pending → Monitoring → ReadyForScaleDown → ScalingDown → Completed → Deleted/);
   assert.match(out, /on-demand node ip-[\d-]+ \(i-[0-9a-f]+\) ran [\d.]+ minutes/);
+  // The workload really moved, twice (off the interrupted spot node, off the on-demand node),
+  // with the PDB watched throughout, and ends running on the nodes that stay.
+  const moved = Number(/pods moved: (\d+)/.exec(out)?.[1] ?? NaN);
+  assert.ok(moved >= 2, `pods moved from both nodes that went (${moved})`);
+  assert.match(out, /PDB: never violated/);
+  assert.match(out, /on the nodes that went \(ip-[\d-]+, ip-[\d-]+\): none/);
+  assert.not.match(out, /NOT running/);
+  // No pod waited for a node: the scheduler never found one without room (its own delay is all).
+  assert.match(out, /pods the scheduler found no node for: none/);
+  assert.match(out, /longest a new pod waited to run: [\d.]+ s/);
 });
 
 test.run();

@@ -10,7 +10,9 @@ import { fallBack, startScenario, type Scenario } from './scenario.js';
 const test = suite<{ s: Scenario }>('the winning agent killed mid-drain');
 
 test.before(async (ctx) => {
-  ctx.s = await startScenario();
+  // The pods below declare no controller (none runs in the sandbox to recreate them): the
+  // drain takes them as kubectl drain --force would.
+  ctx.s = await startScenario({ settings: { SPOT_GUARD_DRAIN_FORCE: 'true' } });
 });
 test.after(async (ctx) => {
   await ctx.s?.stop();

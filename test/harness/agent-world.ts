@@ -2,9 +2,13 @@
 // applied, a kubeconfig for the shipped ServiceAccount (the agents never run as admin), moto
 // with a spot/on-demand ASG pair, and helpers to make the Nodes a kubelet would register.
 // Calls to AWS and to nodes are counted by recording wrappers around the real adapters.
+//
+// A world `withKubelets` also runs kube-scheduler, kube-controller-manager and KWOK as the
+// kubelet of its nodes, for tests whose evicted pods must really go (after their grace period)
+// and whose PDBs need real status; the others stay lean and write node status themselves.
 import { fileURLToPath } from 'node:url';
 import { AutoScalingClient, CreateAutoScalingGroupCommand, CreateLaunchConfigurationCommand } from '@aws-sdk/client-auto-scaling';
-import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { AppsV1Api, CoreV1Api, KubeConfig, PatchStrategy, setHeaderOptions, type V1Node } from '@kubernetes/client-node';
 import { CRD_PATH } from '../../crds/schema.js';
 import type { FallbackEventSpec, FallbackEventStatus, SpotGuardFallbackEvent } from '../../crds/spotguardfallbackevent.types.js';
 import type { FallbackEventStore } from '../../runtime/kube/fallback-event.store.js';
@@ -14,7 +18,7 @@ import { loadConfig, type Config } from '../../runtime/config.js';
 import type { NodePort } from '../../runtime/kube/nodes.port.js';
 import { createLogger, type Logger } from '../../runtime/log.js';
 import { startControlPlane, type ControlPlane } from '../../dev/sandbox/control-plane.js';
-import { PodReaper } from '../../dev/sandbox/pod-reaper.js';
+import { KWOK_NODE_ANNOTATION, NODE_READY_AT_ANNOTATION, startKwok, type Kwok } from '../../dev/sandbox/kwok.js';
 import { HarnessError } from '../../dev/sandbox/supervisor.js';
 import { installCrd } from './crd.js';
 import { startMoto, type Moto } from './moto.js';
@@ -27,6 +31,8 @@ export const credentials = { accessKeyId: 'testing', secretAccessKey: 'testing' 
 
 export interface AgentWorld {
   plane: ControlPlane;
+  /** KWOK, the kubelet of every node registerNode makes, in a world `withKubelets`. */
+  kwok?: Kwok;
   moto: Moto;
   /** Admin access, for fixtures only. */
   admin: KubeConfig;
@@ -56,8 +62,19 @@ export function agentProcessEnv(world: AgentWorld, settings: Record<string, stri
   };
 }
 
-export async function startAgentWorld(): Promise<AgentWorld> {
-  const plane = await startControlPlane();
+/** A control plane with its controllers and KWOK: pods run, go after their grace period, PDBs get status. */
+export async function startLiveControlPlane(): Promise<{ plane: ControlPlane; kwok: Kwok }> {
+  const plane = await startControlPlane({ controllers: true });
+  try {
+    return { plane, kwok: await startKwok({ kubeconfigPath: plane.kubeconfigPath, logFile: `${plane.dir}/logs/kwok.log` }) };
+  } catch (err) {
+    await plane.stop();
+    throw err;
+  }
+}
+
+export async function startAgentWorld(options: { withKubelets?: boolean } = {}): Promise<AgentWorld> {
+  const { plane, kwok } = options.withKubelets ? await startLiveControlPlane() : { plane: await startControlPlane(), kwok: undefined };
   let moto: Moto | undefined;
   try {
     await installCrd(plane);
@@ -79,6 +96,7 @@ export async function startAgentWorld(): Promise<AgentWorld> {
     const m = moto;
     return {
       plane,
+      kwok,
       moto,
       admin,
       agentKubeConfig: () => {
@@ -91,11 +109,13 @@ export async function startAgentWorld(): Promise<AgentWorld> {
       async stop() {
         aws.destroy();
         await m.stop();
+        await kwok?.stop();
         await plane.stop();
       },
     };
   } catch (err) {
     await moto?.stop();
+    await kwok?.stop();
     await plane.stop();
     throw err;
   }
@@ -115,24 +135,62 @@ export async function createAsgPair(moto: Moto, spot = 3, onDemand = 0): Promise
   }
 }
 
-/** Registers a Ready node for an instance, as a kubelet would, with room for pods. */
-export async function registerNode(admin: KubeConfig, name: string, instanceId: string, options: { ready?: boolean; labels?: Record<string, string> } = {}): Promise<void> {
-  const core = admin.makeApiClient(CoreV1Api);
-  await core.createNode({ body: { metadata: { name, labels: { 'kubernetes.io/hostname': name, ...options.labels } }, spec: { providerID: `aws:///${REGION}a/${instanceId}` } } });
-  if (options.ready ?? true) await markReady(admin, name);
+/** What registerNode needs of a world: admin access, and KWOK where it plays the kubelet. */
+export type NodeWorld = Pick<AgentWorld, 'admin' | 'kwok'>;
+
+const NODE_RESOURCES = { cpu: '4', memory: '16Gi', pods: '110' };
+const NOT_READY_TAINT = 'node.kubernetes.io/not-ready';
+// A node registered not Ready waits for markReady; KWOK reads this as "not before then".
+const NOT_YET = '2100-01-01T00:00:00Z';
+
+/**
+ * Registers a node for an instance as a kubelet would, with room for pods, and (unless `ready`
+ * is false) returns once it is Ready without the not-ready taint. In a world `withKubelets`
+ * KWOK is its kubelet and the node lifecycle controller lifts the taint; otherwise this writes
+ * what they would.
+ */
+export async function registerNode(world: NodeWorld, name: string, instanceId: string, options: { ready?: boolean; labels?: Record<string, string> } = {}): Promise<void> {
+  const core = world.admin.makeApiClient(CoreV1Api);
+  const ready = options.ready ?? true;
+  const now = new Date();
+  const body: V1Node = {
+    metadata: { name, labels: { 'kubernetes.io/hostname': name, 'kubernetes.io/os': 'linux', ...options.labels } },
+    spec: { providerID: `aws:///${REGION}a/${instanceId}` },
+  };
+  if (world.kwok) {
+    body.metadata = { ...body.metadata, annotations: { [KWOK_NODE_ANNOTATION.key]: KWOK_NODE_ANNOTATION.value, ...(ready ? {} : { [NODE_READY_AT_ANNOTATION]: NOT_YET }) } };
+    body.status = {
+      allocatable: NODE_RESOURCES,
+      capacity: NODE_RESOURCES,
+      conditions: [{ type: 'Ready', status: 'False', reason: 'KubeletNotReady', lastHeartbeatTime: now, lastTransitionTime: now }],
+    };
+  }
+  await core.createNode({ body });
+  if (ready) await markReady(world, name);
 }
 
-/** What the kubelet and the node lifecycle controller do once a node is up: Ready, untainted. */
-export async function markReady(admin: KubeConfig, name: string): Promise<void> {
-  const core = admin.makeApiClient(CoreV1Api);
+/** The node's kubelet reports Ready; returns once it is, and untainted, as the node lifecycle controller does. */
+export async function markReady(world: NodeWorld, name: string): Promise<void> {
+  const core = world.admin.makeApiClient(CoreV1Api);
+  if (world.kwok) {
+    // KWOK reports Ready from the moment this annotation names (now).
+    const readyAt = { metadata: { annotations: { [NODE_READY_AT_ANNOTATION]: new Date().toISOString() } } };
+    await core.patchNode({ name, body: readyAt }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
+    await waitFor(`node ${name} Ready and without the not-ready taint`, async () => {
+      const node = await core.readNode({ name });
+      const isReady = node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
+      return isReady && !(node.spec?.taints ?? []).some((t) => t.key === NOT_READY_TAINT);
+    });
+    return;
+  }
   const now = new Date();
   await core.replaceNodeStatus({
     name,
     body: {
       metadata: { name },
       status: {
-        allocatable: { cpu: '4', memory: '16Gi', pods: '110' },
-        capacity: { cpu: '4', memory: '16Gi', pods: '110' },
+        allocatable: NODE_RESOURCES,
+        capacity: NODE_RESOURCES,
         conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady', lastHeartbeatTime: now, lastTransitionTime: now }],
       },
     },
@@ -140,27 +198,33 @@ export async function markReady(admin: KubeConfig, name: string): Promise<void> 
   // The API server taints every new node not-ready; the node lifecycle controller, absent
   // here, lifts that taint once the node reports Ready.
   const node = await core.readNode({ name });
-  const taints = (node.spec?.taints ?? []).filter((t) => t.key !== 'node.kubernetes.io/not-ready');
+  const taints = (node.spec?.taints ?? []).filter((t) => t.key !== NOT_READY_TAINT);
   await core.replaceNode({ name, body: { ...node, spec: { ...node.spec, taints } } });
 }
 
-/** A pod bound to a node (no scheduler here), with a small request. */
-export async function placePod(admin: KubeConfig, name: string, nodeName: string, namespace = 'default'): Promise<void> {
-  const core = admin.makeApiClient(CoreV1Api);
-  await core.createNamespacedPod({
-    namespace,
-    body: { metadata: { name, labels: { app: 'web' } }, spec: { nodeName, containers: [{ name: 'web', image: 'nginx', resources: { requests: { cpu: '100m', memory: '128Mi' } } }] } },
-  });
-}
-
 /**
- * What a kubelet does for evicted pods: once a pod is Terminating, remove it. Without a
- * kubelet an evicted pod would stay Terminating for ever. Returns a stop function.
+ * A pod bound to a node (as if scheduled there), with a small request and a grace period of a
+ * second. In a world `withKubelets` it runs, and a real ReplicaSet adopts it: a drain's default
+ * rules take it, and once it is evicted the ReplicaSet's replacement is scheduled elsewhere (on
+ * nodes matching `replacementsOn`, when given). Otherwise it is a bare pod that nothing runs.
  */
-export function reapTerminatingPods(admin: KubeConfig, intervalMs = 200): () => void {
-  const reaper = new PodReaper(admin, intervalMs, true);
-  reaper.start();
-  return () => reaper.stop();
+export async function placePod(world: NodeWorld, name: string, nodeName: string, options: { labels?: Record<string, string>; replacementsOn?: Record<string, string> } = {}): Promise<void> {
+  const core = world.admin.makeApiClient(CoreV1Api);
+  const labels = { ...(options.labels ?? { app: 'web' }), ...(world.kwok ? { 'spot-guard.test/owner': name } : {}) };
+  const spec = { terminationGracePeriodSeconds: 1, containers: [{ name: 'web', image: 'nginx', resources: { requests: { cpu: '100m', memory: '128Mi' } } }] };
+  await core.createNamespacedPod({ namespace: 'default', body: { metadata: { name, labels }, spec: { ...spec, nodeName } } });
+  if (!world.kwok) return;
+  const replicaSet = await world.admin.makeApiClient(AppsV1Api).createNamespacedReplicaSet({
+    namespace: 'default',
+    body: {
+      metadata: { name },
+      spec: { replicas: 1, selector: { matchLabels: { 'spot-guard.test/owner': name } }, template: { metadata: { labels }, spec: { ...spec, nodeSelector: options.replacementsOn } } },
+    },
+  });
+  await waitFor(`pod ${name} running and adopted by its ReplicaSet`, async () => {
+    const pod = await core.readNamespacedPod({ name, namespace: 'default' });
+    return pod.status?.phase === 'Running' && pod.metadata?.ownerReferences?.some((o) => o.controller && o.uid === replicaSet.metadata?.uid);
+  });
 }
 
 /** The agent's settings from an environment, as the DaemonSet would give them, with test overrides. */

@@ -1,7 +1,8 @@
 // resolveBinaries builds only the components asked for (the sandbox never waits for helm) and
 // says what it builds as it goes. The real build-binaries.sh runs here against a stand-in `go`
-// that records its calls and "builds" in half a second, so no test waits minutes for a compile.
-import { chmod, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+// that records its calls and "builds" in a moment, so no test waits minutes for a compile.
+import { constants } from 'node:fs';
+import { access, chmod, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { suite } from 'uvu';
@@ -10,13 +11,22 @@ import { SANDBOX_BINARIES, resolveBinaries } from '../../dev/sandbox/binaries.js
 import { resolveBinariesWithProgress } from '../../dev/sandbox/build-progress.js';
 import { HarnessError } from '../../dev/sandbox/supervisor.js';
 
+// go install and go build make an empty executable; the module commands of the kubernetes
+// wrapper succeed, and its go.mod names one staging module.
 const FAKE_GO = `#!/usr/bin/env bash
 echo "$*" >> "$FAKE_GO_LOG"
 [ "$FAKE_GO_FAILS" = 1 ] && { echo "boom: could not reach the module proxy" >&2; exit 1; }
-[ "$1" = install ] || exit 1
+case "$1 $2" in
+  "mod download") [ "$3" = -json ] && printf '{\\n\\t"GoMod": "%s"\\n}\\n' "$FAKE_GOMOD"; exit 0 ;;
+  "mod "*) exit 0 ;;
+esac
+case "$1" in
+  install) pkg="\${!#}"; name="\${pkg%@*}"; out="$GOBIN/\${name##*/}" ;;
+  build) while [ "$1" != -o ]; do shift; done; out="$2" ;;
+  *) exit 1 ;;
+esac
 sleep 0.5
-pkg="\${!#}"; name="\${pkg%@*}"; name="\${name##*/}"
-mkdir -p "$GOBIN" && printf '#!/bin/sh\\n' > "$GOBIN/$name" && chmod +x "$GOBIN/$name"
+mkdir -p "$(dirname "$out")" && printf '#!/bin/sh\\n' > "$out" && chmod +x "$out"
 `;
 
 interface World {
@@ -33,11 +43,13 @@ async function world(options: { goFails?: boolean } = {}): Promise<World> {
   await chmod(join(dir, 'bin', 'go'), 0o755);
   const goLog = join(dir, 'go.log');
   await writeFile(goLog, '');
+  await writeFile(join(dir, 'go.mod'), 'module k8s.io/kubernetes\n\nreplace (\n\tk8s.io/api => ./staging/src/k8s.io/api\n)\n');
   const env: NodeJS.ProcessEnv = {
     PATH: `${join(dir, 'bin')}:${process.env.PATH ?? ''}`,
     HOME: dir,
     SPOT_GUARD_CACHE: join(dir, 'cache'),
     FAKE_GO_LOG: goLog,
+    FAKE_GOMOD: join(dir, 'go.mod'),
     FAKE_GO_FAILS: options.goFails ? '1' : '0',
   };
   const goCalls = async () => (await readFile(goLog, 'utf8')).split('\n').filter(Boolean);
@@ -52,7 +64,8 @@ async function cached(cache: string, files: string[]): Promise<void> {
   }
 }
 
-const CACHED_SANDBOX = ['kubernetes-v1.32.13/kube-apiserver', 'kubernetes-v1.32.13/kubectl', 'etcd-v3.5.16/etcd', 'aemm-v1.13.0/ec2-metadata-mock'];
+const CACHED_KUBERNETES = ['kubernetes-v1.32.13/kube-apiserver', 'kubernetes-v1.32.13/kubectl', 'kubernetes-v1.32.13/kube-scheduler', 'kubernetes-v1.32.13/kube-controller-manager', 'etcd-v3.5.16/etcd'];
+const CACHED_SANDBOX = [...CACHED_KUBERNETES, 'kwok-v0.8.0/kwok', 'aemm-v1.13.0/ec2-metadata-mock'];
 
 const test = suite('binaries');
 
@@ -64,7 +77,10 @@ test('the sandbox needs no helm: with its binaries cached nothing is built, even
   assert.equal(binaries, {
     kubeApiserver: join(w.cache, 'kubernetes-v1.32.13/kube-apiserver'),
     kubectl: join(w.cache, 'kubernetes-v1.32.13/kubectl'),
+    kubeScheduler: join(w.cache, 'kubernetes-v1.32.13/kube-scheduler'),
+    kubeControllerManager: join(w.cache, 'kubernetes-v1.32.13/kube-controller-manager'),
     etcd: join(w.cache, 'etcd-v3.5.16/etcd'),
+    kwok: join(w.cache, 'kwok-v0.8.0/kwok'),
     aemm: join(w.cache, 'aemm-v1.13.0/ec2-metadata-mock'),
   });
   assert.equal(lines, [], 'a warm start prints nothing');
@@ -85,10 +101,45 @@ test('only the missing component is built, one line per step, and a long step sa
   assert.not.match(text, /kube-apiserver|helm/);
 });
 
+test('a cache from before the scheduler and controller-manager gets only those two built, and keeps the rest', async () => {
+  const w = await world();
+  await cached(w.cache, ['kubernetes-v1.32.13/kube-apiserver', 'kubernetes-v1.32.13/kubectl', 'etcd-v3.5.16/etcd']);
+  const apiserverBefore = await readFile(join(w.cache, 'kubernetes-v1.32.13/kube-apiserver'), 'utf8');
+  const lines: string[] = [];
+  const binaries = await resolveBinaries(['kubeScheduler', 'kubeControllerManager', 'kubeApiserver'], { env: w.env, onProgress: (l) => lines.push(l) });
+  assert.equal(binaries, {
+    kubeScheduler: join(w.cache, 'kubernetes-v1.32.13/kube-scheduler'),
+    kubeControllerManager: join(w.cache, 'kubernetes-v1.32.13/kube-controller-manager'),
+    kubeApiserver: join(w.cache, 'kubernetes-v1.32.13/kube-apiserver'),
+  });
+  const builds = (await w.goCalls()).filter((c) => c.startsWith('build '));
+  assert.equal(
+    builds.map((c) => c.split(' ').at(-1)),
+    ['k8s.io/kubernetes/cmd/kube-scheduler', 'k8s.io/kubernetes/cmd/kube-controller-manager'],
+  );
+  assert.ok(builds.every((c) => c.includes('-X k8s.io/component-base/version.gitVersion=v1.32.13')), 'the same version stamp as kube-apiserver');
+  assert.ok(lines.includes('building kube-scheduler (1/2)') && lines.includes('building kube-controller-manager (2/2)'), lines.join('\n'));
+  assert.is(await readFile(join(w.cache, 'kubernetes-v1.32.13/kube-apiserver'), 'utf8'), apiserverBefore);
+  for (const file of CACHED_KUBERNETES) await access(join(w.cache, file), constants.X_OK);
+});
+
+test('kwok is its own component, go installed at the pinned version', async () => {
+  const w = await world();
+  const { kwok } = await resolveBinaries(['kwok'], { env: w.env });
+  assert.is(kwok, join(w.cache, 'kwok-v0.8.0/kwok'));
+  assert.equal(await w.goCalls(), ['install -trimpath -ldflags -s -w sigs.k8s.io/kwok/cmd/kwok@v0.8.0']);
+});
+
 test('binaries named by the environment win and are never built', async () => {
   const w = await world({ goFails: true });
-  const env = { ...w.env, TEST_ASSET_HELM: '/opt/helm', KUBEBUILDER_ASSETS: '/opt/assets' };
-  assert.equal(await resolveBinaries(['helm', 'kubectl'], { env }), { helm: '/opt/helm', kubectl: '/opt/assets/kubectl' });
+  const env = { ...w.env, TEST_ASSET_HELM: '/opt/helm', KUBEBUILDER_ASSETS: '/opt/assets', TEST_ASSET_KUBE_SCHEDULER: '/opt/sched', TEST_ASSET_KWOK: '/opt/kwok' };
+  assert.equal(await resolveBinaries(['helm', 'kubectl', 'kubeScheduler', 'kubeControllerManager', 'kwok'], { env }), {
+    helm: '/opt/helm',
+    kubectl: '/opt/assets/kubectl',
+    kubeScheduler: '/opt/sched',
+    kubeControllerManager: '/opt/assets/kube-controller-manager',
+    kwok: '/opt/kwok',
+  });
   assert.equal(await w.goCalls(), []);
 });
 

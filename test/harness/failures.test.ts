@@ -7,6 +7,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CONTROL_PLANE_BINARIES, resolveBinaries, type ControlPlaneBinaries } from '../../dev/sandbox/binaries.js';
 import { startControlPlane } from '../../dev/sandbox/control-plane.js';
+import { startKwok } from '../../dev/sandbox/kwok.js';
 import { assertPortFree, freePort } from '../../dev/sandbox/ports.js';
 import { HarnessError } from '../../dev/sandbox/supervisor.js';
 import { liveChildren } from './processes.js';
@@ -77,6 +78,37 @@ test('a child that dies during start is named with its exit code and last output
   assert.match(err.message, /exited unexpectedly \(exit code 3\)/);
   assert.match(err.message, /panic: simulated crash in etcd/);
   assert.ok(Date.now() - started < 60_000, 'the death is noticed, not waited out to the start timeout');
+  assertNothingLeft();
+});
+
+/** An executable that prints `line` and exits 3, standing in for a binary that crashes at start. */
+async function crashing(name: string, line: string): Promise<string> {
+  const path = join(await mkdtemp(join(tmpdir(), 'spot-guard-crash-')), name);
+  await writeFile(path, `#!/bin/sh\necho "${line}" >&2\nexit 3\n`);
+  await chmod(path, 0o755);
+  return path;
+}
+
+test('a kube-controller-manager that dies during start is named with its last output, and everything else is stopped', async ({ binaries }) => {
+  const { kubeScheduler } = await resolveBinaries(['kubeScheduler']);
+  const kubeControllerManager = await crashing('kube-controller-manager', 'E0101 failed to start controllers: simulated');
+  const err = await expectHarnessError(startControlPlane({ binaries: { ...binaries, kubeScheduler, kubeControllerManager }, controllers: true }));
+  assert.is(err.component, 'kube-controller-manager');
+  assert.match(err.message, /exited unexpectedly \(exit code 3\)/);
+  assert.match(err.message, /failed to start controllers: simulated/);
+  assertNothingLeft();
+});
+
+test('a kwok that dies during start is named with its last output', async ({ binaries }) => {
+  const plane = await startControlPlane({ binaries });
+  try {
+    const err = await expectHarnessError(startKwok({ kubeconfigPath: plane.kubeconfigPath, binary: await crashing('kwok', 'Error: no stages found') }));
+    assert.is(err.component, 'kwok');
+    assert.match(err.message, /exited unexpectedly \(exit code 3\)/);
+    assert.match(err.message, /no stages found/);
+  } finally {
+    await plane.stop();
+  }
   assertNothingLeft();
 });
 

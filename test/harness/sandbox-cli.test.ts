@@ -59,6 +59,11 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
       const children = () => liveChildren(sandbox.child.pid);
       assert.is(children().filter((p) => p.cmdline.includes('spot-guard-agent.mjs agent')).length, 3, 'one agent process per node');
       assert.is(children().filter((p) => p.cmdline.includes('ec2-metadata-mock')).length, 3, 'one AEMM per node');
+      // The DaemonSet controller made a pod per node, KWOK runs it, and the node's agent is that pod.
+      const pods = await kubectl(kubectlBinary, kubeconfig, ['get', 'pods', '-n', 'kube-system', '-l', 'app.kubernetes.io/name=spot-guard', '-o', 'jsonpath={range .items[*]}{.spec.nodeName}: {.metadata.name} {.status.phase}{"\\n"}{end}']);
+      const running = pods.stdout.trim().split('\n').filter((l) => l.endsWith(' Running'));
+      assert.is(running.length, 3, pods.stdout);
+      for (const line of running) assert.ok(sandbox.output().includes(`  ${line.replace(/ Running$/, ',')}`), `the agent on ${line} runs as its DaemonSet pod:\n${sandbox.output()}`);
       const sgfe = await kubectl(kubectlBinary, kubeconfig, ['get', 'sgfe', '-n', 'kube-system']);
       assert.is(sgfe.code, 0, 'the CRD is installed');
       const started = new Set(children().map((p) => p.pid));

@@ -7,7 +7,9 @@ import { SCALE_DOWN_STEPS } from '../../crds/phases.js';
 import { openApiSchema } from '../../crds/schema.js';
 import { validateFallbackEvent } from '../../crds/validate.js';
 import { fallbackEventMachine } from '../../machines/fallback-event.machine.js';
-import { blockedMessage, checksBlocked, claimed, stepCompleted, stepFailed, toFailed } from '../../machines/fallback-event.status.js';
+import { BlockedReason } from '../../crds/phases.js';
+import type { EvictedPods } from '../../crds/spotguardfallbackevent.types.js';
+import { blockedMessage, checksBlocked, claimed, MAX_EVICTED_RECORDS, stepCompleted, stepFailed, toFailed } from '../../machines/fallback-event.status.js';
 import type { FallbackEventContext, SpotObservation } from '../../machines/fallback-event.types.js';
 import { agentB, config, iso, observation, seedEvent, T0 } from './fixtures.js';
 
@@ -75,6 +77,41 @@ test('the same long block is not committed again at every recheck', () => {
   const event = { type: 'CHECKS_DONE', outcome: 'blocked', reason: refusal };
   assert.is(anew({ context: ctx(status, undefined), event }), false);
   assert.is(anew({ context: ctx(status, undefined), event: { ...event, reason: `${refusal}, and one more` } }), true);
+});
+
+test('a blocked check is the condition\'s reason, one per check, each valid for the schema', () => {
+  const context = ctx({ phase: 'ReadyForScaleDown' }, undefined);
+  const reason = 'the drain would be refused: 1 pod without a controller to recreate it (SPOT_GUARD_DRAIN_FORCE=true allows it): default/debug';
+  const condition = checksBlocked(context, reason, 'drain').conditions?.find((c) => c.type === 'SafetyChecksPassed');
+  assert.equal([condition?.status, condition?.reason, condition?.message], ['False', 'DrainRefused', reason]);
+  assert.is(checksBlocked(context, reason).conditions?.[0]?.reason, 'Blocked', 'a block of unknown origin');
+  for (const check of Object.keys(BlockedReason) as (keyof typeof BlockedReason)[]) {
+    const checked = validateFallbackEvent(seedEvent(checksBlocked(context, `blocked by ${check}`, check)));
+    assert.ok(checked.ok, `${check}: ${checked.ok ? '' : checked.errors.join('; ')}`);
+  }
+});
+
+const SINCE = '2025-01-15T10:00:46Z';
+const record = (name: string, pods: number, since = SINCE): EvictedPods => ({ namespace: 'default', kind: 'ReplicaSet', name, uid: `uid-${name}`, pods, since });
+
+test('what a drain evicted is recorded for the wait for the reschedule, across attempts, and passes the schema', () => {
+  const scaling = ctx({ phase: 'ScalingDown', scaleDown: { startedAt: iso(T0) } }, undefined);
+  // A first attempt times out having evicted one web pod; the second evicts another and an api pod.
+  const failed = stepFailed(scaling, 'drain', 'drain of node ip-10-0-2-100 timed out', [record('web', 1, '2025-01-15T10:00:50Z')]);
+  const done = stepCompleted(ctx(failed, undefined), 'drain', '3 pods evicted, 0 skipped', [record('web', 1), record('api', 1)]);
+  assert.equal(done.scaleDown?.evicted, [record('web', 2, SINCE), record('api', 1)]);
+  const checked = validateFallbackEvent(seedEvent(done));
+  assert.ok(checked.ok, checked.ok ? '' : checked.errors.join('; '));
+  // Steps that report nothing evicted leave the record as it is.
+  assert.equal(stepCompleted(ctx(done, undefined), 'waitForReschedule').scaleDown?.evicted, done.scaleDown?.evicted);
+});
+
+test('the record stays within the schema\'s cap however many controllers a node held', () => {
+  const many = Array.from({ length: MAX_EVICTED_RECORDS + 10 }, (_, i) => record(`rs-${i}`, 1));
+  const status = stepCompleted(ctx({ phase: 'ScalingDown' }, undefined), 'drain', 'many evicted', many);
+  assert.is(status.scaleDown?.evicted?.length, MAX_EVICTED_RECORDS);
+  const checked = validateFallbackEvent(seedEvent(status));
+  assert.ok(checked.ok, checked.ok ? '' : checked.errors.join('; '));
 });
 
 test('fitMessage keeps what fits, cuts the rest to the limit in characters, and says how much went', () => {

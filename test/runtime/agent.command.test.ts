@@ -79,10 +79,10 @@ test('serves probes and metrics, holds a claim, and on SIGTERM releases it and e
   const groups = await world.aws.describeGroups([SPOT_ASG, ON_DEMAND_ASG]);
   const spot = groups.find((g) => g.name === SPOT_ASG)?.instances ?? [];
   const od = groups.find((g) => g.name === ON_DEMAND_ASG)?.instances[0]?.instanceId ?? '';
-  await registerNode(world.admin, 'spot-a', spot[0]?.instanceId ?? '');
+  await registerNode(world, 'spot-a', spot[0]?.instanceId ?? '');
   // A spot node that never turns Ready keeps spot unhealthy, so the event stays in Monitoring.
-  await registerNode(world.admin, 'spot-b', spot[1]?.instanceId ?? '', { ready: false });
-  await registerNode(world.admin, 'od-node', od);
+  await registerNode(world, 'spot-b', spot[1]?.instanceId ?? '', { ready: false });
+  await registerNode(world, 'od-node', od);
   const port = await freePort();
   const viewPort = await freePort();
   const agent = run(agentProcessEnv(world, {

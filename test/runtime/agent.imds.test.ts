@@ -42,7 +42,7 @@ test.after(async (ctx) => {
 test('an unanswered token request: unready with the hop-limit line, logged once; ready again once IMDS answers', async ({ world, imds }) => {
   await createAsgPair(world.moto, 1, 0);
   const [spot] = await world.aws.describeGroups([SPOT_ASG]);
-  await registerNode(world.admin, 'spot-a', spot?.instances[0]?.instanceId ?? '');
+  await registerNode(world, 'spot-a', spot?.instances[0]?.instanceId ?? '');
   const port = await freePort();
   let output = '';
   const child: ChildProcess = spawn(process.execPath, [BIN, 'agent'], {

@@ -21,7 +21,6 @@ import {
   ON_DEMAND_ASG,
   placePod,
   quietLog,
-  reapTerminatingPods,
   registerNode,
   SPOT_ASG,
   startAgentWorld,
@@ -38,12 +37,13 @@ const test = suite<Ctx>('rebalance response: scale first, taint later');
 
 test.before(
   loud(async (ctx) => {
-    ctx.world = await startAgentWorld();
+    // KWOK plays the kubelet: an evicted pod is gone once its grace period is over.
+    ctx.world = await startAgentWorld({ withKubelets: true });
     ctx.aemms = [];
     ctx.agents = [];
     await createAsgPair(ctx.world.moto, 3, 0);
     const [spot] = await ctx.world.aws.describeGroups([SPOT_ASG]);
-    for (const [i, instance] of (spot?.instances ?? []).entries()) await registerNode(ctx.world.admin, `spot-node-${i}`, instance.instanceId);
+    for (const [i, instance] of (spot?.instances ?? []).entries()) await registerNode(ctx.world, `spot-node-${i}`, instance.instanceId);
   }),
 );
 test.after(async (ctx) => {
@@ -94,7 +94,7 @@ test('spot does not come: the increment is withdrawn, on-demand comes, the event
   const [od] = await world.aws.describeGroups([ON_DEMAND_ASG]);
   const instanceId = od?.instances[0]?.instanceId ?? '';
   assert.ok(instanceId);
-  await registerNode(world.admin, 'od-node', instanceId, { ready: false });
+  await registerNode(world, 'od-node', instanceId, { ready: false });
 
   const store = new FallbackEventStore(world.admin);
   const event = await waitFor('the fallback recorded', async () => (await store.list()).items[0]);
@@ -109,7 +109,7 @@ test('spot does not come: the increment is withdrawn, on-demand comes, the event
   await new Promise((r) => setTimeout(r, 3000));
   assert.not.ok(await isProtected(), 'no taint while the replacement is NotReady');
 
-  await markReady(world.admin, 'od-node');
+  await markReady(world, 'od-node');
   await waitFor('spot-node-0 tainted and cordoned', async () => {
     const node = await core.readNode({ name: 'spot-node-0' });
     return node.spec?.unschedulable && node.spec.taints?.some((t) => t.key === REBALANCE_TAINT.key && t.effect === 'NoSchedule');
@@ -125,23 +125,18 @@ test('a spot interruption notice drains the node at once', async (ctx) => {
   const [spot] = await world.aws.describeGroups([SPOT_ASG]);
   const spotNode0 = (await core.readNode({ name: 'spot-node-0' })).spec?.providerID ?? '';
   const instance = spot?.instances.find((i) => i.lifecycleState === 'InService' && !spotNode0.endsWith(i.instanceId))?.instanceId ?? '';
-  await registerNode(world.admin, 'spot-node-x', instance);
-  await placePod(world.admin, 'web-on-node-x', 'spot-node-x');
-  const stopReaper = reapTerminatingPods(world.admin);
-  try {
-    const aemm = await startAemm({ interruptionDelaySec: 1 });
-    ctx.aemms.push(aemm);
-    startAgent(ctx, 'spot-node-x', aemm);
-    await waitFor('the pod evicted from spot-node-x', async () => {
-      const pods = await core.listNamespacedPod({ namespace: 'default', fieldSelector: 'spec.nodeName=spot-node-x' });
-      return pods.items.length === 0;
-    }, 60_000);
-    const node = await core.readNode({ name: 'spot-node-x' });
-    assert.ok(node.spec?.unschedulable, 'cordoned');
-    assert.ok(node.spec?.taints?.some((t) => t.key === REBALANCE_TAINT.key), 'tainted');
-  } finally {
-    stopReaper();
-  }
+  await registerNode(world, 'spot-node-x', instance);
+  await placePod(world, 'web-on-node-x', 'spot-node-x');
+  const aemm = await startAemm({ interruptionDelaySec: 1 });
+  ctx.aemms.push(aemm);
+  startAgent(ctx, 'spot-node-x', aemm);
+  await waitFor('the pod evicted from spot-node-x', async () => {
+    const pods = await core.listNamespacedPod({ namespace: 'default', fieldSelector: 'spec.nodeName=spot-node-x' });
+    return pods.items.length === 0;
+  }, 60_000);
+  const node = await core.readNode({ name: 'spot-node-x' });
+  assert.ok(node.spec?.unschedulable, 'cordoned');
+  assert.ok(node.spec?.taints?.some((t) => t.key === REBALANCE_TAINT.key), 'tainted');
 });
 
 test.run();

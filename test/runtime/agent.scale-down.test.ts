@@ -14,7 +14,6 @@ import {
   ON_DEMAND_ASG,
   placePod,
   quietLog,
-  reapTerminatingPods,
   recordingAutoScaling,
   recordingNodes,
   registerNode,
@@ -34,20 +33,20 @@ interface Ctx {
   world: AgentWorld;
   agents: Agent[];
   calls: CallLog;
-  stopReaper: () => void;
 }
 const test = suite<Ctx>('exactly-one scale-down with 20 racing agents');
 
 test.before(
   loud(async (ctx) => {
-  ctx.world = await startAgentWorld();
+  // KWOK plays the kubelet: an evicted pod is gone once its grace period is over.
+  ctx.world = await startAgentWorld({ withKubelets: true });
   const { world } = ctx;
   await createAsgPair(world.moto, 3, 0);
   const [spot] = await world.aws.describeGroups([SPOT_ASG]);
-  for (const [i, instance] of (spot?.instances ?? []).entries()) await registerNode(world.admin, `spot-node-${i}`, instance.instanceId);
-  ctx.stopReaper = reapTerminatingPods(world.admin);
+  for (const [i, instance] of (spot?.instances ?? []).entries()) await registerNode(world, `spot-node-${i}`, instance.instanceId);
   ctx.calls = [];
-  const config = agentConfig();
+  // placePod's pods declare no controller: the drain takes them as kubectl drain --force would.
+  const config = agentConfig({ SPOT_GUARD_DRAIN_FORCE: 'true' });
   ctx.agents = Array.from({ length: AGENTS }, (_, i) => {
     const kubeConfig = world.agentKubeConfig();
     const who = `spot-guard-${i}`;
@@ -66,7 +65,6 @@ test.before(
 );
 
 test.after(async (ctx) => {
-  ctx.stopReaper?.();
   await Promise.all((ctx.agents ?? []).map((a) => a.stop({ release: false })));
   await ctx.world?.stop();
 });
@@ -82,8 +80,8 @@ test(`${ROUNDS} rounds: one drain and one terminate of the recorded instance per
     const instanceId = od?.instances.find((i) => i.lifecycleState === 'InService')?.instanceId ?? '';
     assert.ok(instanceId, `round ${round}: moto launched no on-demand instance`);
     const nodeName = `od-node-${round}`;
-    await registerNode(world.admin, nodeName, instanceId);
-    await placePod(world.admin, `web-${round}`, nodeName);
+    await registerNode(world, nodeName, instanceId);
+    await placePod(world, `web-${round}`, nodeName);
     const before = calls.length;
     const long = new Date(Date.now() - 3600_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
     const event = await seedEventWithStatus(

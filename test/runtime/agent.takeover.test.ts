@@ -17,7 +17,6 @@ import {
   ON_DEMAND_ASG,
   placePod,
   quietLog,
-  reapTerminatingPods,
   recordingAutoScaling,
   recordingNodes,
   registerNode,
@@ -31,22 +30,20 @@ import {
 
 interface Ctx {
   world: AgentWorld;
-  stopReaper: () => void;
 }
 const test = suite<Ctx>('takeover when the claim holder dies mid scale-down');
 const LEASE = '5s';
 
 test.before(
   loud(async (ctx) => {
-    ctx.world = await startAgentWorld();
+    // KWOK plays the kubelet: an evicted pod is gone once its grace period is over.
+    ctx.world = await startAgentWorld({ withKubelets: true });
     await createAsgPair(ctx.world.moto, 3, 0);
     const [spot] = await ctx.world.aws.describeGroups([SPOT_ASG]);
-    for (const [i, instance] of (spot?.instances ?? []).entries()) await registerNode(ctx.world.admin, `spot-node-${i}`, instance.instanceId);
-    ctx.stopReaper = reapTerminatingPods(ctx.world.admin);
+    for (const [i, instance] of (spot?.instances ?? []).entries()) await registerNode(ctx.world, `spot-node-${i}`, instance.instanceId);
   }),
 );
 test.after(async (ctx) => {
-  ctx.stopReaper?.();
   await ctx.world?.stop();
 });
 
@@ -81,13 +78,14 @@ for (const [index, step] of SCALE_DOWN_STEPS.entries()) {
   test(`the holder dies after the ${step} step's work; another agent finishes the event`, async ({ world }) => {
     const store = new FallbackEventStore(world.admin);
     const calls: CallLog = [];
-    const config = agentConfig({ SPOT_GUARD_CLAIM_LEASE: LEASE });
+    // placePod's pods declare no controller: the drain takes them as kubectl drain --force would.
+    const config = agentConfig({ SPOT_GUARD_CLAIM_LEASE: LEASE, SPOT_GUARD_DRAIN_FORCE: 'true' });
     await world.aws.setDesiredCapacity(ON_DEMAND_ASG, 1);
     const [od] = await world.aws.describeGroups([ON_DEMAND_ASG]);
     const instanceId = od?.instances.find((i) => i.lifecycleState === 'InService')?.instanceId ?? '';
     const nodeName = `od-${step.toLowerCase()}`;
-    await registerNode(world.admin, nodeName, instanceId);
-    await placePod(world.admin, `web-${step.toLowerCase()}`, nodeName);
+    await registerNode(world, nodeName, instanceId);
+    await placePod(world, `web-${step.toLowerCase()}`, nodeName);
 
     // Agent A alone first, so it wins the claim; it dies at the step.
     const kcA = world.agentKubeConfig();

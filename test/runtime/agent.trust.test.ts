@@ -15,7 +15,6 @@ import {
   ON_DEMAND_ASG,
   placePod,
   quietLog,
-  reapTerminatingPods,
   recordingAutoScaling,
   recordingNodes,
   registerNode,
@@ -38,20 +37,22 @@ const test = suite<Ctx>('forged SpotGuardFallbackEvents');
 
 test.before(
   loud(async (ctx) => {
-    ctx.world = await startAgentWorld();
+    // KWOK plays the kubelet: an evicted pod is gone once its grace period is over.
+    ctx.world = await startAgentWorld({ withKubelets: true });
     const { world } = ctx;
     await createAsgPair(world.moto, 3, 1);
     const [spot, od] = await world.aws.describeGroups([SPOT_ASG, ON_DEMAND_ASG]).then((gs) => [gs.find((g) => g.name === SPOT_ASG), gs.find((g) => g.name === ON_DEMAND_ASG)]);
-    for (const [i, instance] of (spot?.instances ?? []).entries()) await registerNode(world.admin, `spot-node-${i}`, instance.instanceId);
+    for (const [i, instance] of (spot?.instances ?? []).entries()) await registerNode(world, `spot-node-${i}`, instance.instanceId);
     ctx.spotInstance = spot?.instances[0]?.instanceId ?? '';
     ctx.onDemandInstance = od?.instances[0]?.instanceId ?? '';
-    await registerNode(world.admin, 'od-node', ctx.onDemandInstance);
-    await placePod(world.admin, 'web-od', 'od-node');
+    await registerNode(world, 'od-node', ctx.onDemandInstance);
+    await placePod(world, 'web-od', 'od-node');
     ctx.calls = [];
     const kubeConfig = world.agentKubeConfig();
     ctx.agent = new Agent({
       identity: { podName: 'spot-guard-b', nodeName: 'spot-node-1' },
-      config: agentConfig(),
+      // placePod's pods declare no controller: the drain takes them as kubectl drain --force would.
+      config: agentConfig({ SPOT_GUARD_DRAIN_FORCE: 'true' }),
       kubeConfig,
       autoscaling: recordingAutoScaling(world.aws, 'b', ctx.calls),
       nodes: recordingNodes(new KubeNodes(kubeConfig), 'b', ctx.calls),
@@ -122,8 +123,7 @@ for (const c of cases) {
 
 test('the same event with a true spec is carried out (the checks above are not refusing everything)', async (ctx) => {
   ctx.calls.length = 0;
-  const stopReaper = reapTerminatingPods(ctx.world.admin);
-  const final = await forge(ctx.world, {}, ctx.onDemandInstance).finally(stopReaper);
+  const final = await forge(ctx.world, {}, ctx.onDemandInstance);
   assert.is(final.status?.phase, 'Completed', final.status?.message);
   assert.ok(ctx.calls.some((c) => c.call === 'terminateInstance' && c.arg === ctx.onDemandInstance));
 });
@@ -134,13 +134,13 @@ test('dry run: the event is carried to the end, every step is logged, and no AWS
   await world.aws.setDesiredCapacity(ON_DEMAND_ASG, 1);
   const [od] = await world.aws.describeGroups([ON_DEMAND_ASG]);
   const instance = od?.instances.find((i) => i.lifecycleState === 'InService')?.instanceId ?? '';
-  await registerNode(world.admin, 'od-node-dry', instance);
-  await placePod(world.admin, 'web-dry', 'od-node-dry');
+  await registerNode(world, 'od-node-dry', instance);
+  await placePod(world, 'web-dry', 'od-node-dry');
   ctx.calls.length = 0;
   const kubeConfig = world.agentKubeConfig();
   ctx.agent = new Agent({
     identity: { podName: 'spot-guard-dry', nodeName: 'spot-node-1' },
-    config: agentConfig({ SPOT_GUARD_DRY_RUN: 'true' }),
+    config: agentConfig({ SPOT_GUARD_DRY_RUN: 'true', SPOT_GUARD_DRAIN_FORCE: 'true' }),
     kubeConfig,
     autoscaling: recordingAutoScaling(world.aws, 'dry', ctx.calls),
     nodes: recordingNodes(new KubeNodes(kubeConfig), 'dry', ctx.calls),

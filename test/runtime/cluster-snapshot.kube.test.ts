@@ -1,64 +1,97 @@
-// The safety checks fed by a real API server: nodes, pods and a PDB whose status is written
-// through the status subresource (nothing computes it here), loaded with loadSnapshot, and
-// the verdict flipping when the PDB's disruptionsAllowed is raised.
+// The safety checks fed by a real cluster: nodes that KWOK keeps Ready, pods it runs (owned by
+// a real ReplicaSet and DaemonSet) and a PDB whose status the real disruption controller
+// computes, loaded with loadSnapshot, and the verdict flipping when the PDB's
+// disruptionsAllowed is raised (by lowering its minAvailable).
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { CoreV1Api, KubeConfig, PolicyV1Api, type V1Node } from '@kubernetes/client-node';
-import { startControlPlane, type ControlPlane } from '../../dev/sandbox/control-plane.js';
+import { AppsV1Api, CoreV1Api, KubeConfig, PolicyV1Api, type V1Node, type V1Pod } from '@kubernetes/client-node';
+import type { ControlPlane } from '../../dev/sandbox/control-plane.js';
+import { KWOK_NODE_ANNOTATION, type Kwok } from '../../dev/sandbox/kwok.js';
+import { waitUntil } from '../../dev/sandbox/supervisor.js';
+import { startLiveControlPlane } from '../harness/agent-world.js';
 import { KubeError, isForbidden } from '../../runtime/kube/kube-errors.js';
 import { loadSnapshot } from '../../runtime/safety/cluster-snapshot.kube.js';
 import { checkSafety } from '../../runtime/safety/safety-checks.js';
 import { node, pod } from './safety-fixtures.js';
 
-const test = suite<{ plane: ControlPlane }>('cluster snapshot against a real API server');
-const OPTIONS = { maxUtilizationPercent: 75, leavingTaintKeys: ['aws-node-termination-handler/rebalance-recommendation'] };
+const test = suite<{ plane: ControlPlane; kwok: Kwok }>('cluster snapshot against a real API server');
+const OPTIONS = { maxUtilizationPercent: 75, leavingTaintKeys: ['aws-node-termination-handler/rebalance-recommendation'], drain: { deleteEmptyDirData: false, force: false } };
 
 test.before(async (ctx) => {
-  ctx.plane = await startControlPlane();
+  ({ plane: ctx.plane, kwok: ctx.kwok } = await startLiveControlPlane());
 });
 test.after(async (ctx) => {
+  await ctx.kwok?.stop();
   await ctx.plane?.stop();
 });
 
+/** Registers the fixture's node as its kubelet (KWOK) would, and waits for the node lifecycle controller to lift the not-ready taint. */
 async function createNode(core: CoreV1Api, fixture: V1Node): Promise<void> {
   const name = fixture.metadata?.name ?? '';
-  await core.createNode({ body: { metadata: fixture.metadata, spec: fixture.spec } });
-  // Status is the kubelet's to write; without one, the test writes it the same way.
-  const withStatus = await core.replaceNodeStatus({ name, body: { ...(await core.readNode({ name })), status: fixture.status } });
-  // The TaintNodesByCondition admission plugin taints every new node not-ready; the node
-  // lifecycle controller, absent here, would lift it once the node reports Ready.
-  await core.replaceNode({ name, body: { ...withStatus, spec: { ...withStatus.spec, taints: fixture.spec?.taints ?? [] } } });
+  const annotations = { [KWOK_NODE_ANNOTATION.key]: KWOK_NODE_ANNOTATION.value };
+  await core.createNode({ body: { metadata: { ...fixture.metadata, annotations }, spec: fixture.spec, status: fixture.status } });
+  await waitUntil(async () => !((await core.readNode({ name })).spec?.taints ?? []).some((t) => t.key === 'node.kubernetes.io/not-ready'), {
+    what: `${name} without the not-ready taint`,
+    timeoutMs: 60_000,
+  });
 }
 
-async function setDisruptionsAllowed(policy: PolicyV1Api, disruptionsAllowed: number): Promise<void> {
-  const current = await policy.readNamespacedPodDisruptionBudget({ name: 'web', namespace: 'default' });
-  await policy.replaceNamespacedPodDisruptionBudgetStatus({
-    name: 'web',
+/**
+ * Creates the fixture's pods on their nodes without owners, then the controllers that adopt
+ * them: a ReplicaSet for the web pods, a DaemonSet (OnDelete, so it never replaces its adopted
+ * pod) for the agent. Their own pods would be pinned nowhere: none is needed.
+ */
+async function createOwnedPods(core: CoreV1Api, apps: AppsV1Api, pods: V1Pod[]): Promise<void> {
+  for (const p of pods) await core.createNamespacedPod({ namespace: 'default', body: { metadata: { ...p.metadata, ownerReferences: undefined }, spec: p.spec } });
+  const template = (app: string, nodeSelector: Record<string, string>) => ({ metadata: { labels: { app } }, spec: { nodeSelector, containers: [{ name: 'main', image: 'nginx' }] } });
+  await apps.createNamespacedReplicaSet({ namespace: 'default', body: { metadata: { name: 'web' }, spec: { replicas: 3, selector: { matchLabels: { app: 'web' } }, template: template('web', { 'kubernetes.io/hostname': 'nowhere' }) } } });
+  await apps.createNamespacedDaemonSet({
     namespace: 'default',
-    body: { ...current, status: { disruptionsAllowed, currentHealthy: 3, desiredHealthy: 1, expectedPods: 3, observedGeneration: current.metadata?.generation } },
+    body: { metadata: { name: 'agent' }, spec: { selector: { matchLabels: { app: 'agent' } }, updateStrategy: { type: 'OnDelete' }, template: template('agent', { 'kubernetes.io/hostname': 'ip-od' }) } },
   });
+  const names = pods.map((p) => p.metadata?.name ?? '');
+  await waitUntil(
+    async () => {
+      const listed = (await core.listNamespacedPod({ namespace: 'default' })).items;
+      return names.every((n) => listed.some((p) => p.metadata?.name === n && p.status?.phase === 'Running' && p.metadata.ownerReferences?.some((o) => o.controller)));
+    },
+    { what: `${names.join(', ')} running and adopted`, timeoutMs: 60_000 },
+  );
+}
+
+/** The disruption controller's status for PDB web, once computed for its current spec. */
+async function pdbStatus(policy: PolicyV1Api, expected: { disruptionsAllowed: number }): Promise<void> {
+  let last: unknown;
+  await waitUntil(
+    async () => {
+      const pdb = await policy.readNamespacedPodDisruptionBudget({ name: 'web', namespace: 'default' });
+      last = pdb.status;
+      return pdb.status?.observedGeneration === pdb.metadata?.generation && pdb.status?.currentHealthy === 3 && pdb.status.disruptionsAllowed === expected.disruptionsAllowed;
+    },
+    { what: `PDB web allowing ${expected.disruptionsAllowed} disruptions (last status ${JSON.stringify(last)})`, timeoutMs: 60_000 },
+  );
 }
 
 test('a PDB at 0 refuses the drain; raised to 2 the pods fit and the drain may go ahead', async ({ plane }) => {
   const kc = plane.kubeConfig();
   const core = kc.makeApiClient(CoreV1Api);
+  const apps = kc.makeApiClient(AppsV1Api);
   const policy = kc.makeApiClient(PolicyV1Api);
   await createNode(core, node('ip-od', { cpu: '4', memory: '16Gi' }));
   await createNode(core, node('ip-a', { cpu: '4', memory: '16Gi' }));
   await createNode(core, node('ip-b', { cpu: '8', memory: '32Gi', unschedulable: true }));
-  for (const fixture of [
+  await createOwnedPods(core, apps, [
     pod('web-1', 'ip-od', { cpu: '1', memory: '1Gi', labels: { app: 'web' } }),
     pod('web-2', 'ip-od', { cpu: '1', memory: '1Gi', labels: { app: 'web' } }),
     pod('web-3', 'ip-a', { cpu: '500m', memory: '1Gi', labels: { app: 'web' } }),
-    pod('agent', 'ip-od', { cpu: '100', daemonSet: true }),
-  ]) {
-    await core.createNamespacedPod({ namespace: 'default', body: { metadata: fixture.metadata, spec: fixture.spec } });
-  }
+    pod('agent', 'ip-od', { cpu: '100', daemonSet: true, labels: { app: 'agent' } }),
+  ]);
+  // All three web pods must stay: the disruption controller allows none.
   await policy.createNamespacedPodDisruptionBudget({
     namespace: 'default',
-    body: { metadata: { name: 'web' }, spec: { minAvailable: 1, selector: { matchLabels: { app: 'web' } } } },
+    body: { metadata: { name: 'web' }, spec: { minAvailable: 3, selector: { matchLabels: { app: 'web' } } } },
   });
-  await setDisruptionsAllowed(policy, 0);
+  await pdbStatus(policy, { disruptionsAllowed: 0 });
 
   const before = await loadSnapshot(kc);
   assert.equal(before.nodes.map((n) => n.metadata?.name).sort(), ['ip-a', 'ip-b', 'ip-od']);
@@ -67,7 +100,9 @@ test('a PDB at 0 refuses the drain; raised to 2 the pods fit and the drain may g
   const refused = checkSafety(before, 'ip-od', OPTIONS);
   assert.equal(refused, { ok: false, check: 'pdb', reason: 'PDB default/web allows 0 disruptions, the node has 2 of its pods' });
 
-  await setDisruptionsAllowed(policy, 2);
+  // One must stay: two may go.
+  await policy.patchNamespacedPodDisruptionBudget({ name: 'web', namespace: 'default', body: [{ op: 'replace', path: '/spec/minAvailable', value: 1 }] });
+  await pdbStatus(policy, { disruptionsAllowed: 2 });
   const allowed = checkSafety(await loadSnapshot(kc), 'ip-od', OPTIONS);
   // ip-b is cordoned, so both pods land on ip-a: 2.5 of 4 cpu.
   assert.equal(allowed, {
@@ -93,7 +128,7 @@ test('a caller without list rights gets KubeError Forbidden, not an ApiException
   } catch (err) {
     assert.instance(err, KubeError);
     assert.ok(isForbidden(err), String(err));
-    assert.match((err as KubeError).message, /^list (nodes|pods|pod disruption budgets): /);
+    assert.match((err as KubeError).message, /^list (nodes|pods|pod disruption budgets|persistent volume claims|persistent volumes): /);
   }
 });
 

@@ -21,6 +21,7 @@ test('defaults: only the ASG pairs are required', () => {
     asgPollIntervalMs: 15_000,
     maxUtilizationPercent: 75,
     evictionTimeoutMs: 300_000,
+    drain: { deleteEmptyDirData: false, force: false },
     claimLeaseSeconds: 30,
     eventTtlMs: 86_400_000,
     dryRun: false,
@@ -43,6 +44,8 @@ test('several pairs, and every setting read from its variable', () => {
     SPOT_GUARD_NAMESPACE: 'spot-guard',
     SPOT_GUARD_MINIMUM_WAIT: '1h30m',
     SPOT_GUARD_DRY_RUN: 'true',
+    SPOT_GUARD_DRAIN_DELETE_EMPTYDIR_DATA: 'true',
+    SPOT_GUARD_DRAIN_FORCE: ' true ',
     SPOT_GUARD_LOG_LEVEL: 'debug',
     SPOT_GUARD_VIEW_ADDRESS: '0.0.0.0:9000',
     SPOT_GUARD_IMDS_ENDPOINT: 'http://127.0.0.1:1338/',
@@ -52,6 +55,7 @@ test('several pairs, and every setting read from its variable', () => {
   assert.equal(result.config.asgPairs, [{ spot: 'a-spot', onDemand: 'a-od' }, { spot: 'b-spot', onDemand: 'b-od' }]);
   assert.is(result.config.minimumWaitMs, 5_400_000);
   assert.is(result.config.dryRun, true);
+  assert.equal(result.config.drain, { deleteEmptyDirData: true, force: true });
   assert.equal(result.config.viewAddress, { host: '0.0.0.0', port: 9000 });
   assert.is(result.config.imdsEndpoint, 'http://127.0.0.1:1338');
 });
@@ -63,6 +67,8 @@ test('every problem is reported at once, one line each, naming the variable', ()
     SPOT_GUARD_MAX_UTILIZATION_PERCENT: '140',
     SPOT_GUARD_CLAIM_LEASE: '2h',
     SPOT_GUARD_DRY_RUN: 'yes',
+    SPOT_GUARD_DRAIN_DELETE_EMPTYDIR_DATA: 'TRUE',
+    SPOT_GUARD_DRAIN_FORCE: '1',
     SPOT_GUARD_LOG_LEVEL: 'loud',
     SPOT_GUARD_HTTP_PORT: '0',
     SPOT_GUARD_VIEW_ADDRESS: 'localhost',
@@ -79,6 +85,8 @@ test('every problem is reported at once, one line each, naming the variable', ()
     'SPOT_GUARD_MAX_UTILIZATION_PERCENT=140: must be a whole number from 1 to 100',
     'SPOT_GUARD_CLAIM_LEASE=2h: must be at most 1h',
     'SPOT_GUARD_DRY_RUN=yes: must be true or false',
+    'SPOT_GUARD_DRAIN_DELETE_EMPTYDIR_DATA=TRUE: must be true or false',
+    'SPOT_GUARD_DRAIN_FORCE=1: must be true or false',
     'SPOT_GUARD_LOG_LEVEL=loud: must be one of',
     'SPOT_GUARD_HTTP_PORT=0: must be a whole number from 1 to 65535',
     'SPOT_GUARD_VIEW_ADDRESS=localhost: must be host:port',

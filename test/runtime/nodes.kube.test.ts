@@ -1,23 +1,36 @@
 // The node adapter against a real API server: taints and cordons that keep what others wrote,
 // drains through the Eviction API with the API server itself enforcing PodDisruptionBudgets
-// (whose status the test writes, as there is no controller-manager), and all of it again
-// under the shipped RBAC.
+// (whose status the real disruption controller computes, in a second control plane with the
+// controller-manager and KWOK running the pods), the drain rules as a table
+// with the kubectl-named settings off and on (and the safety checks agreeing with each refusal),
+// and all of it again under the shipped RBAC.
 import { fileURLToPath } from 'node:url';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ApiException, CoreV1Api, KubeConfig, PatchStrategy, PolicyV1Api, setHeaderOptions, type V1OwnerReference, type V1Pod } from '@kubernetes/client-node';
 import { CRD_PATH } from '../../crds/schema.js';
+import { OPT_OUT_ANNOTATION, scaleDownRules, type DrainRules } from '../../runtime/kube/drain-policy.js';
 import { KubeError } from '../../runtime/kube/kube-errors.js';
 import { KubeNodes } from '../../runtime/kube/nodes.kube.js';
-import { DrainError, OPT_OUT_ANNOTATION, REBALANCE_TAINT, SCALE_DOWN_TAINT } from '../../runtime/kube/nodes.port.js';
+import { DrainError, REBALANCE_TAINT, SCALE_DOWN_TAINT } from '../../runtime/kube/nodes.port.js';
 import { instanceIdOf } from '../../runtime/kube/provider-id.js';
+import { rescheduleProgress } from '../../runtime/kube/reschedule.js';
+import { loadSnapshot } from '../../runtime/safety/cluster-snapshot.kube.js';
+import { checkSafety } from '../../runtime/safety/safety-checks.js';
 import { startControlPlane, type ControlPlane } from '../../dev/sandbox/control-plane.js';
+import type { Kwok } from '../../dev/sandbox/kwok.js';
 import { waitUntil } from '../../dev/sandbox/supervisor.js';
+import { placePod, registerNode, startLiveControlPlane } from '../harness/agent-world.js';
 import { installCrd } from '../harness/crd.js';
 
 const MANIFESTS = fileURLToPath(new URL('../../deploy/manifests/', import.meta.url));
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 const NS = 'default';
+/** A scale-down's drain with kubectl drain's defaults, and with both kubectl-named settings on. */
+const DEFAULTS = scaleDownRules({ deleteEmptyDirData: false, force: false });
+const ALLOWED = scaleDownRules({ deleteEmptyDirData: true, force: true });
+/** The owner every test pod has unless it is bare: no controller-manager runs here to object. */
+const REPLICA_SET: V1OwnerReference = { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'web-6d4f8', uid: '7c1f4f2e-0000-4000-8000-0000000000a1', controller: true };
 
 interface Ctx {
   plane: ControlPlane;
@@ -25,6 +38,7 @@ interface Ctx {
   policy: PolicyV1Api;
   nodes: KubeNodes;
   agent: KubeConfig;
+  live: Live;
 }
 const test = suite<Ctx>('node adapter (real API server)');
 
@@ -44,8 +58,11 @@ test.before(async (ctx) => {
   await ctx.plane.writeKubeconfig(path, token, 'system:serviceaccount:kube-system:spot-guard');
   ctx.agent = new KubeConfig();
   ctx.agent.loadFromFile(path);
+  ctx.live = await startLive();
 });
 test.after(async (ctx) => {
+  await ctx.live?.kwok.stop();
+  await ctx.live?.plane.stop();
   await ctx.plane?.stop();
 });
 
@@ -53,12 +70,26 @@ async function createNode(core: CoreV1Api, name: string, spec: { providerID?: st
   await core.createNode({ body: { metadata: { name, labels: { 'kubernetes.io/hostname': name } }, spec } });
 }
 
-async function createPod(core: CoreV1Api, name: string, node: string, extra: { labels?: Record<string, string>; annotations?: Record<string, string>; ownerReferences?: V1OwnerReference[]; grace?: number } = {}): Promise<void> {
-  await core.createNamespacedPod({
+interface PodExtra {
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  /** The pod's owners: REPLICA_SET unless given; [] for a bare pod. */
+  ownerReferences?: V1OwnerReference[];
+  grace?: number;
+  emptyDir?: boolean;
+}
+
+async function createPod(core: CoreV1Api, name: string, node: string | undefined, extra: PodExtra = {}): Promise<V1Pod> {
+  return core.createNamespacedPod({
     namespace: NS,
     body: {
-      metadata: { name, labels: extra.labels, annotations: extra.annotations, ownerReferences: extra.ownerReferences },
-      spec: { nodeName: node, terminationGracePeriodSeconds: extra.grace, containers: [{ name: 'c', image: 'nginx' }] },
+      metadata: { name, labels: extra.labels, annotations: extra.annotations, ownerReferences: extra.ownerReferences ?? [REPLICA_SET] },
+      spec: {
+        nodeName: node,
+        terminationGracePeriodSeconds: extra.grace,
+        containers: [{ name: 'c', image: 'nginx' }],
+        volumes: extra.emptyDir ? [{ name: 'scratch', emptyDir: {} }] : undefined,
+      },
     },
   });
 }
@@ -69,19 +100,48 @@ async function setPodPhase(core: CoreV1Api, name: string, phase: 'Running' | 'Su
   await core.patchNamespacedPodStatus({ name, namespace: NS, body: { status: { phase, conditions } } }, mergePatch);
 }
 
-/** Plays the disruption controller. observedGeneration must match, or every eviction is a 429. */
-async function setPdbStatus(policy: PolicyV1Api, name: string, disruptionsAllowed: number): Promise<void> {
-  const pdb = await policy.readNamespacedPodDisruptionBudget({ name, namespace: NS });
-  const status = { observedGeneration: pdb.metadata?.generation ?? 1, disruptionsAllowed, currentHealthy: 1, desiredHealthy: 1, expectedPods: 1 };
-  await policy.patchNamespacedPodDisruptionBudgetStatus({ name, namespace: NS, body: { status } }, mergePatch);
+/**
+ * The cluster of the PodDisruptionBudget tests: kube-controller-manager and KWOK run there, so
+ * the disruption controller computes each budget's status from pods KWOK runs, as in a real
+ * cluster. (The other tests keep the lean control plane, where the not-ready taint and
+ * Terminating pods stay as written.)
+ */
+interface Live {
+  plane: ControlPlane;
+  kwok: Kwok;
+  core: CoreV1Api;
+  policy: PolicyV1Api;
+  nodes: KubeNodes;
+}
+/** A node for the pods that add to a budget without being drained. */
+const SPARE = 'spare';
+
+async function startLive(): Promise<Live> {
+  const { plane, kwok } = await startLiveControlPlane();
+  const kc = plane.kubeConfig();
+  await registerNode({ admin: kc, kwok }, SPARE, 'i-0000000000000000f');
+  return { plane, kwok, core: kc.makeApiClient(CoreV1Api), policy: kc.makeApiClient(PolicyV1Api), nodes: new KubeNodes(kc, { retryIntervalMs: 200 }) };
 }
 
-async function guardedPod(ctx: Ctx, node: string, pod: string): Promise<void> {
-  await createNode(ctx.core, node);
-  await createPod(ctx.core, pod, node, { labels: { app: pod } });
-  await setPodPhase(ctx.core, pod, 'Running');
-  await ctx.policy.createNamespacedPodDisruptionBudget({ namespace: NS, body: { metadata: { name: pod }, spec: { minAvailable: 1, selector: { matchLabels: { app: pod } } } } });
-  await setPdbStatus(ctx.policy, pod, 0);
+/** A running pod on `node` owned by a real ReplicaSet whose replacements never run (pinned nowhere), so they never count as healthy. */
+async function adoptedPod(live: Live, name: string, node: string): Promise<void> {
+  await placePod({ admin: live.plane.kubeConfig(), kwok: live.kwok }, name, node, { labels: { app: name }, replacementsOn: { 'kubernetes.io/hostname': 'nowhere' } });
+}
+
+/** A KWOK node with one running pod under a budget of minAvailable 1, once the disruption controller allows nothing. */
+async function guardedPod(live: Live, node: string, pod: string): Promise<void> {
+  await registerNode({ admin: live.plane.kubeConfig(), kwok: live.kwok }, node, 'i-0000000000000000e');
+  await adoptedPod(live, pod, node);
+  await live.policy.createNamespacedPodDisruptionBudget({ namespace: NS, body: { metadata: { name: pod }, spec: { minAvailable: 1, selector: { matchLabels: { app: pod } } } } });
+  let status: unknown;
+  await waitUntil(
+    async () => {
+      const pdb = await live.policy.readNamespacedPodDisruptionBudget({ name: pod, namespace: NS });
+      status = pdb.status;
+      return pdb.status?.observedGeneration === pdb.metadata?.generation && pdb.status?.currentHealthy === 1 && pdb.status.disruptionsAllowed === 0;
+    },
+    { what: `the status of PDB ${pod} computed (last ${JSON.stringify(status)})`, timeoutMs: 60_000 },
+  );
 }
 
 async function readPod(core: CoreV1Api, name: string): Promise<V1Pod | undefined> {
@@ -135,7 +195,7 @@ test('getNode maps the node; a missing node is undefined for getNode and NotFoun
     ['taint', () => nodes.taint('no-such-node', SCALE_DOWN_TAINT)],
     ['untaint', () => nodes.untaint('no-such-node', SCALE_DOWN_TAINT)],
     ['cordon', () => nodes.cordon('no-such-node')],
-    ['drain', () => nodes.drain('no-such-node', { timeoutMs: 1000 })],
+    ['drain', () => nodes.drain('no-such-node', { rules: DEFAULTS, timeoutMs: 1000 })],
     ['remainingPods', () => nodes.remainingPods('no-such-node')],
   ];
   for (const [what, call] of changes) {
@@ -194,13 +254,14 @@ test('cordon sets unschedulable once and leaves the taints alone', async ({ core
   assert.equal(info?.taints.map((t) => t.key).sort(), ['dedicated', NOT_READY]);
 });
 
-test('drain evicts plain pods with their own grace period and skips DaemonSet, mirror, finished and Terminating pods', async ({ core, nodes }) => {
+test('drain evicts plain pods with their own grace period, removes finished ones, and skips DaemonSet, mirror and Terminating pods', async ({ core, nodes }) => {
   await createNode(core, 'drain-1');
   await createNode(core, 'drain-1-neighbour');
   await createPod(core, 'web', 'drain-1', { grace: 120 });
   await createPod(core, 'ds-agent', 'drain-1', { ownerReferences: [{ apiVersion: 'apps/v1', kind: 'DaemonSet', name: 'agent', uid: '7c1f4f2e-0000-4000-8000-000000000001', controller: true }] });
   await createPod(core, 'static-web', 'drain-1', { annotations: { 'kubernetes.io/config.mirror': 'abc123' } });
-  await createPod(core, 'job-done', 'drain-1');
+  // Finished and bare: kubectl drain removes it without --force, and so does this drain.
+  await createPod(core, 'job-done', 'drain-1', { ownerReferences: [] });
   await setPodPhase(core, 'job-done', 'Succeeded');
   await createPod(core, 'leaving', 'drain-1');
   await core.deleteNamespacedPod({ name: 'leaving', namespace: NS });
@@ -208,21 +269,22 @@ test('drain evicts plain pods with their own grace period and skips DaemonSet, m
   assert.ok(leavingBefore?.metadata?.deletionTimestamp, 'a bound pod stays Terminating');
   await createPod(core, 'neighbour', 'drain-1-neighbour');
 
-  const result = await nodes.drain('drain-1', { timeoutMs: 10_000 });
-  assert.equal(result.evicted, ['default/web']);
-  assert.equal(
-    result.skipped.map((s) => `${s.pod} ${s.reason}`).sort(),
-    ['default/ds-agent DaemonSet', 'default/job-done Finished', 'default/static-web Mirror'],
-  );
+  const result = await nodes.drain('drain-1', { rules: DEFAULTS, timeoutMs: 10_000 });
+  assert.equal(result.evicted.sort(), ['default/job-done', 'default/web']);
+  assert.equal(result.skipped.map((s) => `${s.pod} ${s.reason}`).sort(), ['default/ds-agent DaemonSet', 'default/static-web Mirror']);
+  // What the wait for the reschedule will wait for: web's replacement, not the finished job's.
+  assert.equal(result.replaced.map(({ since: _since, ...r }) => r), [{ namespace: NS, kind: 'ReplicaSet', name: REPLICA_SET.name, uid: REPLICA_SET.uid, pods: 1 }]);
   const web = await readPod(core, 'web');
   assert.ok(web?.metadata?.deletionTimestamp, 'web is Terminating');
   assert.is(web?.metadata?.deletionGracePeriodSeconds, 120, 'the pod keeps its own grace period');
-  for (const untouched of ['ds-agent', 'static-web', 'job-done', 'neighbour']) {
+  for (const untouched of ['ds-agent', 'static-web', 'neighbour']) {
     assert.not.ok((await readPod(core, untouched))?.metadata?.deletionTimestamp, untouched);
   }
   const leaving = await readPod(core, 'leaving');
   assert.equal(leaving?.metadata?.deletionTimestamp, leavingBefore?.metadata?.deletionTimestamp, 'not evicted again');
 
+  // A finished pod has no grace period to wait for: the API server removed it at once.
+  assert.is(await readPod(core, 'job-done'), undefined, 'job-done gone');
   // Terminating pods still count as remaining until the "kubelet" finishes them.
   assert.equal(names(await nodes.remainingPods('drain-1')), ['leaving', 'web']);
   await core.deleteNamespacedPod({ name: 'web', namespace: NS, gracePeriodSeconds: 0 });
@@ -230,32 +292,154 @@ test('drain evicts plain pods with their own grace period and skips DaemonSet, m
   await core.deleteNamespacedPod({ name: 'leaving', namespace: NS, gracePeriodSeconds: 0 });
   await waitUntil(async () => (await nodes.remainingPods('drain-1')).length === 0, { what: 'drain-1 to be empty', timeoutMs: 30_000 });
   // A second drain of an empty node has nothing to do.
-  assert.equal((await nodes.drain('drain-1', { timeoutMs: 1000 })).evicted, []);
+  assert.equal((await nodes.drain('drain-1', { rules: DEFAULTS, timeoutMs: 1000 })).evicted, []);
 });
 
-test('a pod annotated do-not-evict=true refuses the drain up front and nothing is evicted', async ({ core, nodes }) => {
+test('a replacement is a pod of the same controller created after the drain began, by the API server\'s clock', async ({ core, nodes }) => {
+  await createNode(core, 'drain-7');
+  await createNode(core, 'drain-7-neighbour');
+  const owner: V1OwnerReference = { ...REPLICA_SET, name: 'api-5c7d9', uid: '7c1f4f2e-0000-4000-8000-0000000000a7' };
+  await createPod(core, 'api-1', 'drain-7', { ownerReferences: [owner] });
+  await createPod(core, 'api-2', 'drain-7-neighbour', { ownerReferences: [owner] });
+  await setPodPhase(core, 'api-2', 'Running');
+  const { replaced } = await nodes.drain('drain-7', { rules: DEFAULTS, timeoutMs: 10_000 });
+  assert.equal(replaced.map((r) => [r.name, r.pods]), [['api-5c7d9', 1]]);
+  // api-2 ran before the drain: it is no replacement, however it runs.
+  const before = rescheduleProgress(replaced, await nodes.controlledPods(replaced), 'drain-7');
+  assert.equal([before.done, before.waiting], [false, ['ReplicaSet default/api-5c7d9: 0 of 1 replaced (1 not created yet)']]);
+  // What the ReplicaSet controller and the scheduler would do: a new pod, bound elsewhere.
+  await createPod(core, 'api-3', undefined, { ownerReferences: [owner] });
+  const pending = rescheduleProgress(replaced, await nodes.controlledPods(replaced), 'drain-7');
+  assert.equal(pending.waiting, ['ReplicaSet default/api-5c7d9: 0 of 1 replaced (default/api-3 Pending, not scheduled yet)']);
+  await core.createNamespacedPodBinding({ name: 'api-3', namespace: NS, body: { metadata: { name: 'api-3' }, target: { kind: 'Node', name: 'drain-7-neighbour' } } });
+  await setPodPhase(core, 'api-3', 'Running');
+  const after = rescheduleProgress(replaced, await nodes.controlledPods(replaced), 'drain-7');
+  assert.equal([after.done, after.replaced], [true, 1]);
+});
+
+interface DrainRow {
+  name: string;
+  /** The pod the row is about ("subject"), beside a plain ReplicaSet pod "web"; none for a node-only row. */
+  pod?: PodExtra & { phase?: 'Succeeded' };
+  nodeAnnotations?: Record<string, string>;
+  /** With kubectl's defaults, and with both settings on: the pods evicted, or the refusal's words. */
+  off: { evicted: string[] } | { refused: RegExp };
+  on: { evicted: string[] } | { refused: RegExp };
+}
+
+const DS_OWNER: V1OwnerReference = { apiVersion: 'apps/v1', kind: 'DaemonSet', name: 'agent', uid: '7c1f4f2e-0000-4000-8000-0000000000d1', controller: true };
+const drainTable: DrainRow[] = [
+  { name: 'a DaemonSet pod stays', pod: { ownerReferences: [DS_OWNER] }, off: { evicted: ['web'] }, on: { evicted: ['web'] } },
+  { name: 'a mirror pod stays', pod: { ownerReferences: [], annotations: { 'kubernetes.io/config.mirror': 'abc' } }, off: { evicted: ['web'] }, on: { evicted: ['web'] } },
+  { name: 'a finished pod goes, bare and with emptyDir data', pod: { ownerReferences: [], emptyDir: true, phase: 'Succeeded' }, off: { evicted: ['subject', 'web'] }, on: { evicted: ['subject', 'web'] } },
+  {
+    name: 'an emptyDir pod needs SPOT_GUARD_DRAIN_DELETE_EMPTYDIR_DATA',
+    pod: { emptyDir: true },
+    off: { refused: /refused: 1 pod with emptyDir data that eviction deletes \(SPOT_GUARD_DRAIN_DELETE_EMPTYDIR_DATA=true allows it\): default\/subject$/ },
+    on: { evicted: ['subject', 'web'] },
+  },
+  {
+    name: 'a pod without a controller needs SPOT_GUARD_DRAIN_FORCE',
+    pod: { ownerReferences: [] },
+    off: { refused: /refused: 1 pod without a controller to recreate it \(SPOT_GUARD_DRAIN_FORCE=true allows it\): default\/subject$/ },
+    on: { evicted: ['subject', 'web'] },
+  },
+  {
+    name: 'a karpenter.sh/do-not-disrupt pod refuses it whatever the settings',
+    pod: { annotations: { 'karpenter.sh/do-not-disrupt': 'true' } },
+    off: { refused: /refused: 1 pod opted out with karpenter\.sh\/do-not-disrupt: "true": default\/subject$/ },
+    on: { refused: /refused: 1 pod opted out with karpenter\.sh\/do-not-disrupt: "true": default\/subject$/ },
+  },
+  {
+    name: 'a safe-to-evict "false" pod refuses it whatever the settings',
+    pod: { annotations: { 'cluster-autoscaler.kubernetes.io/safe-to-evict': 'false' } },
+    off: { refused: /refused: 1 pod opted out with cluster-autoscaler\.kubernetes\.io\/safe-to-evict: "false": default\/subject$/ },
+    on: { refused: /safe-to-evict: "false": default\/subject$/ },
+  },
+  {
+    name: 'a do-not-evict "true" pod refuses it whatever the settings',
+    pod: { annotations: { [OPT_OUT_ANNOTATION]: 'true' } },
+    off: { refused: /refused: 1 pod opted out with spot-guard\.aws\.amazon\.com\/do-not-evict: "true": default\/subject$/ },
+    on: { refused: /do-not-evict: "true": default\/subject$/ },
+  },
+  {
+    name: 'a node with scale-down-disabled "true" refuses it whatever the settings',
+    nodeAnnotations: { 'cluster-autoscaler.kubernetes.io/scale-down-disabled': 'true' },
+    off: { refused: /refused: node table-8 opts out with cluster-autoscaler\.kubernetes\.io\/scale-down-disabled: "true"$/ },
+    on: { refused: /refused: node table-8 opts out with cluster-autoscaler\.kubernetes\.io\/scale-down-disabled: "true"$/ },
+  },
+];
+
+test('the drain table: what is evicted and what is refused, with the kubectl-named settings off and on; the safety checks agree', async ({ core, plane, nodes }) => {
+  const kc = plane.kubeConfig();
+  for (const [i, row] of drainTable.entries()) {
+    for (const [setting, rules, expected] of [['off', DEFAULTS, row.off], ['on', ALLOWED, row.on]] as [string, DrainRules, DrainRow['off']][]) {
+      const what = `${row.name} (settings ${setting})`;
+      const node = `table-${i}-${setting}`;
+      // Pod names carry the node's, so that every row's pods are its own; messages are read without it.
+      const local = (text: string): string => text.replaceAll(`-${setting}`, '').replaceAll(`-table-${i}`, '');
+      await core.createNode({ body: { metadata: { name: node, annotations: row.nodeAnnotations } } });
+      await createPod(core, `web-${node}`, node);
+      if (row.pod) {
+        await createPod(core, `subject-${node}`, node, row.pod);
+        if (row.pod.phase) await setPodPhase(core, `subject-${node}`, row.pod.phase);
+      }
+      const verdict = checkSafety(await loadSnapshot(kc), node, { maxUtilizationPercent: 75, leavingTaintKeys: [], drain: rules });
+      let result: Awaited<ReturnType<KubeNodes['drain']>> | DrainError;
+      try {
+        result = await nodes.drain(node, { rules, timeoutMs: 10_000 });
+      } catch (err) {
+        if (!(err instanceof DrainError)) throw err;
+        result = err;
+      }
+      if ('evicted' in expected) {
+        assert.not.instance(result, DrainError, `${what}: ${result instanceof DrainError ? result.message : ''}`);
+        if (result instanceof DrainError) continue;
+        assert.equal(result.evicted.map((p) => local(p).replace('default/', '')).sort(), expected.evicted, what);
+        // What the drain does not refuse, the safety checks do not either (they may still find no room).
+        assert.ok(verdict.ok || (verdict.check !== 'drain' && verdict.check !== 'scaleDownDisabled'), `${what}: ${JSON.stringify(verdict)}`);
+        continue;
+      }
+      assert.instance(result, DrainError, `${what}: the drain went ahead`);
+      if (!(result instanceof DrainError)) continue;
+      assert.is(result.code, 'Refused', what);
+      assert.match(local(result.message), expected.refused, what);
+      assert.equal(result.pods.map(local), row.pod ? ['default/subject'] : [], what);
+      for (const pod of ['web', 'subject']) assert.not.ok((await readPod(core, `${pod}-${node}`))?.metadata?.deletionTimestamp, `${what}: ${pod} not evicted`);
+      // The safety checks refused first, in the same words: they run before anything is touched.
+      assert.is(verdict.ok, false, what);
+      if (!verdict.ok) {
+        assert.is(verdict.check, row.pod ? 'drain' : 'scaleDownDisabled', what);
+        assert.ok(result.message.endsWith(verdict.reason.replace(/^the drain would be refused: /, '')), `${what}: ${verdict.reason} / ${result.message}`);
+      }
+    }
+  }
+});
+
+test('a pod annotated do-not-evict=true refuses the drain up front and nothing is evicted; "false" opts nothing out', async ({ core, nodes }) => {
   await createNode(core, 'drain-2');
   await createPod(core, 'plain', 'drain-2');
   await createPod(core, 'precious', 'drain-2', { annotations: { [OPT_OUT_ANNOTATION]: 'true' } });
   try {
-    await nodes.drain('drain-2', { timeoutMs: 10_000 });
+    await nodes.drain('drain-2', { rules: DEFAULTS, timeoutMs: 10_000 });
     assert.unreachable('drain must be refused');
   } catch (err) {
     assert.instance(err, DrainError);
-    assert.is((err as DrainError).code, 'OptedOut');
+    assert.is((err as DrainError).code, 'Refused');
     assert.equal((err as DrainError).pods, ['default/precious']);
-    assert.match((err as DrainError).message, /default\/precious/);
+    assert.is((err as DrainError).message, `drain of node drain-2 refused: 1 pod opted out with ${OPT_OUT_ANNOTATION}: "true": default/precious`);
   }
   assert.not.ok((await readPod(core, 'plain'))?.metadata?.deletionTimestamp, 'plain not evicted');
   assert.not.ok((await readPod(core, 'precious'))?.metadata?.deletionTimestamp, 'precious not evicted');
-  // Only "true" opts out.
   await core.patchNamespacedPod({ name: 'precious', namespace: NS, body: { metadata: { annotations: { [OPT_OUT_ANNOTATION]: 'false' } } } }, mergePatch);
-  const result = await nodes.drain('drain-2', { timeoutMs: 10_000 });
+  const result = await nodes.drain('drain-2', { rules: DEFAULTS, timeoutMs: 10_000 });
   assert.equal(result.evicted.sort(), ['default/plain', 'default/precious']);
+  assert.equal(result.replaced.map((r) => r.pods), [2], 'one record per controller, counting its pods');
 });
 
-test('the API server refuses an eviction with 429 while the PDB allows no disruption', async ({ core, policy, ...ctx }) => {
-  await guardedPod({ core, policy, ...ctx }, 'drain-3', 'guarded-3');
+test('the API server refuses an eviction with 429 while the PDB allows no disruption', async ({ live }) => {
+  const { core } = live;
+  await guardedPod(live, 'drain-3', 'guarded-3');
   try {
     await core.createNamespacedPodEviction({ name: 'guarded-3', namespace: NS, body: { metadata: { name: 'guarded-3', namespace: NS } } });
     assert.unreachable('eviction must be refused');
@@ -265,20 +449,21 @@ test('the API server refuses an eviction with 429 while the PDB allows no disrup
   }
 });
 
-test('drain retries 429s until the PDB allows a disruption, then evicts', async (ctx) => {
-  const { core, policy, plane } = ctx;
-  await guardedPod(ctx, 'drain-4', 'guarded-4');
-  // `now` is read once at the start and once after each refused round.
+test('drain retries 429s until the PDB allows a disruption, then evicts', async ({ live }) => {
+  const { core, policy, plane } = live;
+  await guardedPod(live, 'drain-4', 'guarded-4');
+  // `now` is read once at the start, once before the first eviction and once after each refused round.
   let clockReads = 0;
   const nodes = new KubeNodes(plane.kubeConfig(), { now: () => (clockReads++, Date.now()) });
-  const draining = nodes.drain('drain-4', { timeoutMs: 120_000, retryIntervalMs: 200 });
+  const draining = nodes.drain('drain-4', { rules: DEFAULTS, timeoutMs: 120_000, retryIntervalMs: 200 });
   // Settling early (it must not) ends the wait so the assertions below report it.
   let settled = false;
   draining.then(() => (settled = true), () => (settled = true));
-  await waitUntil(() => Promise.resolve(settled || clockReads >= 3), { what: 'two refused rounds', timeoutMs: 60_000, intervalMs: 50 });
+  await waitUntil(() => Promise.resolve(settled || clockReads >= 4), { what: 'two refused rounds', timeoutMs: 60_000, intervalMs: 50 });
   assert.not.ok(settled, 'drain still retrying');
   assert.not.ok((await readPod(core, 'guarded-4'))?.metadata?.deletionTimestamp, 'still running while the PDB blocks');
-  await setPdbStatus(policy, 'guarded-4', 1);
+  // A second healthy pod under the budget, off the node: the disruption controller allows one.
+  await createPod(core, 'guarded-4-spare', SPARE, { labels: { app: 'guarded-4' }, ownerReferences: [] });
   const result = await draining;
   assert.equal(result.evicted, ['default/guarded-4']);
   assert.ok((await readPod(core, 'guarded-4'))?.metadata?.deletionTimestamp, 'evicted once allowed');
@@ -286,36 +471,40 @@ test('drain retries 429s until the PDB allows a disruption, then evicts', async 
   assert.is(pdb.status?.disruptionsAllowed, 0, 'the API server spent the disruption');
 });
 
-test('drain fails with DrainError Timeout when the PDB never allows a disruption, and the pod stays', async (ctx) => {
-  const { core, nodes } = ctx;
-  await guardedPod(ctx, 'drain-5', 'guarded-5');
-  await createPod(core, 'free-5', 'drain-5');
+test('drain fails with DrainError Timeout when the PDB never allows a disruption, and the pod stays', async ({ live }) => {
+  const { core, nodes } = live;
+  await guardedPod(live, 'drain-5', 'guarded-5');
+  await adoptedPod(live, 'free-5', 'drain-5');
   const started = Date.now();
   try {
-    await nodes.drain('drain-5', { timeoutMs: 3000, retryIntervalMs: 500 });
+    await nodes.drain('drain-5', { rules: DEFAULTS, timeoutMs: 3000, retryIntervalMs: 500 });
     assert.unreachable('drain must time out');
   } catch (err) {
     assert.instance(err, DrainError);
     assert.is((err as DrainError).code, 'Timeout');
     assert.equal((err as DrainError).pods, ['default/guarded-5']);
-    assert.match((err as DrainError).message, /default\/guarded-5/);
+    // The refused pod, in the PodDisruptionBudget's own words, and what did go.
+    assert.is((err as DrainError).message, 'drain of node drain-5 timed out after 3s, evictions still refused for default/guarded-5 (The disruption budget guarded-5 needs 1 healthy pods and has 1 currently); evicted default/free-5');
+    assert.equal((err as DrainError).replaced.map((r) => r.pods), [1], 'what was evicted is still recorded for the wait for its replacement');
   }
   const elapsed = Date.now() - started;
   assert.ok(elapsed >= 3000 && elapsed < 30_000, `took ${elapsed} ms`);
   assert.not.ok((await readPod(core, 'guarded-5'))?.metadata?.deletionTimestamp, 'the guarded pod is still there');
-  assert.ok((await readPod(core, 'free-5'))?.metadata?.deletionTimestamp, 'the unguarded pod was evicted');
+  // Its grace period is a second: KWOK may have removed it already.
+  const free = await readPod(core, 'free-5');
+  assert.ok(!free || free.metadata?.deletionTimestamp, 'the unguarded pod was evicted');
 });
 
-test('an aborted drain stops waiting at once with the abort reason', async (ctx) => {
-  await guardedPod(ctx, 'drain-6', 'guarded-6');
+test('an aborted drain stops waiting at once with the abort reason', async ({ live }) => {
+  await guardedPod(live, 'drain-6', 'guarded-6');
   const controller = new AbortController();
   let clockReads = 0;
-  const nodes = new KubeNodes(ctx.plane.kubeConfig(), { now: () => (clockReads++, Date.now()) });
-  const draining = nodes.drain('drain-6', { timeoutMs: 120_000, retryIntervalMs: 60_000, signal: controller.signal });
+  const nodes = new KubeNodes(live.plane.kubeConfig(), { now: () => (clockReads++, Date.now()) });
+  const draining = nodes.drain('drain-6', { rules: DEFAULTS, timeoutMs: 120_000, retryIntervalMs: 60_000, signal: controller.signal });
   // Settling early (it must not) ends the wait so the assertions below report it.
   let settled = false;
   draining.then(() => (settled = true), () => (settled = true));
-  await waitUntil(() => Promise.resolve(settled || clockReads >= 2), { what: 'a refused round', timeoutMs: 60_000, intervalMs: 50 });
+  await waitUntil(() => Promise.resolve(settled || clockReads >= 3), { what: 'a refused round', timeoutMs: 60_000, intervalMs: 50 });
   assert.not.ok(settled, 'drain still retrying');
   const reason = new Error('agent shutting down');
   const aborted = Date.now();
@@ -340,7 +529,8 @@ test('under the shipped RBAC the agent can read, taint, untaint, cordon, drain a
   assert.is(await nodes.untaint('rbac-1', REBALANCE_TAINT), true);
   assert.is(await nodes.taint('rbac-1', SCALE_DOWN_TAINT), true);
   assert.is(await nodes.cordon('rbac-1'), true);
-  assert.equal((await nodes.drain('rbac-1', { timeoutMs: 10_000 })).evicted, ['default/rbac-web']);
+  assert.equal((await nodes.drain('rbac-1', { rules: DEFAULTS, timeoutMs: 10_000 })).evicted, ['default/rbac-web']);
+  assert.ok((await nodes.controlledPods([{ namespace: NS, uid: REPLICA_SET.uid }])).some((p) => p.metadata?.name === 'rbac-web'), 'replacements can be looked for');
   assert.equal(names(await nodes.remainingPods('rbac-1')), ['rbac-web']);
   const info = await nodes.getNode('rbac-1');
   assert.equal(info?.taints.map((t) => t.key).sort(), [NOT_READY, SCALE_DOWN_TAINT.key]);

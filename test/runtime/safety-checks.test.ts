@@ -9,7 +9,8 @@ import { formatCpu, formatMemory, parseQuantity, QuantityError } from '../../run
 import { node, pdb, pod, requiredAffinity } from './safety-fixtures.js';
 
 const LEAVING = 'aws-node-termination-handler/rebalance-recommendation';
-const OPTIONS: SafetyOptions = { maxUtilizationPercent: 75, leavingTaintKeys: [LEAVING] };
+const OPTIONS: SafetyOptions = { maxUtilizationPercent: 75, leavingTaintKeys: [LEAVING], drain: { deleteEmptyDirData: false, force: false } };
+const ALLOW_ALL = { drain: { deleteEmptyDirData: true, force: true } };
 const OD = 'ip-od';
 
 interface Row {
@@ -18,7 +19,7 @@ interface Row {
   options?: Partial<SafetyOptions>;
 }
 interface Refusal extends Row {
-  check: 'pods' | 'pdb' | 'capacity' | 'optOut' | 'node';
+  check: 'pods' | 'pdb' | 'capacity' | 'drain' | 'scaleDownDisabled' | 'node';
   reason: string | RegExp;
 }
 interface GoAhead extends Row {
@@ -216,14 +217,64 @@ const refusals: Refusal[] = [
       pods: [pod('web', OD, { annotations: { 'spot-guard.aws.amazon.com/do-not-evict': 'true' } })],
       pdbs: [pdb('web', { matchLabels: { app: 'web' } }, 0)],
     },
-    check: 'optOut',
-    reason: 'pod default/web opts out of eviction (spot-guard.aws.amazon.com/do-not-evict: "true")',
+    check: 'drain',
+    reason: 'the drain would be refused: 1 pod opted out with spot-guard.aws.amazon.com/do-not-evict: "true": default/web',
   },
   {
-    name: 'cluster-autoscaler safe-to-evict "false"',
+    name: 'cluster-autoscaler safe-to-evict "false", whatever the settings allow',
     snapshot: { nodes: [node(OD), node('ip-a')], pods: [pod('db', OD, { namespace: 'data', annotations: { 'cluster-autoscaler.kubernetes.io/safe-to-evict': 'false' } })] },
-    check: 'optOut',
-    reason: 'pod data/db opts out of eviction (cluster-autoscaler.kubernetes.io/safe-to-evict: "false")',
+    options: ALLOW_ALL,
+    check: 'drain',
+    reason: 'the drain would be refused: 1 pod opted out with cluster-autoscaler.kubernetes.io/safe-to-evict: "false": data/db',
+  },
+  {
+    name: 'Karpenter do-not-disrupt "true", whatever the settings allow',
+    snapshot: { nodes: [node(OD), node('ip-a')], pods: [pod('batch', OD, { annotations: { 'karpenter.sh/do-not-disrupt': 'true' } })] },
+    options: ALLOW_ALL,
+    check: 'drain',
+    reason: 'the drain would be refused: 1 pod opted out with karpenter.sh/do-not-disrupt: "true": default/batch',
+  },
+  {
+    name: 'a pod with emptyDir data, naming the setting that allows it',
+    snapshot: { nodes: [node(OD), node('ip-a')], pods: [pod('cache', OD, { emptyDir: true }), pod('web', OD)] },
+    check: 'drain',
+    reason: 'the drain would be refused: 1 pod with emptyDir data that eviction deletes (SPOT_GUARD_DRAIN_DELETE_EMPTYDIR_DATA=true allows it): default/cache',
+  },
+  {
+    name: 'a pod no controller would recreate, naming the setting that allows it',
+    snapshot: { nodes: [node(OD), node('ip-a')], pods: [pod('debug', OD, { bare: true }), pod('web', OD)] },
+    check: 'drain',
+    reason: 'the drain would be refused: 1 pod without a controller to recreate it (SPOT_GUARD_DRAIN_FORCE=true allows it): default/debug',
+  },
+  {
+    name: 'a setting that lifts one of two refusals of a pod leaves the other',
+    snapshot: { nodes: [node(OD), node('ip-a')], pods: [pod('scratch', OD, { bare: true, emptyDir: true })] },
+    options: { drain: { deleteEmptyDirData: true, force: false } },
+    check: 'drain',
+    reason: 'the drain would be refused: 1 pod without a controller to recreate it (SPOT_GUARD_DRAIN_FORCE=true allows it): default/scratch',
+  },
+  {
+    name: 'every refusal at once: each group names its first five pods and how many more, a pod refused twice is named twice',
+    snapshot: {
+      nodes: [node(OD), node('ip-a')],
+      pods: [
+        ...Array.from({ length: 8 }, (_, i) => pod(`cache-${i}`, OD, { emptyDir: true })),
+        pod('debug', OD, { bare: true, emptyDir: true }),
+        pod('db', OD, { annotations: { 'karpenter.sh/do-not-disrupt': 'true' } }),
+      ],
+    },
+    check: 'drain',
+    reason:
+      'the drain would be refused: 1 pod opted out with karpenter.sh/do-not-disrupt: "true": default/db; ' +
+      '9 pods with emptyDir data that eviction deletes (SPOT_GUARD_DRAIN_DELETE_EMPTYDIR_DATA=true allows them): default/cache-0, default/cache-1, default/cache-2, default/cache-3, default/cache-4, and 4 more; ' +
+      '1 pod without a controller to recreate it (SPOT_GUARD_DRAIN_FORCE=true allows it): default/debug',
+  },
+  {
+    name: 'the node opts out of scale-down the cluster autoscaler\'s way, even with nothing on it',
+    snapshot: { nodes: [{ ...node(OD), metadata: { name: OD, annotations: { 'cluster-autoscaler.kubernetes.io/scale-down-disabled': 'true' } } }, node('ip-a')] },
+    options: ALLOW_ALL,
+    check: 'scaleDownDisabled',
+    reason: 'node ip-od opts out with cluster-autoscaler.kubernetes.io/scale-down-disabled: "true"',
   },
   {
     name: 'cpu utilisation over the threshold after removal',
@@ -296,6 +347,26 @@ const goAheads: GoAhead[] = [
     },
     placements: {},
     summary: 'no pods to move, utilisation after removal 25% (limit 75%)',
+  },
+  {
+    name: 'DaemonSet, mirror and finished pods are never refused, whatever they hold or lack',
+    snapshot: {
+      nodes: [node(OD), node('ip-a')],
+      pods: [
+        pod('ds', OD, { daemonSet: true, emptyDir: true, annotations: { 'karpenter.sh/do-not-disrupt': 'true' } }),
+        pod('static', OD, { bare: true, emptyDir: true, annotations: { 'kubernetes.io/config.mirror': 'abc' } }),
+        pod('job', OD, { bare: true, emptyDir: true, phase: 'Succeeded', annotations: { 'cluster-autoscaler.kubernetes.io/safe-to-evict': 'false' } }),
+      ],
+    },
+    placements: {},
+    summary: /^no pods to move, /,
+  },
+  {
+    name: 'the kubectl-named settings allow emptyDir data and pods without a controller',
+    snapshot: { nodes: [node(OD), node('ip-a')], pods: [pod('cache', OD, { emptyDir: true }), pod('debug', OD, { bare: true })] },
+    options: ALLOW_ALL,
+    placements: { 'default/cache': 'ip-a', 'default/debug': 'ip-a' },
+    summary: /^2 pods fit on 1 node, /,
   },
   {
     name: 'a PDB allowing enough; PDBs in other namespaces or without a selector do not apply',

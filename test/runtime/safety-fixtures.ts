@@ -35,9 +35,17 @@ export interface PodSpec {
   initContainers?: V1Container[];
   overhead?: Record<string, string>;
   daemonSet?: boolean;
+  /** No controller at all, as a pod created by hand (kubectl drain wants --force for it). */
+  bare?: boolean;
+  /** An emptyDir volume (kubectl drain wants --delete-emptydir-data for it). */
+  emptyDir?: boolean;
   phase?: string;
   terminating?: boolean;
 }
+
+/** The ReplicaSet every pod belongs to unless it is a DaemonSet's or bare, as most pods do. */
+export const REPLICA_SET = { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'web-6d4f8', uid: '0f5b9c3e-0000-4000-8000-00000000a001', controller: true };
+const DAEMON_SET = { apiVersion: 'apps/v1', kind: 'DaemonSet', name: 'ds', uid: '0f5b9c3e-0000-4000-8000-00000000d001', controller: true };
 
 export function pod(name: string, nodeName: string | undefined, o: PodSpec = {}): V1Pod {
   const requests: Record<string, string> = { ...(o.cpu ? { cpu: o.cpu } : {}), ...(o.memory ? { memory: o.memory } : {}) };
@@ -47,7 +55,7 @@ export function pod(name: string, nodeName: string | undefined, o: PodSpec = {})
       namespace: o.namespace ?? 'default',
       labels: o.labels ?? { app: name },
       ...(o.annotations ? { annotations: o.annotations } : {}),
-      ...(o.daemonSet ? { ownerReferences: [{ apiVersion: 'apps/v1', kind: 'DaemonSet', name: 'ds', uid: 'u1', controller: true }] } : {}),
+      ...(o.bare ? {} : { ownerReferences: [o.daemonSet ? DAEMON_SET : REPLICA_SET] }),
       ...(o.terminating ? { deletionTimestamp: new Date('2025-01-15T10:00:00Z') } : {}),
     },
     spec: {
@@ -58,6 +66,7 @@ export function pod(name: string, nodeName: string | undefined, o: PodSpec = {})
       ...(o.affinity ? { affinity: o.affinity } : {}),
       ...(o.tolerations ? { tolerations: o.tolerations } : {}),
       ...(o.overhead ? { overhead: o.overhead } : {}),
+      ...(o.emptyDir ? { volumes: [{ name: 'scratch', emptyDir: {} }] } : {}),
     },
     status: { phase: o.phase ?? 'Running' },
   };

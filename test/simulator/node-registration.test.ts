@@ -1,12 +1,14 @@
 // Simulated instances as Kubernetes Nodes in a real kube-apiserver: registered once
-// InService with the providerID and labels EKS gives them, Ready after the node-ready delay
-// without the not-ready taint, and deleted when the instance is gone.
+// InService with the providerID and labels EKS gives them, reported Ready by KWOK after the
+// node-ready delay, untainted by the real node lifecycle controller, and deleted when the
+// instance is gone.
 import { CoreV1Api, type V1Node } from '@kubernetes/client-node';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { AwsAutoScaling } from '../../runtime/autoscaling.aws.js';
 import { instanceIdOf } from '../../runtime/kube/provider-id.js';
 import { startControlPlane, type ControlPlane } from '../../dev/sandbox/control-plane.js';
+import { startKwok, type Kwok } from '../../dev/sandbox/kwok.js';
 import type { NodeMapping } from '../../dev/simulator/control.types.js';
 import { startSimulator, type Simulator } from '../../dev/simulator/simulator.js';
 import { loud, waitFor } from '../harness/agent-world.js';
@@ -18,6 +20,7 @@ const NODE_READY_MS = 1500;
 
 interface Ctx {
   plane: ControlPlane;
+  kwok: Kwok;
   sim: Simulator;
   core: CoreV1Api;
   aws: AwsAutoScaling;
@@ -26,7 +29,8 @@ const test = suite<Ctx>('simulator node registration (real kube-apiserver)');
 
 test.before(
   loud(async (ctx) => {
-    ctx.plane = await startControlPlane();
+    ctx.plane = await startControlPlane({ controllers: true });
+    ctx.kwok = await startKwok({ kubeconfigPath: ctx.plane.kubeconfigPath });
     const admin = ctx.plane.kubeConfig();
     ctx.core = admin.makeApiClient(CoreV1Api);
     ctx.sim = await startSimulator({ kubeConfig: admin, delays: { nodeReadyMs: NODE_READY_MS } });
@@ -36,6 +40,7 @@ test.before(
 test.after(async (ctx) => {
   ctx.aws?.destroy();
   await ctx.sim?.stop();
+  await ctx.kwok?.stop();
   await ctx.plane?.stop();
 });
 
