@@ -182,7 +182,7 @@ find_missing() {
 }
 find_missing
 if [ ${#missing[@]} -gt 0 ]; then
-  command -v go >/dev/null || { log "go is not on PATH; install Go 1.23 or newer to build ${missing[*]}"; exit 1; }
+  command -v go >/dev/null || { log "go is not on PATH; install Go 1.23 or newer (KWOK fetches Go 1.26 itself) to build ${missing[*]}"; exit 1; }
   mkdir -p "$CACHE"
   # Two builds at once (npm start beside npm test) would share the *.tmp directories.
   if command -v flock >/dev/null; then

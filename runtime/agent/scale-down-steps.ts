@@ -4,6 +4,7 @@
 import type { ScaleDownStepName } from '../../crds/phases.js';
 import type { EvictedPods, SpotGuardFallbackEvent } from '../../crds/spotguardfallbackevent.types.js';
 import { AwsError, type AutoScalingPort } from '../autoscaling.port.js';
+import { CapacityError, type CapacityPort } from '../capacity/capacity.port.js';
 import { firstFew, podRef, scaleDownRules, type DrainSettings } from '../kube/drain-policy.js';
 import { KubeError } from '../kube/kube-errors.js';
 import { DrainError, SCALE_DOWN_TAINT, type ControlledPods, type NodePort } from '../kube/nodes.port.js';
@@ -19,6 +20,8 @@ export interface StepDeps {
   /** Where the replacements of evicted pods are looked for. */
   pods: ControlledPods;
   autoscaling: AutoScalingPort;
+  /** The terminate step lowers desired capacity under the ASG's lock, as every other change does. */
+  capacity: Pick<CapacityPort, 'terminate'>;
   /** What the drain may evict beyond kubectl's defaults (the SPOT_GUARD_DRAIN_* settings). */
   drain: DrainSettings;
   /** How long the drain retries refused evictions, and how long the pods have to run again elsewhere. */
@@ -35,6 +38,8 @@ const untrusted = (message: string): StepResult => ({ ok: false, code: 'Untruste
 function failure(err: unknown): StepResult {
   if (err instanceof DrainError) return { ok: false, code: `Drain${err.code}`, message: err.message, retryable: true, replaced: err.replaced };
   if (err instanceof KubeError) return { ok: false, code: err.code, message: err.message, retryable: err.code !== 'Forbidden' && err.code !== 'Invalid' };
+  // The lock stayed held, was lost or its ledger is unreadable: nothing was terminated, or a retry finds it done.
+  if (err instanceof CapacityError) return { ok: false, code: err.code, message: err.message, retryable: true };
   if (err instanceof AwsError) return { ok: false, code: err.code, message: err.message, retryable: err.code !== 'AccessDenied' && err.code !== 'Invalid' };
   return { ok: false, code: 'Unknown', message: err instanceof Error ? err.message : String(err), retryable: true };
 }
@@ -119,7 +124,7 @@ export async function runStep(step: ScaleDownStepName, event: SpotGuardFallbackE
         const reason = await instanceUntrustedReason(spec, deps.autoscaling);
         if (reason) return untrusted(reason);
         if (deps.dryRun) return dry(log, `would terminate instance ${instanceId} in ASG ${spec.onDemandASGName} and lower its desired capacity`);
-        await deps.autoscaling.terminateInstance(instanceId);
+        await deps.capacity.terminate(spec.onDemandASGName, instanceId);
         log.info({ asg: spec.onDemandASGName, instance: instanceId }, 'terminated on-demand instance');
         return { ok: true, message: `instance ${instanceId} terminated` };
       }

@@ -30,6 +30,13 @@ export interface CapacityPort {
    * have been applied; never below the group's MinSize.
    */
   withdraw(asgName: string, requestId: string): Promise<WithdrawOutcome>;
+  /**
+   * Terminates exactly `instanceId` and lowers the ASG's desired capacity with it, holding the
+   * ASG's lock like every other change of its desired capacity: outside the lock, the decrement
+   * could land between another agent's read of desired capacity and its write, which would then
+   * undo it (one instance more than anyone asked for).
+   */
+  terminate(asgName: string, instanceId: string): Promise<void>;
 }
 
 export type CapacityErrorCode = 'LockTimeout' | 'LockLost' | 'LedgerCorrupt' | 'AsgNotFound';

@@ -71,6 +71,14 @@ export class LedgeredCapacity implements CapacityPort {
     });
   }
 
+  terminate(asgName: string, instanceId: string): Promise<void> {
+    return this.locked<void>(asgName, async (_lock, { ledger }) => {
+      await this.autoscaling.terminateInstance(instanceId);
+      this.log?.info({ asg: asgName, instance: instanceId }, 'terminated instance and lowered asg desired capacity');
+      return { result: undefined, ledger };
+    });
+  }
+
   /**
    * Runs `work` holding the ASG's lock, after settling what earlier holders left behind. `work`
    * returns the ledger to write on release, or undefined when it already released the lock.

@@ -260,6 +260,28 @@ test('a fresh lease blocks until its holder releases it, or until the clock pass
   }
 });
 
+test('terminating an instance with its decrement waits for the lock like any other change of desired capacity', async (ctx) => {
+  const asg = await createAsg(ctx, { desired: 3 });
+  const [group] = await ctx.admin.describeGroups([asg]);
+  const victim = group?.instances[0]?.instanceId ?? '';
+  await plantLease(ctx, asg, { holder: 'raising', renewedAt: Date.now(), durationSeconds: 10 });
+  let waits = 0;
+  let done = false;
+  const pending = agent(ctx, 'terminator', { onWait: () => waits++ }).terminate(asg, victim);
+  void pending.then(() => (done = true)).catch(() => undefined);
+  await waitUntil(() => Promise.resolve(waits >= 5), { what: 'the terminator to find the lock held 5 times', timeoutMs: 60_000 });
+  // While another agent holds the lock (say, between its read of desired 3 and its write of 4),
+  // nothing is terminated and desired capacity is not lowered under it.
+  assert.is(done, false);
+  assert.is(await desired(ctx, asg), 3);
+  assert.is((await ctx.admin.describeInstance(victim))?.lifecycleState, 'InService');
+  await clearHolder(ctx, asg);
+  await pending;
+  assert.is(await desired(ctx, asg), 2, 'the decrement went with the instance');
+  assert.match((await ctx.admin.describeInstance(victim))?.lifecycleState ?? 'gone', /^Terminat|gone/);
+  assert.is((await readLease(ctx, asg)).spec?.holderIdentity ?? undefined, undefined, 'the lock is released');
+});
+
 test('waiting is bounded: a lock held throughout is a LockTimeout and nothing changes', async (ctx) => {
   const asg = await createAsg(ctx, { desired: 3 });
   await plantLease(ctx, asg, { holder: 'alive', renewedAt: Date.now(), durationSeconds: 3600 });

@@ -138,6 +138,7 @@ test('429s are retried until the timeout, naming the refused pod; once the budge
     pods: nodes,
     // This step asks nothing of AWS.
     autoscaling: {} as AutoScalingPort,
+    capacity: { terminate: () => Promise.reject(new Error('waiting for the reschedule must terminate nothing')) },
     drain: { deleteEmptyDirData: false, force: false },
     evictionTimeoutMs: 60_000,
     pollIntervalMs: 200,
