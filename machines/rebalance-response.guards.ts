@@ -15,10 +15,31 @@ export function spotTimedOut(c: RebalanceContext): boolean {
   return c.spotScaledAt !== undefined && c.now >= c.spotScaledAt + c.config.spotCapacityTimeoutMs;
 }
 
+/** The spot capacity timeout passed while the spot increment itself was still being retried. */
+export function spotScaleUpTimedOut(c: RebalanceContext): boolean {
+  return c.spotRequestedAt !== undefined && c.now >= c.spotRequestedAt + c.config.spotCapacityTimeoutMs;
+}
+
 export function onDemandTimedOut(c: RebalanceContext): boolean {
   return c.onDemandScaledAt !== undefined && c.now >= c.onDemandScaledAt + c.config.onDemandTimeoutMs;
 }
 
 export function retryDue(c: RebalanceContext): boolean {
   return c.failedAt !== undefined && c.now >= c.failedAt + c.config.retryBackoffMs;
+}
+
+/** Default cap of the pause between asks of an on-demand ASG at its max size. */
+export const AT_MAX_BACKOFF_CAP_MS = 10 * 60_000;
+
+/**
+ * An on-demand ASG at its max size stays so until a person raises it: ask again after a pause
+ * that doubles with each refusal (retryBackoffMs, 2x, 4x, ...) up to the cap, not every 30 s.
+ */
+export function atMaxBackoffMs(c: RebalanceContext): number {
+  const cap = c.config.maxRetryBackoffMs ?? AT_MAX_BACKOFF_CAP_MS;
+  return Math.min(cap, c.config.retryBackoffMs * 2 ** Math.max(0, c.atMaxRefusals - 1));
+}
+
+export function atMaxRetryDue(c: RebalanceContext): boolean {
+  return c.failedAt !== undefined && c.now >= c.failedAt + atMaxBackoffMs(c);
 }

@@ -30,9 +30,13 @@ export const rebalanceResponseMachine = setup({
     },
     spotActivityFailed: ({ event }) => !!observationOf(event)?.failedActivity,
     spotTimedOut: ({ context, event }) => g.spotTimedOut(at(context, event)),
+    spotScaleUpTimedOut: ({ context, event }) => g.spotScaleUpTimedOut(at(context, event)),
     onDemandTimedOut: ({ context, event }) => g.onDemandTimedOut(at(context, event)),
     retryDue: ({ context, event }) => g.retryDue(at(context, event)),
+    atMaxRetryDue: ({ context, event }) => g.atMaxRetryDue(at(context, event)),
     effectIs: ({ event }, params: { effect: RebalanceIntent['type'] }) => event.type === 'EFFECT_FAILED' && event.effect === params.effect,
+    finalFailureOf: ({ event }, params: { effect: RebalanceIntent['type'] }) => event.type === 'EFFECT_FAILED' && event.effect === params.effect && !event.retryable,
+    retryableFailureOf: ({ event }, params: { effect: RebalanceIntent['type'] }) => event.type === 'EFFECT_FAILED' && event.effect === params.effect && event.retryable,
   },
   actions: {
     recordTime: assign({ now: ({ context, event }) => at(context, event).now }),
@@ -49,6 +53,7 @@ export const rebalanceResponseMachine = setup({
     })),
     protectNode: emit(({ context }) => ({ type: 'taintAndCordon' as const, nodeName: context.nodeName })),
     drainNode: emit(({ context }) => ({ type: 'drain' as const, nodeName: context.nodeName })),
+    markSpotRequested: assign({ spotRequestedAt: ({ context }) => context.now }),
     markSpotScaled: assign({ spotScaledAt: ({ context }) => context.now }),
     markOnDemandScaled: assign({ onDemandScaledAt: ({ context }) => context.now }),
     keepReplacement: assign({
@@ -63,6 +68,8 @@ export const rebalanceResponseMachine = setup({
       lastError: ({ event }) => (event.type === 'EFFECT_FAILED' ? `${event.effect}: ${event.message}` : undefined),
     }),
     clearFailure: assign({ failedAt: undefined }),
+    countAtMaxRefusal: assign({ atMaxRefusals: ({ context }) => context.atMaxRefusals + 1 }),
+    clearAtMaxRefusals: assign({ atMaxRefusals: 0 }),
   },
 }).createMachine({
   id: 'rebalanceResponse',
@@ -71,10 +78,12 @@ export const rebalanceResponseMachine = setup({
     instanceId: input.instanceId,
     config: input.config,
     now: input.now,
+    spotRequestedAt: undefined,
     spotScaledAt: undefined,
     onDemandScaledAt: undefined,
     replacement: undefined,
     eventName: undefined,
+    atMaxRefusals: 0,
     failedAt: undefined,
     lastError: undefined,
   }),
@@ -85,7 +94,7 @@ export const rebalanceResponseMachine = setup({
   states: {
     Idle: {
       on: {
-        REBALANCE_RECOMMENDED: 'Responding',
+        REBALANCE_RECOMMENDED: { target: 'Responding', actions: 'markSpotRequested' },
         INTERRUPTION_NOTICED: 'Draining',
       },
     },
@@ -94,12 +103,22 @@ export const rebalanceResponseMachine = setup({
       initial: 'ScalingSpot',
       on: { INTERRUPTION_NOTICED: '#rebalanceResponse.Draining' },
       states: {
-        // A refused spot increment (e.g. the ASG at MaxSize) leaves nothing to withdraw.
+        // A throttled call or a lock held elsewhere says nothing about spot capacity: the spot
+        // increment is asked for again until the spot capacity timeout, and only then (through
+        // Withdrawing, since a timed-out call may still have landed) falls back. A refusal that
+        // retrying cannot fix (e.g. the ASG at MaxSize) leaves nothing to withdraw.
         ScalingSpot: {
-          entry: 'scaleSpot',
+          entry: ['scaleSpot', 'clearFailure'],
           on: {
             SCALED: { target: 'AwaitingSpot', actions: 'markSpotScaled' },
-            EFFECT_FAILED: { guard: { type: 'effectIs', params: { effect: 'scaleUp' } }, target: 'FallingBack.ScalingOnDemand', actions: 'recordFailure' },
+            EFFECT_FAILED: [
+              { guard: { type: 'retryableFailureOf', params: { effect: 'scaleUp' } }, actions: 'recordFailure' },
+              { guard: { type: 'effectIs', params: { effect: 'scaleUp' } }, target: 'FallingBack.ScalingOnDemand', actions: 'recordFailure' },
+            ],
+            TICK: [
+              { guard: 'spotScaleUpTimedOut', target: 'FallingBack', actions: 'recordTime' },
+              { guard: 'retryDue', target: 'ScalingSpot', reenter: true, actions: 'recordTime' },
+            ],
           },
         },
         AwaitingSpot: {
@@ -116,8 +135,22 @@ export const rebalanceResponseMachine = setup({
           states: {
             Withdrawing: effect('Withdrawing', 'withdrawSpot', 'withdrawSpot', { SPOT_WITHDRAWN: 'ScalingOnDemand' }),
             ScalingOnDemand: effect('ScalingOnDemand', 'scaleUp', 'scaleOnDemand', {
-              SCALED: { target: '#rebalanceResponse.Responding.AwaitingOnDemand', actions: 'markOnDemandScaled' },
+              SCALED: { target: '#rebalanceResponse.Responding.AwaitingOnDemand', actions: ['markOnDemandScaled', 'clearAtMaxRefusals'] },
+              EFFECT_FAILED: [
+                // Refused for good (the ASG at its max size): wait, visibly, for a person to raise it.
+                { guard: { type: 'finalFailureOf', params: { effect: 'scaleUp' } }, target: '#rebalanceResponse.Responding.OnDemandAtMaxSize', actions: ['recordFailure', 'countAtMaxRefusal'] },
+                { guard: { type: 'effectIs', params: { effect: 'scaleUp' } }, actions: 'recordFailure' },
+              ],
             }),
+          },
+        },
+        // The on-demand ASG is at its max size: the node keeps its pods (nothing is tainted) and
+        // the increment is asked for again after a doubling, capped pause. The runtime reports
+        // the state once per episode (log, Kubernetes Event, metric) through its tag.
+        OnDemandAtMaxSize: {
+          tags: ['on-demand-at-max-size'],
+          on: {
+            TICK: { guard: 'atMaxRetryDue', target: 'FallingBack.ScalingOnDemand', actions: 'recordTime' },
           },
         },
         AwaitingOnDemand: {

@@ -8,6 +8,8 @@ export interface RebalanceConfig {
   onDemandTimeoutMs: number;
   /** Pause before a failed effect is asked for again. */
   retryBackoffMs: number;
+  /** Cap of the doubling pause between asks of an on-demand ASG at its max size (default 10 min). */
+  maxRetryBackoffMs?: number;
   minimumWaitDuration: string;
 }
 
@@ -22,6 +24,9 @@ export interface RebalanceContext {
   instanceId: string;
   config: RebalanceConfig;
   now: number;
+  /** When the rebalance notice asked for spot capacity (epoch ms): retries of a spot scale-up
+   * that failed on a retryable error (throttling, a held lock) stop this long after it. */
+  spotRequestedAt: number | undefined;
   /** When the spot increment was made (epoch ms); the capacity timeout counts from here. */
   spotScaledAt: number | undefined;
   /** When the on-demand increment was made (epoch ms). */
@@ -29,6 +34,8 @@ export interface RebalanceContext {
   replacement: Replacement | undefined;
   /** Name of the SpotGuardFallbackEvent recorded for an on-demand replacement. */
   eventName: string | undefined;
+  /** How many times in a row the on-demand ASG refused the increment at its max size. */
+  atMaxRefusals: number;
   /** When the last effect failed (epoch ms), to pace the retry. */
   failedAt: number | undefined;
   lastError: string | undefined;
@@ -62,7 +69,8 @@ export type RebalanceEvent =
   | { type: 'RECORDED'; name: string }
   | { type: 'NODE_PROTECTED' }
   | { type: 'NODE_DRAINED' }
-  | { type: 'EFFECT_FAILED'; effect: RebalanceIntent['type']; message: string };
+  /** `retryable`: the same request may succeed later (throttling, an outage, a held lock). */
+  | { type: 'EFFECT_FAILED'; effect: RebalanceIntent['type']; message: string; retryable: boolean };
 
 export type RebalanceIntent =
   | { type: 'scaleUp'; asg: string }

@@ -36,6 +36,13 @@ export class AgentMetrics {
     registers: [this.registry],
   });
 
+  private readonly onDemandAtMaxSize = new Gauge({
+    name: 'spot_guard_on_demand_asg_at_max_size',
+    help: 'Rebalance responses of this agent waiting because their on-demand ASG is at its max size (alert on > 0).',
+    labelNames: ['on_demand_asg'] as const,
+    registers: [this.registry],
+  });
+
   private readonly scaleDownDuration = new Histogram({
     name: 'spot_guard_scale_down_duration_seconds',
     help: 'Seconds from spot capacity being stable to the on-demand instance being terminated.',
@@ -104,6 +111,10 @@ export class AgentMetrics {
 
   addOnDemandNodeSeconds(seconds: number): void {
     if (seconds > 0) this.onDemandNodeSeconds.inc(seconds);
+  }
+
+  setOnDemandAtMaxSize(onDemandAsg: string, waiting: boolean): void {
+    this.onDemandAtMaxSize.set({ on_demand_asg: onDemandAsg }, waiting ? 1 : 0);
   }
 
   setOnDemandNodes(count: number): void {

@@ -49,6 +49,9 @@ export const INJECTABLE = {
   Throttling: { status: 400, message: 'Rate exceeded' },
   InternalFailure: { status: 500, message: 'The request processing has failed because of an unknown error, exception or failure.' },
   ServiceUnavailable: { status: 503, message: 'The request has failed due to a temporary failure of the server.' },
+  // Credentials and permissions as AWS refuses them (the agent's readiness reports these).
+  ExpiredToken: { status: 403, message: 'The security token included in the request is expired' },
+  AccessDenied: { status: 403, message: 'User: arn:aws:sts::123456789012:assumed-role/spot-guard/agent is not authorized to perform this action' },
 } as const;
 export type InjectableError = keyof typeof INJECTABLE;
 

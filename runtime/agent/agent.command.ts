@@ -7,6 +7,7 @@
 // and honours AWS_ENDPOINT_URL_AUTO_SCALING, which the sandbox uses to point it elsewhere.
 import { KubeConfig } from '@kubernetes/client-node';
 import { AwsAutoScaling } from '../autoscaling.aws.js';
+import { AwsAuthHealth } from '../aws-auth.health.js';
 import { loadAgentIdentity, loadConfig, unknownSettings, type Config } from '../config.js';
 import { startHttpServer } from '../http/http.server.js';
 import { ImdsHttpClient } from '../imds.http.js';
@@ -57,7 +58,11 @@ export async function runAgent(options: AgentCommandOptions = {}): Promise<numbe
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromDefault();
   const metrics = new AgentMetrics();
-  const autoscaling = new AwsAutoScaling({ region: config.awsRegion ?? '' }, metrics.awsCall);
+  const awsAuth = new AwsAuthHealth();
+  const autoscaling = new AwsAutoScaling({ region: config.awsRegion ?? '' }, (action, outcome, message) => {
+    metrics.awsCall(action, outcome);
+    awsAuth.observe(action, outcome, message);
+  });
   const views = new LiveViews({ minimumWaitMs: config.minimumWaitMs, stabilityWindowMs: config.spotStabilityWindowMs, ttlMs: config.eventTtlMs }, identity.identity.podName);
   // Off unless configured: the inspector's UI is hosted by Stately, which an air-gapped cluster
   // cannot reach; the agent's own live view needs none of it.
@@ -76,6 +81,7 @@ export async function runAgent(options: AgentCommandOptions = {}): Promise<numbe
     autoscaling,
     log,
     metrics,
+    awsAuth,
     events: new EventRecorder(kubeConfig, identity.identity, log),
     imds: new ImdsHttpClient({ endpoint: config.imdsEndpoint }),
   });

@@ -41,6 +41,8 @@ export interface AgentOptions {
   log: Logger;
   metrics?: AgentMetrics;
   events?: EventRecorder;
+  /** What the AWS calls taught about the agent's credentials (runtime/aws-auth.health.ts). */
+  awsAuth?: { check(): { ok: boolean; detail?: string } | undefined };
   scheduler?: SchedulerLike;
   /** Finer machine timings than the settings allow (tests and the sandbox's scaled-down story). */
   tuning?: Partial<FallbackEventConfig> & { pollIntervalMs?: number; watchResyncMs?: number; imdsIntervalMs?: number; rebalance?: Partial<RebalanceConfig> };
@@ -265,6 +267,9 @@ export class Agent {
     // Only an IMDS that failed its last poll makes the agent unready; one that has not been
     // polled yet (or a node that is not spot) does not.
     if (this.imdsOk && !this.imdsOk.ok) checks.imds = this.imdsOk;
+    // Likewise credentials: only a call AWS refused for them, until one succeeds.
+    const aws = this.options.awsAuth?.check();
+    if (aws) checks.aws = aws;
     return { ready: Object.values(checks).every((c) => c.ok), checks };
   }
 

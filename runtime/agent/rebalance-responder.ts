@@ -14,10 +14,11 @@ import type { CapacityObservation, RebalanceConfig, RebalanceIntent } from '../.
 import type { AsgObserver, AsgSnapshot } from '../../streams/asg-observation.stream.js';
 import type { ImdsEvent } from '../../streams/imds.stream.js';
 import type { NodeView } from '../../streams/spot-health.js';
-import type { AutoScalingPort } from '../autoscaling.port.js';
+import { isRetryable, type AutoScalingPort } from '../autoscaling.port.js';
 import type { AsgLocks } from '../capacity/asg-lock.port.js';
-import type { CapacityPort } from '../capacity/capacity.port.js';
+import { isLockLost, isLockTimeout, type CapacityPort } from '../capacity/capacity.port.js';
 import { INTERRUPTION_RULES } from '../kube/drain-policy.js';
+import { isForbidden, isInvalid, KubeError } from '../kube/kube-errors.js';
 import type { EventRecorder } from '../kube/events.recorder.js';
 import type { FallbackEventStore } from '../kube/fallback-event.store.js';
 import { REBALANCE_TAINT, type NodePort } from '../kube/nodes.port.js';
@@ -57,6 +58,16 @@ interface Baseline {
 
 const message = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
+/**
+ * Whether asking again can succeed: AWS throttling or an outage, the ASG's lock held or lost,
+ * a Kubernetes API hiccup. Such a failure of the spot scale-up is retried on spot, since it
+ * says nothing about spot capacity; anything else (refused, forbidden, invalid) is final.
+ */
+function retryable(err: unknown): boolean {
+  if (isRetryable(err) || isLockTimeout(err) || isLockLost(err)) return true;
+  return err instanceof KubeError && !isForbidden(err) && !isInvalid(err);
+}
+
 export class RebalanceResponder {
   readonly actor: ResponseActor;
   private readonly log: Logger;
@@ -66,6 +77,8 @@ export class RebalanceResponder {
   private recorded: { instanceId: string; nodeName: string; event: string } | undefined;
   private observing: { asg: string; subscription: Subscription } | undefined;
   private readonly subscriptions: Subscription[] = [];
+  /** Whether the on-demand ASG's max size is what the response waits for (reported once). */
+  private atMaxSize = false;
 
   constructor(private readonly deps: RebalanceResponderDeps) {
     this.log = deps.log.child({ node: deps.nodeName });
@@ -74,7 +87,10 @@ export class RebalanceResponder {
     });
     this.actor.on('*', (intent) => void this.perform(intent));
     this.actor.subscribe({
-      next: (snapshot) => this.followState(snapshot.value),
+      next: (snapshot) => {
+        this.followState(snapshot.value);
+        this.reportAtMaxSize(snapshot.hasTag('on-demand-at-max-size'), snapshot.context.lastError);
+      },
       error: (err) => this.log.error({ err: message(err) }, 'rebalance-response actor failed'),
     });
   }
@@ -121,6 +137,28 @@ export class RebalanceResponder {
       void this.observation(e.snapshot).then((observation) => observation && this.actor.send({ type: kind, observation }));
     });
     this.observing = { asg, subscription };
+  }
+
+  /**
+   * Once when the on-demand ASG's max size starts blocking the response, once when it stops:
+   * the machine asks again with a capped doubling pause, which needs no log line each time.
+   */
+  private reportAtMaxSize(waiting: boolean, reason: string | undefined): void {
+    if (waiting === this.atMaxSize) return;
+    this.atMaxSize = waiting;
+    const asg = this.deps.pair.onDemand;
+    this.deps.metrics?.setOnDemandAtMaxSize(asg, waiting);
+    if (!waiting) {
+      this.log.info({ asg }, 'on-demand asg has room again');
+      return;
+    }
+    this.log.warn({ asg, reason }, 'on-demand asg at max size, rebalance response waits');
+    void this.deps.events?.record(
+      { kind: 'Node', name: this.deps.nodeName },
+      'Warning',
+      'OnDemandAtMaxSize',
+      `spot capacity for ${this.deps.pair.spot} did not arrive and on-demand asg ${asg} is at its max size: ${this.deps.nodeName} keeps its pods until the max size is raised`,
+    );
   }
 
   /** What the machine needs to know of our replacement in this snapshot. */
@@ -187,7 +225,7 @@ export class RebalanceResponder {
       }
     } catch (err) {
       this.log.warn({ effect: intent.type, err: message(err) }, 'rebalance response step failed, will retry');
-      this.actor.send({ type: 'EFFECT_FAILED', effect: intent.type, message: message(err) });
+      this.actor.send({ type: 'EFFECT_FAILED', effect: intent.type, message: message(err), retryable: retryable(err) });
     }
   }
 
@@ -204,7 +242,7 @@ export class RebalanceResponder {
     }
     const result = await this.deps.capacity.increment(asg, this.request());
     if (result.outcome === 'atMaxSize') {
-      this.actor.send({ type: 'EFFECT_FAILED', effect: 'scaleUp', message: `asg ${asg} is at its max size ${result.max}` });
+      this.actor.send({ type: 'EFFECT_FAILED', effect: 'scaleUp', message: `asg ${asg} is at its max size ${result.max}`, retryable: false });
       return;
     }
     if (asg === this.deps.pair.onDemand) this.log.warn({ asg, from: result.from, to: result.to }, 'fell back to on-demand asg');
@@ -232,7 +270,7 @@ export class RebalanceResponder {
       const mine = items.find((e) => e.metadata?.annotations?.[REQUEST_ANNOTATION] === this.request());
       const event = mine ?? (await this.createEvent(items));
       if (!event) {
-        this.actor.send({ type: 'EFFECT_FAILED', effect: 'recordFallback', message: 'no new on-demand instance is free to record yet' });
+        this.actor.send({ type: 'EFFECT_FAILED', effect: 'recordFallback', message: 'no new on-demand instance is free to record yet', retryable: true });
         return;
       }
       this.recorded = { instanceId: event.spec.onDemandInstanceID ?? '', nodeName: event.spec.onDemandNodeName, event: event.metadata?.name ?? '' };

@@ -19,6 +19,8 @@ export const LEDGER_ANNOTATION = 'spot-guard.aws.amazon.com/capacity-ledger';
 export const ASG_ANNOTATION = 'spot-guard.aws.amazon.com/asg-name';
 const LEASE_PREFIX = 'spot-guard-asg-';
 const MAX_NAME = 63;
+/** The lock's lease; every AWS call is bounded well inside it (AWS_CALL_TIMEOUT_MS). */
+export const DEFAULT_LEASE_SECONDS = 30;
 
 export interface AsgLeaseLockOptions {
   /** Who holds the lock: the agent's pod name. Must differ between agents. */
@@ -74,7 +76,7 @@ export class AsgLeaseLocks implements AsgLocks {
     this.api = kubeConfig.makeApiClient(CoordinationV1Api);
     this.namespace = options.namespace ?? DEFAULT_NAMESPACE;
     this.holder = options.holderIdentity;
-    this.durationSeconds = options.leaseDurationSeconds ?? 30;
+    this.durationSeconds = options.leaseDurationSeconds ?? DEFAULT_LEASE_SECONDS;
     this.now = options.now ?? Date.now;
     this.backoff = options.backoff ?? { initialMs: 50, maxMs: 1000 };
     this.random = options.random ?? Math.random;

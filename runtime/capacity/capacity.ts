@@ -4,9 +4,10 @@
 // two agents from both turning "desired 3" into 4; the ledger is what stops a retry, or an
 // agent that died halfway, from adding or withdrawing twice.
 //
-// Limit: the lock only serialises callers that use it. A lease that expires while its holder
-// is stuck inside SetDesiredCapacity can let that late call land after the next holder's; the
-// lease duration must comfortably exceed the AWS client's total retry time.
+// Limit: the lock only serialises callers that use it. A lease that expired while its holder
+// was stuck inside SetDesiredCapacity would let that late call land after the next holder's;
+// so every AWS call is bounded (AWS_CALL_TIMEOUT_MS in runtime/autoscaling.aws.ts, SDK retries
+// included) well inside the lease, and the lease is renewed by the intent write just before it.
 import type { AsgDescription, AutoScalingPort } from '../autoscaling.port.js';
 import type { Logger } from '../log.js';
 import type { AsgLocks, HeldAsgLock } from './asg-lock.port.js';

@@ -43,7 +43,7 @@ function run(events: RebalanceEvent[]): { snapshot: Snapshot; intents: Rebalance
 }
 
 test('guards', () => {
-  const c: RebalanceContext = { ...input, spotScaledAt: T0, onDemandScaledAt: T0, replacement: undefined, eventName: undefined, failedAt: T0, lastError: undefined };
+  const c: RebalanceContext = { ...input, spotRequestedAt: T0, spotScaledAt: T0, onDemandScaledAt: T0, replacement: undefined, eventName: undefined, atMaxRefusals: 0, failedAt: T0, lastError: undefined };
   assert.ok(g.replacementReady({ ...spotNode, nodeReady: true }));
   assert.not.ok(g.replacementReady({ ...spotNode, nodeReady: false }));
   assert.not.ok(g.replacementReady({ nodeReady: true }));
@@ -52,11 +52,20 @@ test('guards', () => {
   assert.not.ok(g.spotTimedOut({ ...c, now: T0 + 119_999 }));
   assert.ok(g.spotTimedOut({ ...c, now: T0 + 120_000 }));
   assert.not.ok(g.spotTimedOut({ ...c, spotScaledAt: undefined, now: T0 + 1e9 }), 'no increment, no timeout');
+  assert.not.ok(g.spotScaleUpTimedOut({ ...c, now: T0 + 119_999 }));
+  assert.ok(g.spotScaleUpTimedOut({ ...c, now: T0 + 120_000 }));
+  assert.not.ok(g.spotScaleUpTimedOut({ ...c, spotRequestedAt: undefined, now: T0 + 1e9 }), 'not asked, no timeout');
   assert.ok(g.onDemandTimedOut({ ...c, now: T0 + 600_000 }));
   assert.not.ok(g.onDemandTimedOut({ ...c, now: T0 + 599_999 }));
   assert.ok(g.retryDue({ ...c, now: T0 + 5_000 }));
   assert.not.ok(g.retryDue({ ...c, now: T0 + 4_999 }));
   assert.not.ok(g.retryDue({ ...c, failedAt: undefined, now: T0 + 1e9 }));
+  // At max size: 5 s, 10 s, 20 s, ... capped at 10 min.
+  const backoffs = [1, 2, 3, 4, 10, 50].map((atMaxRefusals) => g.atMaxBackoffMs({ ...c, atMaxRefusals }));
+  assert.equal(backoffs, [5_000, 10_000, 20_000, 40_000, 600_000, 600_000]);
+  assert.equal(g.atMaxBackoffMs({ ...c, atMaxRefusals: 10, config: { ...c.config, maxRetryBackoffMs: 60_000 } }), 60_000);
+  assert.not.ok(g.atMaxRetryDue({ ...c, atMaxRefusals: 3, now: T0 + 19_999 }));
+  assert.ok(g.atMaxRetryDue({ ...c, atMaxRefusals: 3, now: T0 + 20_000 }));
 });
 
 test('spot arrives: scale spot, then taint and cordon only once the new spot node is Ready; nothing recorded', () => {
@@ -101,6 +110,79 @@ test('spot does not arrive in time: withdraw the increment, scale on-demand, rec
   });
 });
 
+test('a throttled or locked-out spot scale-up is asked for again on spot, not counted as spot capacity missing', () => {
+  const { snapshot, intents } = run([
+    { type: 'REBALANCE_RECOMMENDED', noticeTime: new Date(T0).toISOString() },
+    { type: 'EFFECT_FAILED', effect: 'scaleUp', message: 'SetDesiredCapacity: Rate exceeded', retryable: true },
+    { type: 'TICK', now: T0 + 1_000 },
+    { type: 'TICK', now: T0 + 5_000 },
+    { type: 'EFFECT_FAILED', effect: 'scaleUp', message: 'my-spot-asg: lease spot-guard-asg-my-spot-asg stayed held', retryable: true },
+    { type: 'TICK', now: T0 + 10_000 },
+    { type: 'SCALED', asg: 'my-spot-asg' },
+  ]);
+  assert.equal(snapshot.value, { Responding: 'AwaitingSpot' });
+  assert.equal(intents, [
+    { type: 'scaleUp', asg: 'my-spot-asg' },
+    { type: 'scaleUp', asg: 'my-spot-asg' },
+    { type: 'scaleUp', asg: 'my-spot-asg' },
+  ]);
+});
+
+test('a spot scale-up failing on retryable errors until the spot capacity timeout falls back, withdrawing first', () => {
+  const failed: RebalanceEvent = { type: 'EFFECT_FAILED', effect: 'scaleUp', message: 'SetDesiredCapacity: no reply from AWS within 10000 ms (timed out)', retryable: true };
+  const { snapshot, intents } = run([
+    { type: 'REBALANCE_RECOMMENDED', noticeTime: new Date(T0).toISOString() },
+    failed,
+    { type: 'TICK', now: T0 + 60_000 },
+    failed,
+    { type: 'TICK', now: T0 + 119_999 },
+    failed,
+    { type: 'TICK', now: T0 + 120_000 },
+  ]);
+  assert.equal(snapshot.value, { Responding: { FallingBack: 'Withdrawing' } });
+  // The last timed-out call may have landed: withdrawing settles it under the lock.
+  assert.equal(intents.map((i) => `${i.type} ${"asg" in i ? i.asg : ""}`), ['scaleUp my-spot-asg', 'scaleUp my-spot-asg', 'scaleUp my-spot-asg', 'withdrawSpot my-spot-asg']);
+});
+
+test('a spot scale-up refused for good (at max size) falls back to on-demand at once', () => {
+  const { snapshot, intents } = run([
+    { type: 'REBALANCE_RECOMMENDED', noticeTime: new Date(T0).toISOString() },
+    { type: 'EFFECT_FAILED', effect: 'scaleUp', message: 'asg my-spot-asg is at its max size 3', retryable: false },
+  ]);
+  assert.equal(snapshot.value, { Responding: { FallingBack: 'ScalingOnDemand' } });
+  assert.equal(intents.map((i) => `${i.type} ${"asg" in i ? i.asg : ""}`), ['scaleUp my-spot-asg', 'scaleUp my-ondemand-asg']);
+});
+
+test('an on-demand ASG at its max size is a state of its own, asked again after doubling pauses, left once it has room', () => {
+  const atMax: RebalanceEvent = { type: 'EFFECT_FAILED', effect: 'scaleUp', message: 'asg my-ondemand-asg is at its max size 2', retryable: false };
+  const { snapshot, intents } = run([
+    { type: 'REBALANCE_RECOMMENDED', noticeTime: new Date(T0).toISOString() },
+    { type: 'EFFECT_FAILED', effect: 'scaleUp', message: 'asg my-spot-asg is at its max size 3', retryable: false },
+    atMax, // refusal 1: next ask after 5 s
+    { type: 'TICK', now: T0 + 4_999 },
+    { type: 'TICK', now: T0 + 5_000 },
+    { type: 'TICK', now: T0 + 5_000 },
+    atMax, // refusal 2: next ask after 10 s
+    { type: 'TICK', now: T0 + 14_999 },
+    { type: 'TICK', now: T0 + 15_000 },
+    atMax, // refusal 3: 20 s
+  ]);
+  assert.equal(snapshot.value, { Responding: 'OnDemandAtMaxSize' });
+  assert.ok(snapshot.hasTag('on-demand-at-max-size'));
+  assert.is(snapshot.context.atMaxRefusals, 3);
+  assert.equal(intents.map((i) => `${i.type} ${'asg' in i ? i.asg : ''}`), ['scaleUp my-spot-asg', 'scaleUp my-ondemand-asg', 'scaleUp my-ondemand-asg', 'scaleUp my-ondemand-asg']);
+  const after = run([
+    { type: 'REBALANCE_RECOMMENDED', noticeTime: new Date(T0).toISOString() },
+    { type: 'EFFECT_FAILED', effect: 'scaleUp', message: 'asg my-spot-asg is at its max size 3', retryable: false },
+    atMax,
+    { type: 'TICK', now: T0 + 5_000 },
+    { type: 'SCALED', asg: 'my-ondemand-asg' },
+  ]).snapshot;
+  assert.equal(after.value, { Responding: 'AwaitingOnDemand' });
+  assert.not.ok(after.hasTag('on-demand-at-max-size'));
+  assert.is(after.context.atMaxRefusals, 0);
+});
+
 test('a spot interruption at any point drains the node at once', () => {
   const { snapshot, intents } = run([
     { type: 'REBALANCE_RECOMMENDED', noticeTime: new Date(T0).toISOString() },
@@ -134,13 +216,14 @@ function eventsFor(snapshot: Snapshot): RebalanceEvent[] {
     { type: 'RECORDED', name: 'fallback-1736938845-abc123' },
     { type: 'NODE_PROTECTED' },
     { type: 'NODE_DRAINED' },
-    ...effects.map((effect) => ({ type: 'EFFECT_FAILED' as const, effect, message: 'throttled' })),
+    ...effects.map((effect) => ({ type: 'EFFECT_FAILED' as const, effect, message: 'throttled', retryable: true })),
+    { type: 'EFFECT_FAILED', effect: 'scaleUp', message: 'at max size', retryable: false },
   ];
 }
 
 function abstractState(snapshot: Snapshot): string {
   const c = snapshot.context;
-  return JSON.stringify([snapshot.value, c.failedAt !== undefined, g.retryDue(c), g.spotTimedOut(c), g.onDemandTimedOut(c)]);
+  return JSON.stringify([snapshot.value, c.failedAt !== undefined, g.retryDue(c), g.atMaxRetryDue(c), g.spotTimedOut(c), g.onDemandTimedOut(c)]);
 }
 
 const model = createTestModel(rebalanceResponseMachine, { input, ...onlyOurEvents(eventsFor), serializeState: (s) => abstractState(s) });

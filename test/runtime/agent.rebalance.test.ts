@@ -4,6 +4,7 @@
 //
 // moto launches every instance at once, so "spot capacity does not arrive in time" is played
 // by never registering a node for the new spot instance: it never becomes a Ready node.
+import { AutoScalingClient, UpdateAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -11,11 +12,14 @@ import { Agent } from '../../runtime/agent/agent.js';
 import { REQUEST_ANNOTATION } from '../../runtime/agent/rebalance-responder.js';
 import { ImdsHttpClient } from '../../runtime/imds.http.js';
 import { FallbackEventStore } from '../../runtime/kube/fallback-event.store.js';
+import { EventRecorder } from '../../runtime/kube/events.recorder.js';
 import { REBALANCE_TAINT } from '../../runtime/kube/nodes.port.js';
+import { AgentMetrics } from '../../runtime/metrics.js';
 import { startAemm, type Aemm } from '../../dev/sandbox/aemm.js';
 import {
   agentConfig,
   createAsgPair,
+  credentials,
   loud,
   markReady,
   ON_DEMAND_ASG,
@@ -52,8 +56,9 @@ test.after(async (ctx) => {
   await ctx.world?.stop();
 });
 
-function startAgent(ctx: Ctx, nodeName: string, aemm: Aemm): Agent {
+function startAgent(ctx: Ctx, nodeName: string, aemm: Aemm, report: { metrics?: AgentMetrics; events?: EventRecorder } = {}): Agent {
   const agent = new Agent({
+    ...report,
     identity: { podName: `spot-guard-${nodeName}`, nodeName },
     // A long minimum wait keeps the recorded event in Pending: this suite is about the response.
     config: agentConfig({ SPOT_GUARD_MINIMUM_WAIT: '1h', SPOT_GUARD_SPOT_CAPACITY_TIMEOUT: '5s' }),
@@ -137,6 +142,47 @@ test('a spot interruption notice drains the node at once', async (ctx) => {
   const node = await core.readNode({ name: 'spot-node-x' });
   assert.ok(node.spec?.unschedulable, 'cordoned');
   assert.ok(node.spec?.taints?.some((t) => t.key === REBALANCE_TAINT.key), 'tainted');
+});
+
+test('an on-demand ASG at its max size: the node keeps its pods, one Warning Event, a metric at 1, and the response goes on once the max is raised', async (ctx) => {
+  const { world } = ctx;
+  const core = world.admin.makeApiClient(CoreV1Api);
+  const before = await desired(world);
+  const admin = new AutoScalingClient({ region: 'us-east-1', endpoint: world.moto.endpoint, credentials });
+  const maxSize = async (name: string, max: number) => void (await admin.send(new UpdateAutoScalingGroupCommand({ AutoScalingGroupName: name, MaxSize: max })));
+  try {
+    // Neither ASG has room: the spot increment is refused for good, so is the on-demand one.
+    await maxSize(SPOT_ASG, before[SPOT_ASG] ?? 0);
+    await maxSize(ON_DEMAND_ASG, before[ON_DEMAND_ASG] ?? 0);
+    const [spot] = await world.aws.describeGroups([SPOT_ASG]);
+    const registered = new Set((await core.listNode()).items.map((n) => n.spec?.providerID?.split('/').at(-1)));
+    const instance = spot?.instances.find((i) => i.lifecycleState === 'InService' && !registered.has(i.instanceId))?.instanceId ?? '';
+    assert.ok(instance, 'a spot instance with no node yet');
+    await registerNode(world, 'spot-node-m', instance);
+    const metrics = new AgentMetrics();
+    const events = new EventRecorder(world.agentKubeConfig(), { podName: 'spot-guard-spot-node-m', nodeName: 'spot-node-m' }, quietLog());
+    const aemm = await startAemm({ rebalanceDelaySec: 1 });
+    ctx.aemms.push(aemm);
+    startAgent(ctx, 'spot-node-m', aemm, { metrics, events });
+
+    const gauge = `spot_guard_on_demand_asg_at_max_size{on_demand_asg="${ON_DEMAND_ASG}"}`;
+    await waitFor('the at-max-size metric at 1', async () => (await metrics.metrics()).includes(`${gauge} 1`), 60_000);
+    const atMaxEvents = async () => (await core.listEventForAllNamespaces()).items.filter((e) => e.reason === 'OnDemandAtMaxSize' && e.involvedObject.name === 'spot-node-m');
+    const [event] = await waitFor('a Warning Event on the node', async () => ((await atMaxEvents()).length > 0 ? await atMaxEvents() : undefined), 30_000);
+    assert.is(event?.type, 'Warning');
+    assert.match(event?.message ?? '', new RegExp(`${ON_DEMAND_ASG} is at its max size`));
+    const node = await core.readNode({ name: 'spot-node-m' });
+    assert.not.ok(node.spec?.unschedulable, 'the node keeps its pods while no replacement can come');
+    assert.equal(await desired(world), before, 'nothing raised past a max size');
+
+    // A person raises the max size: the response asks again (within its capped backoff) and goes on.
+    await maxSize(ON_DEMAND_ASG, (before[ON_DEMAND_ASG] ?? 0) + 1);
+    await waitFor('on-demand raised by one', async () => (await desired(world))[ON_DEMAND_ASG] === (before[ON_DEMAND_ASG] ?? 0) + 1, 120_000);
+    await waitFor('the at-max-size metric back at 0', async () => (await metrics.metrics()).includes(`${gauge} 0`), 30_000);
+    assert.is((await atMaxEvents()).length, 1, 'one Event for the episode');
+  } finally {
+    admin.destroy();
+  }
 });
 
 test.run();

@@ -106,7 +106,7 @@ test('the control API refuses a fault it cannot inject', async ({ sim }) => {
   for (const bad of [
     { action: 'SetDesiredCapacity', error: 'Throttling' },
     { action: 'SetDesiredCapacity', error: 'Throttling', times: 1, rate: 0.5 },
-    { action: 'SetDesiredCapacity', error: 'AccessDenied', times: 1 },
+    { action: 'SetDesiredCapacity', error: 'NoSuchError', times: 1 },
     { action: 'SetDesiredCapacity', error: 'Throttling', rate: 2 },
   ]) {
     try {
