@@ -5,7 +5,7 @@
 import type { V1Node, V1Pod } from '@kubernetes/client-node';
 import { formatCpu, formatMemory } from './quantity.js';
 import { add, podRequests, shortfall, subtract, type Resources } from './resources.js';
-import { podRuleRefusal, type PodWorld } from './pod-rules.js';
+import { antiAffinityHolders, podRuleRefusal, type PodWorld } from './pod-rules.js';
 import { predicateRefusal } from './scheduling.js';
 
 export interface Candidate {
@@ -54,7 +54,7 @@ function largestFirst(pods: V1Pod[], total: Resources): { pod: V1Pod; key: strin
 }
 
 /** What the pod rules need besides the candidates: every node, the pods that stay, volumes. */
-export type Surroundings = Omit<PodWorld, 'podsOn'> & { podsOn: ReadonlyMap<string, V1Pod[]> };
+export type Surroundings = Omit<PodWorld, 'podsOn' | 'holders'> & { podsOn: ReadonlyMap<string, V1Pod[]> };
 
 const NOTHING_AROUND: Surroundings = { nodes: [], podsOn: new Map(), claims: [], volumes: [] };
 
@@ -65,7 +65,9 @@ const NOTHING_AROUND: Surroundings = { nodes: [], podsOn: new Map(), claims: [],
  */
 export function placePods(pods: V1Pod[], candidates: Candidate[], excluded: [string, string][], around: Surroundings = NOTHING_AROUND): Placement {
   // Each placed pod joins its node, for the host ports, affinity and spread of the next ones.
-  const world: PodWorld = { ...around, nodes: around.nodes.length > 0 ? around.nodes : candidates.map((c) => c.node), podsOn: new Map([...around.podsOn].map(([n, list]) => [n, [...list]])) };
+  const nodes = around.nodes.length > 0 ? around.nodes : candidates.map((c) => c.node);
+  const podsOn = new Map([...around.podsOn].map(([n, list]) => [n, [...list]]));
+  const world: PodWorld = { ...around, nodes, podsOn, holders: antiAffinityHolders(nodes, podsOn) };
   const remaining = new Map(candidates.map((c) => [c.name, subtract(c.allocatable, c.used)]));
   const total = candidates.reduce((sum, c) => add(sum, c.allocatable), { cpu: 0n, memory: 0n, pods: 0n });
   const placements: Record<string, string> = {};
@@ -95,6 +97,7 @@ export function placePods(pods: V1Pod[], candidates: Candidate[], excluded: [str
     remaining.set(target.name, subtract(remaining.get(target.name) ?? target.allocatable, request));
     placements[key] = target.name;
     world.podsOn.set(target.name, [...(world.podsOn.get(target.name) ?? []), pod]);
+    world.holders.push(...antiAffinityHolders([target.node], new Map([[target.name, [pod]]])));
     moved = add(moved, request);
   }
   return { ok: true, placements, moved };

@@ -26,6 +26,19 @@ export interface PodWorld {
   podsOn: Map<string, V1Pod[]>;
   claims: V1PersistentVolumeClaim[];
   volumes: V1PersistentVolume[];
+  /**
+   * The pods of `podsOn` with required anti-affinity of their own, and their nodes: few in most
+   * clusters, and looked at for every pod and node tried, so they are kept apart rather than
+   * found again among every pod each time (see antiAffinityHolders).
+   */
+  holders: { pod: V1Pod; node: V1Node }[];
+}
+
+const antiAffinityTerms = (pod: V1Pod): V1PodAffinityTerm[] => pod.spec?.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? [];
+
+/** The pods on `nodes` that carry required anti-affinity terms, for PodWorld.holders. */
+export function antiAffinityHolders(nodes: readonly V1Node[], podsOn: ReadonlyMap<string, V1Pod[]>): { pod: V1Pod; node: V1Node }[] {
+  return nodes.flatMap((node) => (podsOn.get(node.metadata?.name ?? '') ?? []).filter((pod) => antiAffinityTerms(pod).length > 0).map((pod) => ({ pod, node })));
 }
 
 const ZONE_LABELS = ['topology.kubernetes.io/zone', 'failure-domain.beta.kubernetes.io/zone', 'topology.kubernetes.io/region', 'failure-domain.beta.kubernetes.io/region'];
@@ -116,16 +129,16 @@ function podsInDomain(node: V1Node, key: string, world: PodWorld): V1Pod[] {
 const required = (terms: V1PodAffinityTerm[] | undefined): V1PodAffinityTerm[] => terms ?? [];
 
 function antiAffinityRefusal(pod: V1Pod, node: V1Node, world: PodWorld): string | undefined {
-  for (const term of required(pod.spec?.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution)) {
+  for (const term of antiAffinityTerms(pod)) {
     const clash = podsInDomain(node, term.topologyKey, world).find((other) => termSelects(term, pod, other, true));
     if (clash) return `pod anti-affinity (${term.topologyKey}) with ${namespaceOf(clash)}/${clash.metadata?.name ?? '?'}`;
   }
   // The anti-affinity of the pods already there, turned against this pod.
-  for (const other of world.nodes.flatMap((n) => (world.podsOn.get(n.metadata?.name ?? '') ?? []).map((p) => ({ p, on: n })))) {
-    for (const term of required(other.p.spec?.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution)) {
-      const value = labelsOf(other.on)[term.topologyKey];
+  for (const holder of world.holders) {
+    for (const term of antiAffinityTerms(holder.pod)) {
+      const value = labelsOf(holder.node)[term.topologyKey];
       if (value === undefined || labelsOf(node)[term.topologyKey] !== value) continue;
-      if (termSelects(term, other.p, pod, true)) return `pod anti-affinity (${term.topologyKey}) of ${namespaceOf(other.p)}/${other.p.metadata?.name ?? '?'}`;
+      if (termSelects(term, holder.pod, pod, true)) return `pod anti-affinity (${term.topologyKey}) of ${namespaceOf(holder.pod)}/${holder.pod.metadata?.name ?? '?'}`;
     }
   }
   return undefined;
