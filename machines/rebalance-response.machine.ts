@@ -35,7 +35,7 @@ export const rebalanceResponseMachine = setup({
     retryDue: ({ context, event }) => g.retryDue(at(context, event)),
     atMaxRetryDue: ({ context, event }) => g.atMaxRetryDue(at(context, event)),
     effectIs: ({ event }, params: { effect: RebalanceIntent['type'] }) => event.type === 'EFFECT_FAILED' && event.effect === params.effect,
-    finalFailureOf: ({ event }, params: { effect: RebalanceIntent['type'] }) => event.type === 'EFFECT_FAILED' && event.effect === params.effect && !event.retryable,
+    atMaxSize: ({ event }) => event.type === 'EFFECT_FAILED' && event.effect === 'scaleUp' && event.atMaxSize === true,
     retryableFailureOf: ({ event }, params: { effect: RebalanceIntent['type'] }) => event.type === 'EFFECT_FAILED' && event.effect === params.effect && event.retryable,
   },
   actions: {
@@ -138,7 +138,7 @@ export const rebalanceResponseMachine = setup({
               SCALED: { target: '#rebalanceResponse.Responding.AwaitingOnDemand', actions: ['markOnDemandScaled', 'clearAtMaxRefusals'] },
               EFFECT_FAILED: [
                 // Refused for good (the ASG at its max size): wait, visibly, for a person to raise it.
-                { guard: { type: 'finalFailureOf', params: { effect: 'scaleUp' } }, target: '#rebalanceResponse.Responding.OnDemandAtMaxSize', actions: ['recordFailure', 'countAtMaxRefusal'] },
+                { guard: 'atMaxSize', target: '#rebalanceResponse.Responding.OnDemandAtMaxSize', actions: ['recordFailure', 'countAtMaxRefusal'] },
                 { guard: { type: 'effectIs', params: { effect: 'scaleUp' } }, actions: 'recordFailure' },
               ],
             }),

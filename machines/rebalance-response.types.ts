@@ -70,7 +70,8 @@ export type RebalanceEvent =
   | { type: 'NODE_PROTECTED' }
   | { type: 'NODE_DRAINED' }
   /** `retryable`: the same request may succeed later (throttling, an outage, a held lock). */
-  | { type: 'EFFECT_FAILED'; effect: RebalanceIntent['type']; message: string; retryable: boolean };
+  /** atMaxSize: a scale-up refused because the ASG is at its max size (retrying later may succeed once someone raises it). */
+  | { type: 'EFFECT_FAILED'; effect: RebalanceIntent['type']; message: string; retryable: boolean; atMaxSize?: boolean };
 
 export type RebalanceIntent =
   | { type: 'scaleUp'; asg: string }

@@ -242,7 +242,7 @@ export class RebalanceResponder {
     }
     const result = await this.deps.capacity.increment(asg, this.request());
     if (result.outcome === 'atMaxSize') {
-      this.actor.send({ type: 'EFFECT_FAILED', effect: 'scaleUp', message: `asg ${asg} is at its max size ${result.max}`, retryable: false });
+      this.actor.send({ type: 'EFFECT_FAILED', effect: 'scaleUp', message: `asg ${asg} is at its max size ${result.max}`, retryable: false, atMaxSize: true });
       return;
     }
     if (asg === this.deps.pair.onDemand) this.log.warn({ asg, from: result.from, to: result.to }, 'fell back to on-demand asg');

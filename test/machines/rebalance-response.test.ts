@@ -147,17 +147,17 @@ test('a spot scale-up failing on retryable errors until the spot capacity timeou
 test('a spot scale-up refused for good (at max size) falls back to on-demand at once', () => {
   const { snapshot, intents } = run([
     { type: 'REBALANCE_RECOMMENDED', noticeTime: new Date(T0).toISOString() },
-    { type: 'EFFECT_FAILED', effect: 'scaleUp', message: 'asg my-spot-asg is at its max size 3', retryable: false },
+    { type: 'EFFECT_FAILED', effect: 'scaleUp', message: 'asg my-spot-asg is at its max size 3', retryable: false, atMaxSize: true },
   ]);
   assert.equal(snapshot.value, { Responding: { FallingBack: 'ScalingOnDemand' } });
   assert.equal(intents.map((i) => `${i.type} ${"asg" in i ? i.asg : ""}`), ['scaleUp my-spot-asg', 'scaleUp my-ondemand-asg']);
 });
 
 test('an on-demand ASG at its max size is a state of its own, asked again after doubling pauses, left once it has room', () => {
-  const atMax: RebalanceEvent = { type: 'EFFECT_FAILED', effect: 'scaleUp', message: 'asg my-ondemand-asg is at its max size 2', retryable: false };
+  const atMax: RebalanceEvent = { type: 'EFFECT_FAILED', effect: 'scaleUp', message: 'asg my-ondemand-asg is at its max size 2', retryable: false, atMaxSize: true };
   const { snapshot, intents } = run([
     { type: 'REBALANCE_RECOMMENDED', noticeTime: new Date(T0).toISOString() },
-    { type: 'EFFECT_FAILED', effect: 'scaleUp', message: 'asg my-spot-asg is at its max size 3', retryable: false },
+    { type: 'EFFECT_FAILED', effect: 'scaleUp', message: 'asg my-spot-asg is at its max size 3', retryable: false, atMaxSize: true },
     atMax, // refusal 1: next ask after 5 s
     { type: 'TICK', now: T0 + 4_999 },
     { type: 'TICK', now: T0 + 5_000 },
@@ -173,7 +173,7 @@ test('an on-demand ASG at its max size is a state of its own, asked again after 
   assert.equal(intents.map((i) => `${i.type} ${'asg' in i ? i.asg : ''}`), ['scaleUp my-spot-asg', 'scaleUp my-ondemand-asg', 'scaleUp my-ondemand-asg', 'scaleUp my-ondemand-asg']);
   const after = run([
     { type: 'REBALANCE_RECOMMENDED', noticeTime: new Date(T0).toISOString() },
-    { type: 'EFFECT_FAILED', effect: 'scaleUp', message: 'asg my-spot-asg is at its max size 3', retryable: false },
+    { type: 'EFFECT_FAILED', effect: 'scaleUp', message: 'asg my-spot-asg is at its max size 3', retryable: false, atMaxSize: true },
     atMax,
     { type: 'TICK', now: T0 + 5_000 },
     { type: 'SCALED', asg: 'my-ondemand-asg' },
@@ -181,6 +181,19 @@ test('an on-demand ASG at its max size is a state of its own, asked again after 
   assert.equal(after.value, { Responding: 'AwaitingOnDemand' });
   assert.not.ok(after.hasTag('on-demand-at-max-size'));
   assert.is(after.context.atMaxRefusals, 0);
+});
+
+test('an on-demand scale-up refused for another reason (access denied) is retried, never reported as at max size', () => {
+  const { snapshot, intents } = run([
+    { type: 'REBALANCE_RECOMMENDED', noticeTime: new Date(T0).toISOString() },
+    { type: 'EFFECT_FAILED', effect: 'scaleUp', message: 'asg my-spot-asg is at its max size 3', retryable: false, atMaxSize: true },
+    { type: 'EFFECT_FAILED', effect: 'scaleUp', message: 'SetDesiredCapacity: AccessDenied', retryable: false },
+  ]);
+  assert.equal(snapshot.value, { Responding: { FallingBack: 'ScalingOnDemand' } });
+  assert.not.ok(snapshot.hasTag('on-demand-at-max-size'));
+  assert.is(snapshot.context.atMaxRefusals, 0);
+  assert.match(snapshot.context.lastError ?? '', /AccessDenied/);
+  assert.equal(intents.map((i) => `${i.type} ${'asg' in i ? i.asg : ''}`), ['scaleUp my-spot-asg', 'scaleUp my-ondemand-asg']);
 });
 
 test('a spot interruption at any point drains the node at once', () => {
@@ -217,7 +230,8 @@ function eventsFor(snapshot: Snapshot): RebalanceEvent[] {
     { type: 'NODE_PROTECTED' },
     { type: 'NODE_DRAINED' },
     ...effects.map((effect) => ({ type: 'EFFECT_FAILED' as const, effect, message: 'throttled', retryable: true })),
-    { type: 'EFFECT_FAILED', effect: 'scaleUp', message: 'at max size', retryable: false },
+    { type: 'EFFECT_FAILED', effect: 'scaleUp', message: 'at max size', retryable: false, atMaxSize: true },
+    { type: 'EFFECT_FAILED', effect: 'scaleUp', message: 'SetDesiredCapacity: AccessDenied', retryable: false },
   ];
 }
 
