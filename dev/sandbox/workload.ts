@@ -65,6 +65,9 @@ export async function startWorkload(admin: KubeConfig, timeoutMs = 120_000): Pro
         template: {
           metadata: { labels },
           spec: {
+            // KWOK keeps a deleted pod for its whole grace period, where a kubelet would remove
+            // it as soon as nginx exits (well under a second): 5 s keeps the story's timing close.
+            terminationGracePeriodSeconds: 5,
             containers: [{ name: 'web', image: 'public.ecr.aws/nginx/nginx:1.27', resources: { requests: { cpu: CPU, memory: '256Mi' } } }],
           },
         },

@@ -65,12 +65,16 @@ test('the highlighted state follows the event through every phase, live', async 
   const mark = await page.evaluate<number>('window.loadMark');
   mkdirSync(ARTIFACTS, { recursive: true });
 
-  await page.waitForSelector('section.card[data-phase="Monitoring"]', { timeout: 180_000 });
+  // Where the story stopped is in the demo's own output, which a timeout alone would not say.
+  const storySoFar = (err: unknown): never => {
+    throw new Error(`${err instanceof Error ? err.message.split('\n')[0] : String(err)}; the demo said:\n${output().slice(-3000)}`);
+  };
+  await page.waitForSelector('section.card[data-phase="Monitoring"]', { timeout: 180_000 }).catch(storySoFar);
   assert.ok(await page.locator('section.card g.state.active[data-state="Monitoring"]').count(), 'Monitoring highlighted');
   assert.match((await page.locator('section.card .waiting').textContent()) ?? '', /stableLongEnough/);
   await page.screenshot({ path: `${ARTIFACTS}live-view-monitoring.png`, fullPage: true });
 
-  await page.waitForSelector('section.card[data-phase="Completed"]', { timeout: 180_000 });
+  await page.waitForSelector('section.card[data-phase="Completed"]', { timeout: 240_000 }).catch(storySoFar);
   await page.waitForTimeout(500);
   await page.screenshot({ path: `${ARTIFACTS}live-view-completed.png`, fullPage: true });
   assert.ok(await page.locator('section.card g.state.active[data-state="Completed"]').count(), 'Completed highlighted');

@@ -87,9 +87,10 @@ test('the fallback-event graph knows its phases, steps, final states and route t
 test('the rebalance-response graph has its retry self-loops and entry actions', () => {
   const graph = statechartGraph(rebalanceResponseMachine);
   const selfs = graph.edges.filter((e) => e.kind === 'self').map((e) => e.source);
-  assert.equal(selfs, ['Responding.FallingBack.Withdrawing', 'Responding.FallingBack.ScalingOnDemand', 'Responding.Recording', 'Responding.Protecting', 'Draining']);
+  // The spot scale-up is asked for again too: a throttled call says nothing about spot capacity.
+  assert.equal(selfs, ['Responding.ScalingSpot', 'Responding.FallingBack.Withdrawing', 'Responding.FallingBack.ScalingOnDemand', 'Responding.Recording', 'Responding.Protecting', 'Draining']);
   assert.ok(graph.edges.filter((e) => e.kind === 'self').every((e) => e.event === 'TICK' && e.reenter && e.guard === 'retryDue'));
-  assert.equal(graph.nodes.find((n) => n.id === 'Responding.ScalingSpot')?.entry, ['scaleSpot']);
+  assert.equal(graph.nodes.find((n) => n.id === 'Responding.ScalingSpot')?.entry, ['scaleSpot', 'clearFailure']);
 });
 
 const sample = setup({
