@@ -25,6 +25,16 @@ export const ConditionType = {
   SafetyChecksPassed: 'SafetyChecksPassed',
   /** The on-demand instance has been terminated. */
   ScaledDown: 'ScaledDown',
+  /**
+   * True while the current scale-down step (or the rollback) is retried after a failure that
+   * retrying can fix; its reason is the failure's code, its message the attempts and the next
+   * attempt's time. False again (reason Succeeded) once it succeeds.
+   */
+  StepRetrying: 'StepRetrying',
+  /** After a final failure: what Spot Guard had done to the on-demand node was undone (True), or could not be (False). */
+  RolledBack: 'RolledBack',
+  /** False when an ASG of the event no longer exists (reason AsgNotFound); the event then fails. */
+  AsgFound: 'AsgFound',
 } as const;
 export type ConditionType = (typeof ConditionType)[keyof typeof ConditionType];
 

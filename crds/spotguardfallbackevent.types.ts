@@ -102,6 +102,7 @@ export interface ScaleDownProgress {
   drain?: ScaleDownStep;
   waitForReschedule?: ScaleDownStep;
   terminate?: ScaleDownStep;
+  rollback?: ScaleDownRollback;
   /**
    * The controllers whose pods the drain evicted, so that whichever agent waits for the reschedule knows which replacements to wait for. Pods without a controller and finished pods are not listed (nothing replaces them).
    *
@@ -117,9 +118,45 @@ export interface ScaleDownStep {
   completedAt?: string;
   attempts?: number;
   /**
+   * After a failure that retrying can fix, when the step is tried again (the pause doubles with each failure, up to a cap); whichever agent holds the claim waits for it
+   */
+  nextAttemptAt?: string;
+  /**
    * The claim holder that ran the step
    */
   by?: string;
+  message?: string;
+}
+/**
+ * After a failure that retrying cannot fix, the undoing of what this event's scale-down did to the on-demand node (its scale-down taint, its cordon). Recorded before anything is undone, so whichever agent holds the claim finishes it; the event goes Failed once it is done.
+ */
+export interface ScaleDownRollback {
+  /**
+   * Why the scale-down cannot go on; the Failed event's message
+   */
+  reason: string;
+  requestedAt: string;
+  completedAt?: string;
+  attempts?: number;
+  /**
+   * After a failed attempt that retrying can fix, when the rollback is tried again
+   */
+  nextAttemptAt?: string;
+  /**
+   * The claim holder that ran the rollback
+   */
+  by?: string;
+  /**
+   * Whether the rollback removed the scale-down taint that this event had put on the node
+   */
+  untainted?: boolean;
+  /**
+   * Whether the rollback uncordoned the node that this event had cordoned
+   */
+  uncordoned?: boolean;
+  /**
+   * What was undone, or why the last attempt failed
+   */
   message?: string;
 }
 export interface EvictedPods {

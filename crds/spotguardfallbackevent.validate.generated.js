@@ -3,7 +3,7 @@ import ucs2lengthModule0 from 'ajv/dist/runtime/ucs2length.js';
 import formatsModule1 from 'ajv-formats/dist/formats.js';
 export const validate = validate10;
 export default validate10;
-const schema11 = {"type":"object","description":"A fallback from spot to on-demand capacity, tracked until the on-demand node is scaled down.","required":["spec"],"properties":{"apiVersion":{"type":"string"},"kind":{"type":"string"},"metadata":{"type":"object"},"spec":{"title":"FallbackEventSpec","type":"object","description":"What happened. Written once by the agent that fell back; immutable.","required":["spotASGName","onDemandASGName","onDemandNodeName","timestamp"],"properties":{"spotASGName":{"type":"string","description":"Name of the spot Auto Scaling Group","minLength":1,"maxLength":255,"pattern":"^[A-Za-z0-9][A-Za-z0-9._:/@+=-]*$"},"onDemandASGName":{"type":"string","description":"Name of the on-demand Auto Scaling Group","minLength":1,"maxLength":255,"pattern":"^[A-Za-z0-9][A-Za-z0-9._:/@+=-]*$"},"onDemandInstanceID":{"type":"string","description":"EC2 instance ID of the on-demand node","pattern":"^i-[0-9a-f]{8,17}$"},"onDemandNodeName":{"type":"string","description":"Kubernetes node name of the on-demand node","minLength":1,"maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"},"timestamp":{"type":"string","format":"date-time","description":"When the fallback occurred"},"minimumWaitDuration":{"type":"string","description":"Minimum wait time before scale-down, as hours, minutes and seconds (10m, 1h30m, 90s)","maxLength":32,"pattern":"^([0-9]+h([0-9]+m)?([0-9]+s)?|[0-9]+m([0-9]+s)?|[0-9]+s)$"}}},"status":{"title":"FallbackEventStatus","type":"object","description":"What the agents have observed and done. Written only through the status subresource.","default":{},"properties":{"spotCapacityRestored":{"type":"boolean","default":false,"description":"Whether spot capacity is restored"},"scaleDownInitiated":{"type":"boolean","default":false,"description":"Whether scale-down has been initiated"},"spotHealthySince":{"type":"string","format":"date-time","description":"When spot became healthy"},"phase":{"type":"string","default":"Pending","enum":["Pending","Monitoring","ReadyForScaleDown","ScalingDown","Completed","Failed"],"description":"Current phase of the fallback event"},"message":{"type":"string","description":"Human-readable status message","maxLength":1024},"claim":{"title":"Claim","type":"object","description":"The agent that currently works on this event. Another agent may take over once renewedAt + leaseSeconds has passed.","required":["holder","acquiredAt","renewedAt","leaseSeconds"],"properties":{"holder":{"type":"string","description":"Identity of the agent (its pod name)","minLength":1,"maxLength":253},"holderNode":{"type":"string","description":"Node the holding agent runs on","maxLength":253},"acquiredAt":{"type":"string","format":"date-time"},"renewedAt":{"type":"string","format":"date-time"},"leaseSeconds":{"type":"integer","minimum":1,"maximum":3600}}},"scaleDown":{"title":"ScaleDownProgress","type":"object","description":"Progress of the five scale-down steps, so another agent resumes at the right one.","properties":{"startedAt":{"type":"string","format":"date-time"},"taint":{"title":"ScaleDownStep","type":"object","description":"One scale-down step. A step with completedAt is never repeated.","properties":{"startedAt":{"type":"string","format":"date-time"},"completedAt":{"type":"string","format":"date-time"},"attempts":{"type":"integer","minimum":0},"by":{"type":"string","description":"The claim holder that ran the step","maxLength":253},"message":{"type":"string","maxLength":1024}}},"cordon":{"title":"ScaleDownStep","type":"object","description":"One scale-down step. A step with completedAt is never repeated.","properties":{"startedAt":{"type":"string","format":"date-time"},"completedAt":{"type":"string","format":"date-time"},"attempts":{"type":"integer","minimum":0},"by":{"type":"string","description":"The claim holder that ran the step","maxLength":253},"message":{"type":"string","maxLength":1024}}},"drain":{"title":"ScaleDownStep","type":"object","description":"One scale-down step. A step with completedAt is never repeated.","properties":{"startedAt":{"type":"string","format":"date-time"},"completedAt":{"type":"string","format":"date-time"},"attempts":{"type":"integer","minimum":0},"by":{"type":"string","description":"The claim holder that ran the step","maxLength":253},"message":{"type":"string","maxLength":1024}}},"waitForReschedule":{"title":"ScaleDownStep","type":"object","description":"One scale-down step. A step with completedAt is never repeated.","properties":{"startedAt":{"type":"string","format":"date-time"},"completedAt":{"type":"string","format":"date-time"},"attempts":{"type":"integer","minimum":0},"by":{"type":"string","description":"The claim holder that ran the step","maxLength":253},"message":{"type":"string","maxLength":1024}}},"terminate":{"title":"ScaleDownStep","type":"object","description":"One scale-down step. A step with completedAt is never repeated.","properties":{"startedAt":{"type":"string","format":"date-time"},"completedAt":{"type":"string","format":"date-time"},"attempts":{"type":"integer","minimum":0},"by":{"type":"string","description":"The claim holder that ran the step","maxLength":253},"message":{"type":"string","maxLength":1024}}},"evicted":{"type":"array","description":"The controllers whose pods the drain evicted, so that whichever agent waits for the reschedule knows which replacements to wait for. Pods without a controller and finished pods are not listed (nothing replaces them).","maxItems":256,"items":{"title":"EvictedPods","type":"object","required":["namespace","kind","name","uid","pods","since"],"properties":{"namespace":{"type":"string","maxLength":63},"kind":{"type":"string","description":"The controller's kind, e.g. ReplicaSet or StatefulSet","maxLength":63},"name":{"type":"string","maxLength":253},"uid":{"type":"string","description":"The controller's uid, as its pods' controller ownerReference names it","maxLength":64},"pods":{"type":"integer","description":"How many of its pods the drain evicted","minimum":1},"since":{"type":"string","format":"date-time","description":"When the drain that evicted them began, by the API server's clock; a pod of this controller created since then is a replacement"}}}}}},"spotHealth":{"title":"SpotHealth","type":"object","description":"The last observation of the spot ASG, written by the claim holder so other agents need not ask AWS.","required":["inService","desired","activitiesInProgress","observedAt"],"properties":{"inService":{"type":"integer","minimum":0},"desired":{"type":"integer","minimum":0},"activitiesInProgress":{"type":"integer","minimum":0},"nodesReady":{"type":"integer","minimum":0},"nodesTotal":{"type":"integer","minimum":0},"healthy":{"type":"boolean"},"observedAt":{"type":"string","format":"date-time"},"observedBy":{"type":"string","maxLength":253}}},"conditions":{"type":"array","maxItems":16,"items":{"title":"Condition","type":"object","required":["type","status","lastTransitionTime"],"properties":{"type":{"type":"string","maxLength":64},"status":{"type":"string","enum":["True","False","Unknown"]},"reason":{"type":"string","maxLength":128,"pattern":"^([A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?)?$"},"message":{"type":"string","maxLength":1024},"lastTransitionTime":{"type":"string","format":"date-time"}}}},"completionTime":{"type":"string","format":"date-time","description":"When the event reached Completed or Failed; the TTL counts from here."}}}}};
+const schema11 = {"type":"object","description":"A fallback from spot to on-demand capacity, tracked until the on-demand node is scaled down.","required":["spec"],"properties":{"apiVersion":{"type":"string"},"kind":{"type":"string"},"metadata":{"type":"object"},"spec":{"title":"FallbackEventSpec","type":"object","description":"What happened. Written once by the agent that fell back; immutable.","required":["spotASGName","onDemandASGName","onDemandNodeName","timestamp"],"properties":{"spotASGName":{"type":"string","description":"Name of the spot Auto Scaling Group","minLength":1,"maxLength":255,"pattern":"^[A-Za-z0-9][A-Za-z0-9._:/@+=-]*$"},"onDemandASGName":{"type":"string","description":"Name of the on-demand Auto Scaling Group","minLength":1,"maxLength":255,"pattern":"^[A-Za-z0-9][A-Za-z0-9._:/@+=-]*$"},"onDemandInstanceID":{"type":"string","description":"EC2 instance ID of the on-demand node","pattern":"^i-[0-9a-f]{8,17}$"},"onDemandNodeName":{"type":"string","description":"Kubernetes node name of the on-demand node","minLength":1,"maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"},"timestamp":{"type":"string","format":"date-time","description":"When the fallback occurred"},"minimumWaitDuration":{"type":"string","description":"Minimum wait time before scale-down, as hours, minutes and seconds (10m, 1h30m, 90s)","maxLength":32,"pattern":"^([0-9]+h([0-9]+m)?([0-9]+s)?|[0-9]+m([0-9]+s)?|[0-9]+s)$"}}},"status":{"title":"FallbackEventStatus","type":"object","description":"What the agents have observed and done. Written only through the status subresource.","default":{},"properties":{"spotCapacityRestored":{"type":"boolean","default":false,"description":"Whether spot capacity is restored"},"scaleDownInitiated":{"type":"boolean","default":false,"description":"Whether scale-down has been initiated"},"spotHealthySince":{"type":"string","format":"date-time","description":"When spot became healthy"},"phase":{"type":"string","default":"Pending","enum":["Pending","Monitoring","ReadyForScaleDown","ScalingDown","Completed","Failed"],"description":"Current phase of the fallback event"},"message":{"type":"string","description":"Human-readable status message","maxLength":1024},"claim":{"title":"Claim","type":"object","description":"The agent that currently works on this event. Another agent may take over once renewedAt + leaseSeconds has passed.","required":["holder","acquiredAt","renewedAt","leaseSeconds"],"properties":{"holder":{"type":"string","description":"Identity of the agent (its pod name)","minLength":1,"maxLength":253},"holderNode":{"type":"string","description":"Node the holding agent runs on","maxLength":253},"acquiredAt":{"type":"string","format":"date-time"},"renewedAt":{"type":"string","format":"date-time"},"leaseSeconds":{"type":"integer","minimum":1,"maximum":3600}}},"scaleDown":{"title":"ScaleDownProgress","type":"object","description":"Progress of the five scale-down steps, so another agent resumes at the right one.","properties":{"startedAt":{"type":"string","format":"date-time"},"taint":{"title":"ScaleDownStep","type":"object","description":"One scale-down step. A step with completedAt is never repeated.","properties":{"startedAt":{"type":"string","format":"date-time"},"completedAt":{"type":"string","format":"date-time"},"attempts":{"type":"integer","minimum":0},"nextAttemptAt":{"type":"string","format":"date-time","description":"After a failure that retrying can fix, when the step is tried again (the pause doubles with each failure, up to a cap); whichever agent holds the claim waits for it"},"by":{"type":"string","description":"The claim holder that ran the step","maxLength":253},"message":{"type":"string","maxLength":1024}}},"cordon":{"title":"ScaleDownStep","type":"object","description":"One scale-down step. A step with completedAt is never repeated.","properties":{"startedAt":{"type":"string","format":"date-time"},"completedAt":{"type":"string","format":"date-time"},"attempts":{"type":"integer","minimum":0},"nextAttemptAt":{"type":"string","format":"date-time","description":"After a failure that retrying can fix, when the step is tried again (the pause doubles with each failure, up to a cap); whichever agent holds the claim waits for it"},"by":{"type":"string","description":"The claim holder that ran the step","maxLength":253},"message":{"type":"string","maxLength":1024}}},"drain":{"title":"ScaleDownStep","type":"object","description":"One scale-down step. A step with completedAt is never repeated.","properties":{"startedAt":{"type":"string","format":"date-time"},"completedAt":{"type":"string","format":"date-time"},"attempts":{"type":"integer","minimum":0},"nextAttemptAt":{"type":"string","format":"date-time","description":"After a failure that retrying can fix, when the step is tried again (the pause doubles with each failure, up to a cap); whichever agent holds the claim waits for it"},"by":{"type":"string","description":"The claim holder that ran the step","maxLength":253},"message":{"type":"string","maxLength":1024}}},"waitForReschedule":{"title":"ScaleDownStep","type":"object","description":"One scale-down step. A step with completedAt is never repeated.","properties":{"startedAt":{"type":"string","format":"date-time"},"completedAt":{"type":"string","format":"date-time"},"attempts":{"type":"integer","minimum":0},"nextAttemptAt":{"type":"string","format":"date-time","description":"After a failure that retrying can fix, when the step is tried again (the pause doubles with each failure, up to a cap); whichever agent holds the claim waits for it"},"by":{"type":"string","description":"The claim holder that ran the step","maxLength":253},"message":{"type":"string","maxLength":1024}}},"terminate":{"title":"ScaleDownStep","type":"object","description":"One scale-down step. A step with completedAt is never repeated.","properties":{"startedAt":{"type":"string","format":"date-time"},"completedAt":{"type":"string","format":"date-time"},"attempts":{"type":"integer","minimum":0},"nextAttemptAt":{"type":"string","format":"date-time","description":"After a failure that retrying can fix, when the step is tried again (the pause doubles with each failure, up to a cap); whichever agent holds the claim waits for it"},"by":{"type":"string","description":"The claim holder that ran the step","maxLength":253},"message":{"type":"string","maxLength":1024}}},"rollback":{"title":"ScaleDownRollback","type":"object","description":"After a failure that retrying cannot fix, the undoing of what this event's scale-down did to the on-demand node (its scale-down taint, its cordon). Recorded before anything is undone, so whichever agent holds the claim finishes it; the event goes Failed once it is done.","required":["reason","requestedAt"],"properties":{"reason":{"type":"string","description":"Why the scale-down cannot go on; the Failed event's message","maxLength":1024},"requestedAt":{"type":"string","format":"date-time"},"completedAt":{"type":"string","format":"date-time"},"attempts":{"type":"integer","minimum":0},"nextAttemptAt":{"type":"string","format":"date-time","description":"After a failed attempt that retrying can fix, when the rollback is tried again"},"by":{"type":"string","description":"The claim holder that ran the rollback","maxLength":253},"untainted":{"type":"boolean","description":"Whether the rollback removed the scale-down taint that this event had put on the node"},"uncordoned":{"type":"boolean","description":"Whether the rollback uncordoned the node that this event had cordoned"},"message":{"type":"string","description":"What was undone, or why the last attempt failed","maxLength":1024}}},"evicted":{"type":"array","description":"The controllers whose pods the drain evicted, so that whichever agent waits for the reschedule knows which replacements to wait for. Pods without a controller and finished pods are not listed (nothing replaces them).","maxItems":256,"items":{"title":"EvictedPods","type":"object","required":["namespace","kind","name","uid","pods","since"],"properties":{"namespace":{"type":"string","maxLength":63},"kind":{"type":"string","description":"The controller's kind, e.g. ReplicaSet or StatefulSet","maxLength":63},"name":{"type":"string","maxLength":253},"uid":{"type":"string","description":"The controller's uid, as its pods' controller ownerReference names it","maxLength":64},"pods":{"type":"integer","description":"How many of its pods the drain evicted","minimum":1},"since":{"type":"string","format":"date-time","description":"When the drain that evicted them began, by the API server's clock; a pod of this controller created since then is a replacement"}}}}}},"spotHealth":{"title":"SpotHealth","type":"object","description":"The last observation of the spot ASG, written by the claim holder so other agents need not ask AWS.","required":["inService","desired","activitiesInProgress","observedAt"],"properties":{"inService":{"type":"integer","minimum":0},"desired":{"type":"integer","minimum":0},"activitiesInProgress":{"type":"integer","minimum":0},"nodesReady":{"type":"integer","minimum":0},"nodesTotal":{"type":"integer","minimum":0},"healthy":{"type":"boolean"},"observedAt":{"type":"string","format":"date-time"},"observedBy":{"type":"string","maxLength":253}}},"conditions":{"type":"array","maxItems":16,"items":{"title":"Condition","type":"object","required":["type","status","lastTransitionTime"],"properties":{"type":{"type":"string","maxLength":64},"status":{"type":"string","enum":["True","False","Unknown"]},"reason":{"type":"string","maxLength":128,"pattern":"^([A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?)?$"},"message":{"type":"string","maxLength":1024},"lastTransitionTime":{"type":"string","format":"date-time"}}}},"completionTime":{"type":"string","format":"date-time","description":"When the event reached Completed or Failed; the TTL counts from here."}}}}};
 const func2 = ucs2lengthModule0.default;
 const pattern0 = new RegExp("^[A-Za-z0-9][A-Za-z0-9._:/@+=-]*$", "u");
 const pattern2 = new RegExp("^i-[0-9a-f]{8,17}$", "u");
@@ -744,11 +744,11 @@ errors++;
 }
 }
 }
-if(data24.by !== undefined){
-let data28 = data24.by;
+if(data24.nextAttemptAt !== undefined){
+let data28 = data24.nextAttemptAt;
 if(typeof data28 === "string"){
-if(func2(data28) > 253){
-const err61 = {instancePath:instancePath+"/status/scaleDown/taint/by",schemaPath:"#/properties/status/properties/scaleDown/properties/taint/properties/by/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
+if(!(formats0.validate(data28))){
+const err61 = {instancePath:instancePath+"/status/scaleDown/taint/nextAttemptAt",schemaPath:"#/properties/status/properties/scaleDown/properties/taint/properties/nextAttemptAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
 if(vErrors === null){
 vErrors = [err61];
 }
@@ -759,7 +759,7 @@ errors++;
 }
 }
 else {
-const err62 = {instancePath:instancePath+"/status/scaleDown/taint/by",schemaPath:"#/properties/status/properties/scaleDown/properties/taint/properties/by/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err62 = {instancePath:instancePath+"/status/scaleDown/taint/nextAttemptAt",schemaPath:"#/properties/status/properties/scaleDown/properties/taint/properties/nextAttemptAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err62];
 }
@@ -769,11 +769,11 @@ vErrors.push(err62);
 errors++;
 }
 }
-if(data24.message !== undefined){
-let data29 = data24.message;
+if(data24.by !== undefined){
+let data29 = data24.by;
 if(typeof data29 === "string"){
-if(func2(data29) > 1024){
-const err63 = {instancePath:instancePath+"/status/scaleDown/taint/message",schemaPath:"#/properties/status/properties/scaleDown/properties/taint/properties/message/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters"};
+if(func2(data29) > 253){
+const err63 = {instancePath:instancePath+"/status/scaleDown/taint/by",schemaPath:"#/properties/status/properties/scaleDown/properties/taint/properties/by/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
 if(vErrors === null){
 vErrors = [err63];
 }
@@ -784,7 +784,7 @@ errors++;
 }
 }
 else {
-const err64 = {instancePath:instancePath+"/status/scaleDown/taint/message",schemaPath:"#/properties/status/properties/scaleDown/properties/taint/properties/message/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err64 = {instancePath:instancePath+"/status/scaleDown/taint/by",schemaPath:"#/properties/status/properties/scaleDown/properties/taint/properties/by/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err64];
 }
@@ -794,9 +794,11 @@ vErrors.push(err64);
 errors++;
 }
 }
-}
-else {
-const err65 = {instancePath:instancePath+"/status/scaleDown/taint",schemaPath:"#/properties/status/properties/scaleDown/properties/taint/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data24.message !== undefined){
+let data30 = data24.message;
+if(typeof data30 === "string"){
+if(func2(data30) > 1024){
+const err65 = {instancePath:instancePath+"/status/scaleDown/taint/message",schemaPath:"#/properties/status/properties/scaleDown/properties/taint/properties/message/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters"};
 if(vErrors === null){
 vErrors = [err65];
 }
@@ -806,14 +808,8 @@ vErrors.push(err65);
 errors++;
 }
 }
-if(data22.cordon !== undefined){
-let data30 = data22.cordon;
-if(data30 && typeof data30 == "object" && !Array.isArray(data30)){
-if(data30.startedAt !== undefined){
-let data31 = data30.startedAt;
-if(typeof data31 === "string"){
-if(!(formats0.validate(data31))){
-const err66 = {instancePath:instancePath+"/status/scaleDown/cordon/startedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/cordon/properties/startedAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+else {
+const err66 = {instancePath:instancePath+"/status/scaleDown/taint/message",schemaPath:"#/properties/status/properties/scaleDown/properties/taint/properties/message/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err66];
 }
@@ -823,8 +819,9 @@ vErrors.push(err66);
 errors++;
 }
 }
+}
 else {
-const err67 = {instancePath:instancePath+"/status/scaleDown/cordon/startedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/cordon/properties/startedAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err67 = {instancePath:instancePath+"/status/scaleDown/taint",schemaPath:"#/properties/status/properties/scaleDown/properties/taint/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err67];
 }
@@ -834,11 +831,14 @@ vErrors.push(err67);
 errors++;
 }
 }
-if(data30.completedAt !== undefined){
-let data32 = data30.completedAt;
+if(data22.cordon !== undefined){
+let data31 = data22.cordon;
+if(data31 && typeof data31 == "object" && !Array.isArray(data31)){
+if(data31.startedAt !== undefined){
+let data32 = data31.startedAt;
 if(typeof data32 === "string"){
 if(!(formats0.validate(data32))){
-const err68 = {instancePath:instancePath+"/status/scaleDown/cordon/completedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/cordon/properties/completedAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+const err68 = {instancePath:instancePath+"/status/scaleDown/cordon/startedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/cordon/properties/startedAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
 if(vErrors === null){
 vErrors = [err68];
 }
@@ -849,7 +849,7 @@ errors++;
 }
 }
 else {
-const err69 = {instancePath:instancePath+"/status/scaleDown/cordon/completedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/cordon/properties/completedAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err69 = {instancePath:instancePath+"/status/scaleDown/cordon/startedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/cordon/properties/startedAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err69];
 }
@@ -859,10 +859,11 @@ vErrors.push(err69);
 errors++;
 }
 }
-if(data30.attempts !== undefined){
-let data33 = data30.attempts;
-if(!((typeof data33 == "number") && (!(data33 % 1) && !isNaN(data33)))){
-const err70 = {instancePath:instancePath+"/status/scaleDown/cordon/attempts",schemaPath:"#/properties/status/properties/scaleDown/properties/cordon/properties/attempts/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data31.completedAt !== undefined){
+let data33 = data31.completedAt;
+if(typeof data33 === "string"){
+if(!(formats0.validate(data33))){
+const err70 = {instancePath:instancePath+"/status/scaleDown/cordon/completedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/cordon/properties/completedAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
 if(vErrors === null){
 vErrors = [err70];
 }
@@ -871,9 +872,9 @@ vErrors.push(err70);
 }
 errors++;
 }
-if(typeof data33 == "number"){
-if(data33 < 0 || isNaN(data33)){
-const err71 = {instancePath:instancePath+"/status/scaleDown/cordon/attempts",schemaPath:"#/properties/status/properties/scaleDown/properties/cordon/properties/attempts/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+else {
+const err71 = {instancePath:instancePath+"/status/scaleDown/cordon/completedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/cordon/properties/completedAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err71];
 }
@@ -883,12 +884,10 @@ vErrors.push(err71);
 errors++;
 }
 }
-}
-if(data30.by !== undefined){
-let data34 = data30.by;
-if(typeof data34 === "string"){
-if(func2(data34) > 253){
-const err72 = {instancePath:instancePath+"/status/scaleDown/cordon/by",schemaPath:"#/properties/status/properties/scaleDown/properties/cordon/properties/by/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
+if(data31.attempts !== undefined){
+let data34 = data31.attempts;
+if(!((typeof data34 == "number") && (!(data34 % 1) && !isNaN(data34)))){
+const err72 = {instancePath:instancePath+"/status/scaleDown/cordon/attempts",schemaPath:"#/properties/status/properties/scaleDown/properties/cordon/properties/attempts/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err72];
 }
@@ -897,9 +896,9 @@ vErrors.push(err72);
 }
 errors++;
 }
-}
-else {
-const err73 = {instancePath:instancePath+"/status/scaleDown/cordon/by",schemaPath:"#/properties/status/properties/scaleDown/properties/cordon/properties/by/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(typeof data34 == "number"){
+if(data34 < 0 || isNaN(data34)){
+const err73 = {instancePath:instancePath+"/status/scaleDown/cordon/attempts",schemaPath:"#/properties/status/properties/scaleDown/properties/cordon/properties/attempts/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err73];
 }
@@ -909,11 +908,12 @@ vErrors.push(err73);
 errors++;
 }
 }
-if(data30.message !== undefined){
-let data35 = data30.message;
+}
+if(data31.nextAttemptAt !== undefined){
+let data35 = data31.nextAttemptAt;
 if(typeof data35 === "string"){
-if(func2(data35) > 1024){
-const err74 = {instancePath:instancePath+"/status/scaleDown/cordon/message",schemaPath:"#/properties/status/properties/scaleDown/properties/cordon/properties/message/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters"};
+if(!(formats0.validate(data35))){
+const err74 = {instancePath:instancePath+"/status/scaleDown/cordon/nextAttemptAt",schemaPath:"#/properties/status/properties/scaleDown/properties/cordon/properties/nextAttemptAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
 if(vErrors === null){
 vErrors = [err74];
 }
@@ -924,7 +924,7 @@ errors++;
 }
 }
 else {
-const err75 = {instancePath:instancePath+"/status/scaleDown/cordon/message",schemaPath:"#/properties/status/properties/scaleDown/properties/cordon/properties/message/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err75 = {instancePath:instancePath+"/status/scaleDown/cordon/nextAttemptAt",schemaPath:"#/properties/status/properties/scaleDown/properties/cordon/properties/nextAttemptAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err75];
 }
@@ -934,9 +934,11 @@ vErrors.push(err75);
 errors++;
 }
 }
-}
-else {
-const err76 = {instancePath:instancePath+"/status/scaleDown/cordon",schemaPath:"#/properties/status/properties/scaleDown/properties/cordon/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data31.by !== undefined){
+let data36 = data31.by;
+if(typeof data36 === "string"){
+if(func2(data36) > 253){
+const err76 = {instancePath:instancePath+"/status/scaleDown/cordon/by",schemaPath:"#/properties/status/properties/scaleDown/properties/cordon/properties/by/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
 if(vErrors === null){
 vErrors = [err76];
 }
@@ -946,14 +948,8 @@ vErrors.push(err76);
 errors++;
 }
 }
-if(data22.drain !== undefined){
-let data36 = data22.drain;
-if(data36 && typeof data36 == "object" && !Array.isArray(data36)){
-if(data36.startedAt !== undefined){
-let data37 = data36.startedAt;
-if(typeof data37 === "string"){
-if(!(formats0.validate(data37))){
-const err77 = {instancePath:instancePath+"/status/scaleDown/drain/startedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/drain/properties/startedAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+else {
+const err77 = {instancePath:instancePath+"/status/scaleDown/cordon/by",schemaPath:"#/properties/status/properties/scaleDown/properties/cordon/properties/by/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err77];
 }
@@ -963,8 +959,11 @@ vErrors.push(err77);
 errors++;
 }
 }
-else {
-const err78 = {instancePath:instancePath+"/status/scaleDown/drain/startedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/drain/properties/startedAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data31.message !== undefined){
+let data37 = data31.message;
+if(typeof data37 === "string"){
+if(func2(data37) > 1024){
+const err78 = {instancePath:instancePath+"/status/scaleDown/cordon/message",schemaPath:"#/properties/status/properties/scaleDown/properties/cordon/properties/message/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters"};
 if(vErrors === null){
 vErrors = [err78];
 }
@@ -974,11 +973,8 @@ vErrors.push(err78);
 errors++;
 }
 }
-if(data36.completedAt !== undefined){
-let data38 = data36.completedAt;
-if(typeof data38 === "string"){
-if(!(formats0.validate(data38))){
-const err79 = {instancePath:instancePath+"/status/scaleDown/drain/completedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/drain/properties/completedAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+else {
+const err79 = {instancePath:instancePath+"/status/scaleDown/cordon/message",schemaPath:"#/properties/status/properties/scaleDown/properties/cordon/properties/message/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err79];
 }
@@ -988,8 +984,9 @@ vErrors.push(err79);
 errors++;
 }
 }
+}
 else {
-const err80 = {instancePath:instancePath+"/status/scaleDown/drain/completedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/drain/properties/completedAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err80 = {instancePath:instancePath+"/status/scaleDown/cordon",schemaPath:"#/properties/status/properties/scaleDown/properties/cordon/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err80];
 }
@@ -999,10 +996,14 @@ vErrors.push(err80);
 errors++;
 }
 }
-if(data36.attempts !== undefined){
-let data39 = data36.attempts;
-if(!((typeof data39 == "number") && (!(data39 % 1) && !isNaN(data39)))){
-const err81 = {instancePath:instancePath+"/status/scaleDown/drain/attempts",schemaPath:"#/properties/status/properties/scaleDown/properties/drain/properties/attempts/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data22.drain !== undefined){
+let data38 = data22.drain;
+if(data38 && typeof data38 == "object" && !Array.isArray(data38)){
+if(data38.startedAt !== undefined){
+let data39 = data38.startedAt;
+if(typeof data39 === "string"){
+if(!(formats0.validate(data39))){
+const err81 = {instancePath:instancePath+"/status/scaleDown/drain/startedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/drain/properties/startedAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
 if(vErrors === null){
 vErrors = [err81];
 }
@@ -1011,9 +1012,9 @@ vErrors.push(err81);
 }
 errors++;
 }
-if(typeof data39 == "number"){
-if(data39 < 0 || isNaN(data39)){
-const err82 = {instancePath:instancePath+"/status/scaleDown/drain/attempts",schemaPath:"#/properties/status/properties/scaleDown/properties/drain/properties/attempts/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+else {
+const err82 = {instancePath:instancePath+"/status/scaleDown/drain/startedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/drain/properties/startedAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err82];
 }
@@ -1023,12 +1024,11 @@ vErrors.push(err82);
 errors++;
 }
 }
-}
-if(data36.by !== undefined){
-let data40 = data36.by;
+if(data38.completedAt !== undefined){
+let data40 = data38.completedAt;
 if(typeof data40 === "string"){
-if(func2(data40) > 253){
-const err83 = {instancePath:instancePath+"/status/scaleDown/drain/by",schemaPath:"#/properties/status/properties/scaleDown/properties/drain/properties/by/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
+if(!(formats0.validate(data40))){
+const err83 = {instancePath:instancePath+"/status/scaleDown/drain/completedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/drain/properties/completedAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
 if(vErrors === null){
 vErrors = [err83];
 }
@@ -1039,7 +1039,7 @@ errors++;
 }
 }
 else {
-const err84 = {instancePath:instancePath+"/status/scaleDown/drain/by",schemaPath:"#/properties/status/properties/scaleDown/properties/drain/properties/by/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err84 = {instancePath:instancePath+"/status/scaleDown/drain/completedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/drain/properties/completedAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err84];
 }
@@ -1049,11 +1049,10 @@ vErrors.push(err84);
 errors++;
 }
 }
-if(data36.message !== undefined){
-let data41 = data36.message;
-if(typeof data41 === "string"){
-if(func2(data41) > 1024){
-const err85 = {instancePath:instancePath+"/status/scaleDown/drain/message",schemaPath:"#/properties/status/properties/scaleDown/properties/drain/properties/message/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters"};
+if(data38.attempts !== undefined){
+let data41 = data38.attempts;
+if(!((typeof data41 == "number") && (!(data41 % 1) && !isNaN(data41)))){
+const err85 = {instancePath:instancePath+"/status/scaleDown/drain/attempts",schemaPath:"#/properties/status/properties/scaleDown/properties/drain/properties/attempts/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err85];
 }
@@ -1062,9 +1061,9 @@ vErrors.push(err85);
 }
 errors++;
 }
-}
-else {
-const err86 = {instancePath:instancePath+"/status/scaleDown/drain/message",schemaPath:"#/properties/status/properties/scaleDown/properties/drain/properties/message/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(typeof data41 == "number"){
+if(data41 < 0 || isNaN(data41)){
+const err86 = {instancePath:instancePath+"/status/scaleDown/drain/attempts",schemaPath:"#/properties/status/properties/scaleDown/properties/drain/properties/attempts/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err86];
 }
@@ -1075,8 +1074,11 @@ errors++;
 }
 }
 }
-else {
-const err87 = {instancePath:instancePath+"/status/scaleDown/drain",schemaPath:"#/properties/status/properties/scaleDown/properties/drain/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data38.nextAttemptAt !== undefined){
+let data42 = data38.nextAttemptAt;
+if(typeof data42 === "string"){
+if(!(formats0.validate(data42))){
+const err87 = {instancePath:instancePath+"/status/scaleDown/drain/nextAttemptAt",schemaPath:"#/properties/status/properties/scaleDown/properties/drain/properties/nextAttemptAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
 if(vErrors === null){
 vErrors = [err87];
 }
@@ -1086,14 +1088,8 @@ vErrors.push(err87);
 errors++;
 }
 }
-if(data22.waitForReschedule !== undefined){
-let data42 = data22.waitForReschedule;
-if(data42 && typeof data42 == "object" && !Array.isArray(data42)){
-if(data42.startedAt !== undefined){
-let data43 = data42.startedAt;
-if(typeof data43 === "string"){
-if(!(formats0.validate(data43))){
-const err88 = {instancePath:instancePath+"/status/scaleDown/waitForReschedule/startedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/waitForReschedule/properties/startedAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+else {
+const err88 = {instancePath:instancePath+"/status/scaleDown/drain/nextAttemptAt",schemaPath:"#/properties/status/properties/scaleDown/properties/drain/properties/nextAttemptAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err88];
 }
@@ -1103,8 +1099,11 @@ vErrors.push(err88);
 errors++;
 }
 }
-else {
-const err89 = {instancePath:instancePath+"/status/scaleDown/waitForReschedule/startedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/waitForReschedule/properties/startedAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data38.by !== undefined){
+let data43 = data38.by;
+if(typeof data43 === "string"){
+if(func2(data43) > 253){
+const err89 = {instancePath:instancePath+"/status/scaleDown/drain/by",schemaPath:"#/properties/status/properties/scaleDown/properties/drain/properties/by/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
 if(vErrors === null){
 vErrors = [err89];
 }
@@ -1114,11 +1113,8 @@ vErrors.push(err89);
 errors++;
 }
 }
-if(data42.completedAt !== undefined){
-let data44 = data42.completedAt;
-if(typeof data44 === "string"){
-if(!(formats0.validate(data44))){
-const err90 = {instancePath:instancePath+"/status/scaleDown/waitForReschedule/completedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/waitForReschedule/properties/completedAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+else {
+const err90 = {instancePath:instancePath+"/status/scaleDown/drain/by",schemaPath:"#/properties/status/properties/scaleDown/properties/drain/properties/by/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err90];
 }
@@ -1128,8 +1124,11 @@ vErrors.push(err90);
 errors++;
 }
 }
-else {
-const err91 = {instancePath:instancePath+"/status/scaleDown/waitForReschedule/completedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/waitForReschedule/properties/completedAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data38.message !== undefined){
+let data44 = data38.message;
+if(typeof data44 === "string"){
+if(func2(data44) > 1024){
+const err91 = {instancePath:instancePath+"/status/scaleDown/drain/message",schemaPath:"#/properties/status/properties/scaleDown/properties/drain/properties/message/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters"};
 if(vErrors === null){
 vErrors = [err91];
 }
@@ -1139,10 +1138,8 @@ vErrors.push(err91);
 errors++;
 }
 }
-if(data42.attempts !== undefined){
-let data45 = data42.attempts;
-if(!((typeof data45 == "number") && (!(data45 % 1) && !isNaN(data45)))){
-const err92 = {instancePath:instancePath+"/status/scaleDown/waitForReschedule/attempts",schemaPath:"#/properties/status/properties/scaleDown/properties/waitForReschedule/properties/attempts/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+else {
+const err92 = {instancePath:instancePath+"/status/scaleDown/drain/message",schemaPath:"#/properties/status/properties/scaleDown/properties/drain/properties/message/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err92];
 }
@@ -1151,9 +1148,10 @@ vErrors.push(err92);
 }
 errors++;
 }
-if(typeof data45 == "number"){
-if(data45 < 0 || isNaN(data45)){
-const err93 = {instancePath:instancePath+"/status/scaleDown/waitForReschedule/attempts",schemaPath:"#/properties/status/properties/scaleDown/properties/waitForReschedule/properties/attempts/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+}
+else {
+const err93 = {instancePath:instancePath+"/status/scaleDown/drain",schemaPath:"#/properties/status/properties/scaleDown/properties/drain/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err93];
 }
@@ -1163,12 +1161,14 @@ vErrors.push(err93);
 errors++;
 }
 }
-}
-if(data42.by !== undefined){
-let data46 = data42.by;
+if(data22.waitForReschedule !== undefined){
+let data45 = data22.waitForReschedule;
+if(data45 && typeof data45 == "object" && !Array.isArray(data45)){
+if(data45.startedAt !== undefined){
+let data46 = data45.startedAt;
 if(typeof data46 === "string"){
-if(func2(data46) > 253){
-const err94 = {instancePath:instancePath+"/status/scaleDown/waitForReschedule/by",schemaPath:"#/properties/status/properties/scaleDown/properties/waitForReschedule/properties/by/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
+if(!(formats0.validate(data46))){
+const err94 = {instancePath:instancePath+"/status/scaleDown/waitForReschedule/startedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/waitForReschedule/properties/startedAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
 if(vErrors === null){
 vErrors = [err94];
 }
@@ -1179,7 +1179,7 @@ errors++;
 }
 }
 else {
-const err95 = {instancePath:instancePath+"/status/scaleDown/waitForReschedule/by",schemaPath:"#/properties/status/properties/scaleDown/properties/waitForReschedule/properties/by/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err95 = {instancePath:instancePath+"/status/scaleDown/waitForReschedule/startedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/waitForReschedule/properties/startedAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err95];
 }
@@ -1189,11 +1189,11 @@ vErrors.push(err95);
 errors++;
 }
 }
-if(data42.message !== undefined){
-let data47 = data42.message;
+if(data45.completedAt !== undefined){
+let data47 = data45.completedAt;
 if(typeof data47 === "string"){
-if(func2(data47) > 1024){
-const err96 = {instancePath:instancePath+"/status/scaleDown/waitForReschedule/message",schemaPath:"#/properties/status/properties/scaleDown/properties/waitForReschedule/properties/message/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters"};
+if(!(formats0.validate(data47))){
+const err96 = {instancePath:instancePath+"/status/scaleDown/waitForReschedule/completedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/waitForReschedule/properties/completedAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
 if(vErrors === null){
 vErrors = [err96];
 }
@@ -1204,7 +1204,7 @@ errors++;
 }
 }
 else {
-const err97 = {instancePath:instancePath+"/status/scaleDown/waitForReschedule/message",schemaPath:"#/properties/status/properties/scaleDown/properties/waitForReschedule/properties/message/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err97 = {instancePath:instancePath+"/status/scaleDown/waitForReschedule/completedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/waitForReschedule/properties/completedAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err97];
 }
@@ -1214,9 +1214,10 @@ vErrors.push(err97);
 errors++;
 }
 }
-}
-else {
-const err98 = {instancePath:instancePath+"/status/scaleDown/waitForReschedule",schemaPath:"#/properties/status/properties/scaleDown/properties/waitForReschedule/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data45.attempts !== undefined){
+let data48 = data45.attempts;
+if(!((typeof data48 == "number") && (!(data48 % 1) && !isNaN(data48)))){
+const err98 = {instancePath:instancePath+"/status/scaleDown/waitForReschedule/attempts",schemaPath:"#/properties/status/properties/scaleDown/properties/waitForReschedule/properties/attempts/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err98];
 }
@@ -1225,15 +1226,9 @@ vErrors.push(err98);
 }
 errors++;
 }
-}
-if(data22.terminate !== undefined){
-let data48 = data22.terminate;
-if(data48 && typeof data48 == "object" && !Array.isArray(data48)){
-if(data48.startedAt !== undefined){
-let data49 = data48.startedAt;
-if(typeof data49 === "string"){
-if(!(formats0.validate(data49))){
-const err99 = {instancePath:instancePath+"/status/scaleDown/terminate/startedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/terminate/properties/startedAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+if(typeof data48 == "number"){
+if(data48 < 0 || isNaN(data48)){
+const err99 = {instancePath:instancePath+"/status/scaleDown/waitForReschedule/attempts",schemaPath:"#/properties/status/properties/scaleDown/properties/waitForReschedule/properties/attempts/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err99];
 }
@@ -1243,8 +1238,12 @@ vErrors.push(err99);
 errors++;
 }
 }
-else {
-const err100 = {instancePath:instancePath+"/status/scaleDown/terminate/startedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/terminate/properties/startedAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+if(data45.nextAttemptAt !== undefined){
+let data49 = data45.nextAttemptAt;
+if(typeof data49 === "string"){
+if(!(formats0.validate(data49))){
+const err100 = {instancePath:instancePath+"/status/scaleDown/waitForReschedule/nextAttemptAt",schemaPath:"#/properties/status/properties/scaleDown/properties/waitForReschedule/properties/nextAttemptAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
 if(vErrors === null){
 vErrors = [err100];
 }
@@ -1254,11 +1253,8 @@ vErrors.push(err100);
 errors++;
 }
 }
-if(data48.completedAt !== undefined){
-let data50 = data48.completedAt;
-if(typeof data50 === "string"){
-if(!(formats0.validate(data50))){
-const err101 = {instancePath:instancePath+"/status/scaleDown/terminate/completedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/terminate/properties/completedAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+else {
+const err101 = {instancePath:instancePath+"/status/scaleDown/waitForReschedule/nextAttemptAt",schemaPath:"#/properties/status/properties/scaleDown/properties/waitForReschedule/properties/nextAttemptAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err101];
 }
@@ -1268,8 +1264,11 @@ vErrors.push(err101);
 errors++;
 }
 }
-else {
-const err102 = {instancePath:instancePath+"/status/scaleDown/terminate/completedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/terminate/properties/completedAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data45.by !== undefined){
+let data50 = data45.by;
+if(typeof data50 === "string"){
+if(func2(data50) > 253){
+const err102 = {instancePath:instancePath+"/status/scaleDown/waitForReschedule/by",schemaPath:"#/properties/status/properties/scaleDown/properties/waitForReschedule/properties/by/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
 if(vErrors === null){
 vErrors = [err102];
 }
@@ -1279,10 +1278,8 @@ vErrors.push(err102);
 errors++;
 }
 }
-if(data48.attempts !== undefined){
-let data51 = data48.attempts;
-if(!((typeof data51 == "number") && (!(data51 % 1) && !isNaN(data51)))){
-const err103 = {instancePath:instancePath+"/status/scaleDown/terminate/attempts",schemaPath:"#/properties/status/properties/scaleDown/properties/terminate/properties/attempts/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+else {
+const err103 = {instancePath:instancePath+"/status/scaleDown/waitForReschedule/by",schemaPath:"#/properties/status/properties/scaleDown/properties/waitForReschedule/properties/by/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err103];
 }
@@ -1291,9 +1288,12 @@ vErrors.push(err103);
 }
 errors++;
 }
-if(typeof data51 == "number"){
-if(data51 < 0 || isNaN(data51)){
-const err104 = {instancePath:instancePath+"/status/scaleDown/terminate/attempts",schemaPath:"#/properties/status/properties/scaleDown/properties/terminate/properties/attempts/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+if(data45.message !== undefined){
+let data51 = data45.message;
+if(typeof data51 === "string"){
+if(func2(data51) > 1024){
+const err104 = {instancePath:instancePath+"/status/scaleDown/waitForReschedule/message",schemaPath:"#/properties/status/properties/scaleDown/properties/waitForReschedule/properties/message/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters"};
 if(vErrors === null){
 vErrors = [err104];
 }
@@ -1303,12 +1303,8 @@ vErrors.push(err104);
 errors++;
 }
 }
-}
-if(data48.by !== undefined){
-let data52 = data48.by;
-if(typeof data52 === "string"){
-if(func2(data52) > 253){
-const err105 = {instancePath:instancePath+"/status/scaleDown/terminate/by",schemaPath:"#/properties/status/properties/scaleDown/properties/terminate/properties/by/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
+else {
+const err105 = {instancePath:instancePath+"/status/scaleDown/waitForReschedule/message",schemaPath:"#/properties/status/properties/scaleDown/properties/waitForReschedule/properties/message/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err105];
 }
@@ -1318,8 +1314,9 @@ vErrors.push(err105);
 errors++;
 }
 }
+}
 else {
-const err106 = {instancePath:instancePath+"/status/scaleDown/terminate/by",schemaPath:"#/properties/status/properties/scaleDown/properties/terminate/properties/by/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err106 = {instancePath:instancePath+"/status/scaleDown/waitForReschedule",schemaPath:"#/properties/status/properties/scaleDown/properties/waitForReschedule/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err106];
 }
@@ -1329,11 +1326,14 @@ vErrors.push(err106);
 errors++;
 }
 }
-if(data48.message !== undefined){
-let data53 = data48.message;
+if(data22.terminate !== undefined){
+let data52 = data22.terminate;
+if(data52 && typeof data52 == "object" && !Array.isArray(data52)){
+if(data52.startedAt !== undefined){
+let data53 = data52.startedAt;
 if(typeof data53 === "string"){
-if(func2(data53) > 1024){
-const err107 = {instancePath:instancePath+"/status/scaleDown/terminate/message",schemaPath:"#/properties/status/properties/scaleDown/properties/terminate/properties/message/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters"};
+if(!(formats0.validate(data53))){
+const err107 = {instancePath:instancePath+"/status/scaleDown/terminate/startedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/terminate/properties/startedAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
 if(vErrors === null){
 vErrors = [err107];
 }
@@ -1344,7 +1344,7 @@ errors++;
 }
 }
 else {
-const err108 = {instancePath:instancePath+"/status/scaleDown/terminate/message",schemaPath:"#/properties/status/properties/scaleDown/properties/terminate/properties/message/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err108 = {instancePath:instancePath+"/status/scaleDown/terminate/startedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/terminate/properties/startedAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err108];
 }
@@ -1354,9 +1354,11 @@ vErrors.push(err108);
 errors++;
 }
 }
-}
-else {
-const err109 = {instancePath:instancePath+"/status/scaleDown/terminate",schemaPath:"#/properties/status/properties/scaleDown/properties/terminate/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data52.completedAt !== undefined){
+let data54 = data52.completedAt;
+if(typeof data54 === "string"){
+if(!(formats0.validate(data54))){
+const err109 = {instancePath:instancePath+"/status/scaleDown/terminate/completedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/terminate/properties/completedAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
 if(vErrors === null){
 vErrors = [err109];
 }
@@ -1366,11 +1368,8 @@ vErrors.push(err109);
 errors++;
 }
 }
-if(data22.evicted !== undefined){
-let data54 = data22.evicted;
-if(Array.isArray(data54)){
-if(data54.length > 256){
-const err110 = {instancePath:instancePath+"/status/scaleDown/evicted",schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/maxItems",keyword:"maxItems",params:{limit: 256},message:"must NOT have more than 256 items"};
+else {
+const err110 = {instancePath:instancePath+"/status/scaleDown/terminate/completedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/terminate/properties/completedAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err110];
 }
@@ -1379,12 +1378,11 @@ vErrors.push(err110);
 }
 errors++;
 }
-const len0 = data54.length;
-for(let i0=0; i0<len0; i0++){
-let data55 = data54[i0];
-if(data55 && typeof data55 == "object" && !Array.isArray(data55)){
-if(data55.namespace === undefined){
-const err111 = {instancePath:instancePath+"/status/scaleDown/evicted/" + i0,schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/items/required",keyword:"required",params:{missingProperty: "namespace"},message:"must have required property '"+"namespace"+"'"};
+}
+if(data52.attempts !== undefined){
+let data55 = data52.attempts;
+if(!((typeof data55 == "number") && (!(data55 % 1) && !isNaN(data55)))){
+const err111 = {instancePath:instancePath+"/status/scaleDown/terminate/attempts",schemaPath:"#/properties/status/properties/scaleDown/properties/terminate/properties/attempts/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err111];
 }
@@ -1393,8 +1391,9 @@ vErrors.push(err111);
 }
 errors++;
 }
-if(data55.kind === undefined){
-const err112 = {instancePath:instancePath+"/status/scaleDown/evicted/" + i0,schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/items/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'"};
+if(typeof data55 == "number"){
+if(data55 < 0 || isNaN(data55)){
+const err112 = {instancePath:instancePath+"/status/scaleDown/terminate/attempts",schemaPath:"#/properties/status/properties/scaleDown/properties/terminate/properties/attempts/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err112];
 }
@@ -1403,8 +1402,13 @@ vErrors.push(err112);
 }
 errors++;
 }
-if(data55.name === undefined){
-const err113 = {instancePath:instancePath+"/status/scaleDown/evicted/" + i0,schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
+}
+}
+if(data52.nextAttemptAt !== undefined){
+let data56 = data52.nextAttemptAt;
+if(typeof data56 === "string"){
+if(!(formats0.validate(data56))){
+const err113 = {instancePath:instancePath+"/status/scaleDown/terminate/nextAttemptAt",schemaPath:"#/properties/status/properties/scaleDown/properties/terminate/properties/nextAttemptAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
 if(vErrors === null){
 vErrors = [err113];
 }
@@ -1413,8 +1417,9 @@ vErrors.push(err113);
 }
 errors++;
 }
-if(data55.uid === undefined){
-const err114 = {instancePath:instancePath+"/status/scaleDown/evicted/" + i0,schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/items/required",keyword:"required",params:{missingProperty: "uid"},message:"must have required property '"+"uid"+"'"};
+}
+else {
+const err114 = {instancePath:instancePath+"/status/scaleDown/terminate/nextAttemptAt",schemaPath:"#/properties/status/properties/scaleDown/properties/terminate/properties/nextAttemptAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err114];
 }
@@ -1423,8 +1428,12 @@ vErrors.push(err114);
 }
 errors++;
 }
-if(data55.pods === undefined){
-const err115 = {instancePath:instancePath+"/status/scaleDown/evicted/" + i0,schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/items/required",keyword:"required",params:{missingProperty: "pods"},message:"must have required property '"+"pods"+"'"};
+}
+if(data52.by !== undefined){
+let data57 = data52.by;
+if(typeof data57 === "string"){
+if(func2(data57) > 253){
+const err115 = {instancePath:instancePath+"/status/scaleDown/terminate/by",schemaPath:"#/properties/status/properties/scaleDown/properties/terminate/properties/by/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
 if(vErrors === null){
 vErrors = [err115];
 }
@@ -1433,8 +1442,9 @@ vErrors.push(err115);
 }
 errors++;
 }
-if(data55.since === undefined){
-const err116 = {instancePath:instancePath+"/status/scaleDown/evicted/" + i0,schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/items/required",keyword:"required",params:{missingProperty: "since"},message:"must have required property '"+"since"+"'"};
+}
+else {
+const err116 = {instancePath:instancePath+"/status/scaleDown/terminate/by",schemaPath:"#/properties/status/properties/scaleDown/properties/terminate/properties/by/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err116];
 }
@@ -1443,11 +1453,12 @@ vErrors.push(err116);
 }
 errors++;
 }
-if(data55.namespace !== undefined){
-let data56 = data55.namespace;
-if(typeof data56 === "string"){
-if(func2(data56) > 63){
-const err117 = {instancePath:instancePath+"/status/scaleDown/evicted/" + i0+"/namespace",schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/items/properties/namespace/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters"};
+}
+if(data52.message !== undefined){
+let data58 = data52.message;
+if(typeof data58 === "string"){
+if(func2(data58) > 1024){
+const err117 = {instancePath:instancePath+"/status/scaleDown/terminate/message",schemaPath:"#/properties/status/properties/scaleDown/properties/terminate/properties/message/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters"};
 if(vErrors === null){
 vErrors = [err117];
 }
@@ -1458,7 +1469,7 @@ errors++;
 }
 }
 else {
-const err118 = {instancePath:instancePath+"/status/scaleDown/evicted/" + i0+"/namespace",schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/items/properties/namespace/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err118 = {instancePath:instancePath+"/status/scaleDown/terminate/message",schemaPath:"#/properties/status/properties/scaleDown/properties/terminate/properties/message/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err118];
 }
@@ -1468,11 +1479,9 @@ vErrors.push(err118);
 errors++;
 }
 }
-if(data55.kind !== undefined){
-let data57 = data55.kind;
-if(typeof data57 === "string"){
-if(func2(data57) > 63){
-const err119 = {instancePath:instancePath+"/status/scaleDown/evicted/" + i0+"/kind",schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/items/properties/kind/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters"};
+}
+else {
+const err119 = {instancePath:instancePath+"/status/scaleDown/terminate",schemaPath:"#/properties/status/properties/scaleDown/properties/terminate/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err119];
 }
@@ -1482,8 +1491,11 @@ vErrors.push(err119);
 errors++;
 }
 }
-else {
-const err120 = {instancePath:instancePath+"/status/scaleDown/evicted/" + i0+"/kind",schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/items/properties/kind/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data22.rollback !== undefined){
+let data59 = data22.rollback;
+if(data59 && typeof data59 == "object" && !Array.isArray(data59)){
+if(data59.reason === undefined){
+const err120 = {instancePath:instancePath+"/status/scaleDown/rollback",schemaPath:"#/properties/status/properties/scaleDown/properties/rollback/required",keyword:"required",params:{missingProperty: "reason"},message:"must have required property '"+"reason"+"'"};
 if(vErrors === null){
 vErrors = [err120];
 }
@@ -1492,12 +1504,8 @@ vErrors.push(err120);
 }
 errors++;
 }
-}
-if(data55.name !== undefined){
-let data58 = data55.name;
-if(typeof data58 === "string"){
-if(func2(data58) > 253){
-const err121 = {instancePath:instancePath+"/status/scaleDown/evicted/" + i0+"/name",schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/items/properties/name/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
+if(data59.requestedAt === undefined){
+const err121 = {instancePath:instancePath+"/status/scaleDown/rollback",schemaPath:"#/properties/status/properties/scaleDown/properties/rollback/required",keyword:"required",params:{missingProperty: "requestedAt"},message:"must have required property '"+"requestedAt"+"'"};
 if(vErrors === null){
 vErrors = [err121];
 }
@@ -1506,9 +1514,11 @@ vErrors.push(err121);
 }
 errors++;
 }
-}
-else {
-const err122 = {instancePath:instancePath+"/status/scaleDown/evicted/" + i0+"/name",schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data59.reason !== undefined){
+let data60 = data59.reason;
+if(typeof data60 === "string"){
+if(func2(data60) > 1024){
+const err122 = {instancePath:instancePath+"/status/scaleDown/rollback/reason",schemaPath:"#/properties/status/properties/scaleDown/properties/rollback/properties/reason/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters"};
 if(vErrors === null){
 vErrors = [err122];
 }
@@ -1518,11 +1528,8 @@ vErrors.push(err122);
 errors++;
 }
 }
-if(data55.uid !== undefined){
-let data59 = data55.uid;
-if(typeof data59 === "string"){
-if(func2(data59) > 64){
-const err123 = {instancePath:instancePath+"/status/scaleDown/evicted/" + i0+"/uid",schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/items/properties/uid/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters"};
+else {
+const err123 = {instancePath:instancePath+"/status/scaleDown/rollback/reason",schemaPath:"#/properties/status/properties/scaleDown/properties/rollback/properties/reason/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err123];
 }
@@ -1532,8 +1539,11 @@ vErrors.push(err123);
 errors++;
 }
 }
-else {
-const err124 = {instancePath:instancePath+"/status/scaleDown/evicted/" + i0+"/uid",schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/items/properties/uid/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data59.requestedAt !== undefined){
+let data61 = data59.requestedAt;
+if(typeof data61 === "string"){
+if(!(formats0.validate(data61))){
+const err124 = {instancePath:instancePath+"/status/scaleDown/rollback/requestedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/rollback/properties/requestedAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
 if(vErrors === null){
 vErrors = [err124];
 }
@@ -1543,10 +1553,8 @@ vErrors.push(err124);
 errors++;
 }
 }
-if(data55.pods !== undefined){
-let data60 = data55.pods;
-if(!((typeof data60 == "number") && (!(data60 % 1) && !isNaN(data60)))){
-const err125 = {instancePath:instancePath+"/status/scaleDown/evicted/" + i0+"/pods",schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/items/properties/pods/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+else {
+const err125 = {instancePath:instancePath+"/status/scaleDown/rollback/requestedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/rollback/properties/requestedAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err125];
 }
@@ -1555,9 +1563,12 @@ vErrors.push(err125);
 }
 errors++;
 }
-if(typeof data60 == "number"){
-if(data60 < 1 || isNaN(data60)){
-const err126 = {instancePath:instancePath+"/status/scaleDown/evicted/" + i0+"/pods",schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/items/properties/pods/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+}
+if(data59.completedAt !== undefined){
+let data62 = data59.completedAt;
+if(typeof data62 === "string"){
+if(!(formats0.validate(data62))){
+const err126 = {instancePath:instancePath+"/status/scaleDown/rollback/completedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/rollback/properties/completedAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
 if(vErrors === null){
 vErrors = [err126];
 }
@@ -1567,12 +1578,8 @@ vErrors.push(err126);
 errors++;
 }
 }
-}
-if(data55.since !== undefined){
-let data61 = data55.since;
-if(typeof data61 === "string"){
-if(!(formats0.validate(data61))){
-const err127 = {instancePath:instancePath+"/status/scaleDown/evicted/" + i0+"/since",schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/items/properties/since/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+else {
+const err127 = {instancePath:instancePath+"/status/scaleDown/rollback/completedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/rollback/properties/completedAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err127];
 }
@@ -1582,8 +1589,10 @@ vErrors.push(err127);
 errors++;
 }
 }
-else {
-const err128 = {instancePath:instancePath+"/status/scaleDown/evicted/" + i0+"/since",schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/items/properties/since/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data59.attempts !== undefined){
+let data63 = data59.attempts;
+if(!((typeof data63 == "number") && (!(data63 % 1) && !isNaN(data63)))){
+const err128 = {instancePath:instancePath+"/status/scaleDown/rollback/attempts",schemaPath:"#/properties/status/properties/scaleDown/properties/rollback/properties/attempts/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err128];
 }
@@ -1592,10 +1601,9 @@ vErrors.push(err128);
 }
 errors++;
 }
-}
-}
-else {
-const err129 = {instancePath:instancePath+"/status/scaleDown/evicted/" + i0,schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(typeof data63 == "number"){
+if(data63 < 0 || isNaN(data63)){
+const err129 = {instancePath:instancePath+"/status/scaleDown/rollback/attempts",schemaPath:"#/properties/status/properties/scaleDown/properties/rollback/properties/attempts/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err129];
 }
@@ -1606,8 +1614,11 @@ errors++;
 }
 }
 }
-else {
-const err130 = {instancePath:instancePath+"/status/scaleDown/evicted",schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data59.nextAttemptAt !== undefined){
+let data64 = data59.nextAttemptAt;
+if(typeof data64 === "string"){
+if(!(formats0.validate(data64))){
+const err130 = {instancePath:instancePath+"/status/scaleDown/rollback/nextAttemptAt",schemaPath:"#/properties/status/properties/scaleDown/properties/rollback/properties/nextAttemptAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
 if(vErrors === null){
 vErrors = [err130];
 }
@@ -1617,9 +1628,8 @@ vErrors.push(err130);
 errors++;
 }
 }
-}
 else {
-const err131 = {instancePath:instancePath+"/status/scaleDown",schemaPath:"#/properties/status/properties/scaleDown/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err131 = {instancePath:instancePath+"/status/scaleDown/rollback/nextAttemptAt",schemaPath:"#/properties/status/properties/scaleDown/properties/rollback/properties/nextAttemptAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err131];
 }
@@ -1629,11 +1639,11 @@ vErrors.push(err131);
 errors++;
 }
 }
-if(data10.spotHealth !== undefined){
-let data62 = data10.spotHealth;
-if(data62 && typeof data62 == "object" && !Array.isArray(data62)){
-if(data62.inService === undefined){
-const err132 = {instancePath:instancePath+"/status/spotHealth",schemaPath:"#/properties/status/properties/spotHealth/required",keyword:"required",params:{missingProperty: "inService"},message:"must have required property '"+"inService"+"'"};
+if(data59.by !== undefined){
+let data65 = data59.by;
+if(typeof data65 === "string"){
+if(func2(data65) > 253){
+const err132 = {instancePath:instancePath+"/status/scaleDown/rollback/by",schemaPath:"#/properties/status/properties/scaleDown/properties/rollback/properties/by/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
 if(vErrors === null){
 vErrors = [err132];
 }
@@ -1642,8 +1652,9 @@ vErrors.push(err132);
 }
 errors++;
 }
-if(data62.desired === undefined){
-const err133 = {instancePath:instancePath+"/status/spotHealth",schemaPath:"#/properties/status/properties/spotHealth/required",keyword:"required",params:{missingProperty: "desired"},message:"must have required property '"+"desired"+"'"};
+}
+else {
+const err133 = {instancePath:instancePath+"/status/scaleDown/rollback/by",schemaPath:"#/properties/status/properties/scaleDown/properties/rollback/properties/by/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err133];
 }
@@ -1652,8 +1663,10 @@ vErrors.push(err133);
 }
 errors++;
 }
-if(data62.activitiesInProgress === undefined){
-const err134 = {instancePath:instancePath+"/status/spotHealth",schemaPath:"#/properties/status/properties/spotHealth/required",keyword:"required",params:{missingProperty: "activitiesInProgress"},message:"must have required property '"+"activitiesInProgress"+"'"};
+}
+if(data59.untainted !== undefined){
+if(typeof data59.untainted !== "boolean"){
+const err134 = {instancePath:instancePath+"/status/scaleDown/rollback/untainted",schemaPath:"#/properties/status/properties/scaleDown/properties/rollback/properties/untainted/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err134];
 }
@@ -1662,8 +1675,10 @@ vErrors.push(err134);
 }
 errors++;
 }
-if(data62.observedAt === undefined){
-const err135 = {instancePath:instancePath+"/status/spotHealth",schemaPath:"#/properties/status/properties/spotHealth/required",keyword:"required",params:{missingProperty: "observedAt"},message:"must have required property '"+"observedAt"+"'"};
+}
+if(data59.uncordoned !== undefined){
+if(typeof data59.uncordoned !== "boolean"){
+const err135 = {instancePath:instancePath+"/status/scaleDown/rollback/uncordoned",schemaPath:"#/properties/status/properties/scaleDown/properties/rollback/properties/uncordoned/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err135];
 }
@@ -1672,10 +1687,12 @@ vErrors.push(err135);
 }
 errors++;
 }
-if(data62.inService !== undefined){
-let data63 = data62.inService;
-if(!((typeof data63 == "number") && (!(data63 % 1) && !isNaN(data63)))){
-const err136 = {instancePath:instancePath+"/status/spotHealth/inService",schemaPath:"#/properties/status/properties/spotHealth/properties/inService/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+}
+if(data59.message !== undefined){
+let data68 = data59.message;
+if(typeof data68 === "string"){
+if(func2(data68) > 1024){
+const err136 = {instancePath:instancePath+"/status/scaleDown/rollback/message",schemaPath:"#/properties/status/properties/scaleDown/properties/rollback/properties/message/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters"};
 if(vErrors === null){
 vErrors = [err136];
 }
@@ -1684,9 +1701,9 @@ vErrors.push(err136);
 }
 errors++;
 }
-if(typeof data63 == "number"){
-if(data63 < 0 || isNaN(data63)){
-const err137 = {instancePath:instancePath+"/status/spotHealth/inService",schemaPath:"#/properties/status/properties/spotHealth/properties/inService/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+else {
+const err137 = {instancePath:instancePath+"/status/scaleDown/rollback/message",schemaPath:"#/properties/status/properties/scaleDown/properties/rollback/properties/message/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err137];
 }
@@ -1697,10 +1714,8 @@ errors++;
 }
 }
 }
-if(data62.desired !== undefined){
-let data64 = data62.desired;
-if(!((typeof data64 == "number") && (!(data64 % 1) && !isNaN(data64)))){
-const err138 = {instancePath:instancePath+"/status/spotHealth/desired",schemaPath:"#/properties/status/properties/spotHealth/properties/desired/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+else {
+const err138 = {instancePath:instancePath+"/status/scaleDown/rollback",schemaPath:"#/properties/status/properties/scaleDown/properties/rollback/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err138];
 }
@@ -1709,9 +1724,12 @@ vErrors.push(err138);
 }
 errors++;
 }
-if(typeof data64 == "number"){
-if(data64 < 0 || isNaN(data64)){
-const err139 = {instancePath:instancePath+"/status/spotHealth/desired",schemaPath:"#/properties/status/properties/spotHealth/properties/desired/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+if(data22.evicted !== undefined){
+let data69 = data22.evicted;
+if(Array.isArray(data69)){
+if(data69.length > 256){
+const err139 = {instancePath:instancePath+"/status/scaleDown/evicted",schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/maxItems",keyword:"maxItems",params:{limit: 256},message:"must NOT have more than 256 items"};
 if(vErrors === null){
 vErrors = [err139];
 }
@@ -1720,12 +1738,12 @@ vErrors.push(err139);
 }
 errors++;
 }
-}
-}
-if(data62.activitiesInProgress !== undefined){
-let data65 = data62.activitiesInProgress;
-if(!((typeof data65 == "number") && (!(data65 % 1) && !isNaN(data65)))){
-const err140 = {instancePath:instancePath+"/status/spotHealth/activitiesInProgress",schemaPath:"#/properties/status/properties/spotHealth/properties/activitiesInProgress/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+const len0 = data69.length;
+for(let i0=0; i0<len0; i0++){
+let data70 = data69[i0];
+if(data70 && typeof data70 == "object" && !Array.isArray(data70)){
+if(data70.namespace === undefined){
+const err140 = {instancePath:instancePath+"/status/scaleDown/evicted/" + i0,schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/items/required",keyword:"required",params:{missingProperty: "namespace"},message:"must have required property '"+"namespace"+"'"};
 if(vErrors === null){
 vErrors = [err140];
 }
@@ -1734,9 +1752,8 @@ vErrors.push(err140);
 }
 errors++;
 }
-if(typeof data65 == "number"){
-if(data65 < 0 || isNaN(data65)){
-const err141 = {instancePath:instancePath+"/status/spotHealth/activitiesInProgress",schemaPath:"#/properties/status/properties/spotHealth/properties/activitiesInProgress/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(data70.kind === undefined){
+const err141 = {instancePath:instancePath+"/status/scaleDown/evicted/" + i0,schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/items/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'"};
 if(vErrors === null){
 vErrors = [err141];
 }
@@ -1745,12 +1762,8 @@ vErrors.push(err141);
 }
 errors++;
 }
-}
-}
-if(data62.nodesReady !== undefined){
-let data66 = data62.nodesReady;
-if(!((typeof data66 == "number") && (!(data66 % 1) && !isNaN(data66)))){
-const err142 = {instancePath:instancePath+"/status/spotHealth/nodesReady",schemaPath:"#/properties/status/properties/spotHealth/properties/nodesReady/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data70.name === undefined){
+const err142 = {instancePath:instancePath+"/status/scaleDown/evicted/" + i0,schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
 if(vErrors === null){
 vErrors = [err142];
 }
@@ -1759,9 +1772,8 @@ vErrors.push(err142);
 }
 errors++;
 }
-if(typeof data66 == "number"){
-if(data66 < 0 || isNaN(data66)){
-const err143 = {instancePath:instancePath+"/status/spotHealth/nodesReady",schemaPath:"#/properties/status/properties/spotHealth/properties/nodesReady/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(data70.uid === undefined){
+const err143 = {instancePath:instancePath+"/status/scaleDown/evicted/" + i0,schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/items/required",keyword:"required",params:{missingProperty: "uid"},message:"must have required property '"+"uid"+"'"};
 if(vErrors === null){
 vErrors = [err143];
 }
@@ -1770,12 +1782,8 @@ vErrors.push(err143);
 }
 errors++;
 }
-}
-}
-if(data62.nodesTotal !== undefined){
-let data67 = data62.nodesTotal;
-if(!((typeof data67 == "number") && (!(data67 % 1) && !isNaN(data67)))){
-const err144 = {instancePath:instancePath+"/status/spotHealth/nodesTotal",schemaPath:"#/properties/status/properties/spotHealth/properties/nodesTotal/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data70.pods === undefined){
+const err144 = {instancePath:instancePath+"/status/scaleDown/evicted/" + i0,schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/items/required",keyword:"required",params:{missingProperty: "pods"},message:"must have required property '"+"pods"+"'"};
 if(vErrors === null){
 vErrors = [err144];
 }
@@ -1784,9 +1792,8 @@ vErrors.push(err144);
 }
 errors++;
 }
-if(typeof data67 == "number"){
-if(data67 < 0 || isNaN(data67)){
-const err145 = {instancePath:instancePath+"/status/spotHealth/nodesTotal",schemaPath:"#/properties/status/properties/spotHealth/properties/nodesTotal/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(data70.since === undefined){
+const err145 = {instancePath:instancePath+"/status/scaleDown/evicted/" + i0,schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/items/required",keyword:"required",params:{missingProperty: "since"},message:"must have required property '"+"since"+"'"};
 if(vErrors === null){
 vErrors = [err145];
 }
@@ -1795,11 +1802,11 @@ vErrors.push(err145);
 }
 errors++;
 }
-}
-}
-if(data62.healthy !== undefined){
-if(typeof data62.healthy !== "boolean"){
-const err146 = {instancePath:instancePath+"/status/spotHealth/healthy",schemaPath:"#/properties/status/properties/spotHealth/properties/healthy/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(data70.namespace !== undefined){
+let data71 = data70.namespace;
+if(typeof data71 === "string"){
+if(func2(data71) > 63){
+const err146 = {instancePath:instancePath+"/status/scaleDown/evicted/" + i0+"/namespace",schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/items/properties/namespace/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters"};
 if(vErrors === null){
 vErrors = [err146];
 }
@@ -1809,11 +1816,8 @@ vErrors.push(err146);
 errors++;
 }
 }
-if(data62.observedAt !== undefined){
-let data69 = data62.observedAt;
-if(typeof data69 === "string"){
-if(!(formats0.validate(data69))){
-const err147 = {instancePath:instancePath+"/status/spotHealth/observedAt",schemaPath:"#/properties/status/properties/spotHealth/properties/observedAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+else {
+const err147 = {instancePath:instancePath+"/status/scaleDown/evicted/" + i0+"/namespace",schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/items/properties/namespace/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err147];
 }
@@ -1823,8 +1827,11 @@ vErrors.push(err147);
 errors++;
 }
 }
-else {
-const err148 = {instancePath:instancePath+"/status/spotHealth/observedAt",schemaPath:"#/properties/status/properties/spotHealth/properties/observedAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data70.kind !== undefined){
+let data72 = data70.kind;
+if(typeof data72 === "string"){
+if(func2(data72) > 63){
+const err148 = {instancePath:instancePath+"/status/scaleDown/evicted/" + i0+"/kind",schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/items/properties/kind/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters"};
 if(vErrors === null){
 vErrors = [err148];
 }
@@ -1834,11 +1841,8 @@ vErrors.push(err148);
 errors++;
 }
 }
-if(data62.observedBy !== undefined){
-let data70 = data62.observedBy;
-if(typeof data70 === "string"){
-if(func2(data70) > 253){
-const err149 = {instancePath:instancePath+"/status/spotHealth/observedBy",schemaPath:"#/properties/status/properties/spotHealth/properties/observedBy/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
+else {
+const err149 = {instancePath:instancePath+"/status/scaleDown/evicted/" + i0+"/kind",schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/items/properties/kind/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err149];
 }
@@ -1848,8 +1852,11 @@ vErrors.push(err149);
 errors++;
 }
 }
-else {
-const err150 = {instancePath:instancePath+"/status/spotHealth/observedBy",schemaPath:"#/properties/status/properties/spotHealth/properties/observedBy/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data70.name !== undefined){
+let data73 = data70.name;
+if(typeof data73 === "string"){
+if(func2(data73) > 253){
+const err150 = {instancePath:instancePath+"/status/scaleDown/evicted/" + i0+"/name",schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/items/properties/name/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
 if(vErrors === null){
 vErrors = [err150];
 }
@@ -1859,9 +1866,8 @@ vErrors.push(err150);
 errors++;
 }
 }
-}
 else {
-const err151 = {instancePath:instancePath+"/status/spotHealth",schemaPath:"#/properties/status/properties/spotHealth/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err151 = {instancePath:instancePath+"/status/scaleDown/evicted/" + i0+"/name",schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err151];
 }
@@ -1871,11 +1877,11 @@ vErrors.push(err151);
 errors++;
 }
 }
-if(data10.conditions !== undefined){
-let data71 = data10.conditions;
-if(Array.isArray(data71)){
-if(data71.length > 16){
-const err152 = {instancePath:instancePath+"/status/conditions",schemaPath:"#/properties/status/properties/conditions/maxItems",keyword:"maxItems",params:{limit: 16},message:"must NOT have more than 16 items"};
+if(data70.uid !== undefined){
+let data74 = data70.uid;
+if(typeof data74 === "string"){
+if(func2(data74) > 64){
+const err152 = {instancePath:instancePath+"/status/scaleDown/evicted/" + i0+"/uid",schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/items/properties/uid/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters"};
 if(vErrors === null){
 vErrors = [err152];
 }
@@ -1884,12 +1890,9 @@ vErrors.push(err152);
 }
 errors++;
 }
-const len1 = data71.length;
-for(let i1=0; i1<len1; i1++){
-let data72 = data71[i1];
-if(data72 && typeof data72 == "object" && !Array.isArray(data72)){
-if(data72.type === undefined){
-const err153 = {instancePath:instancePath+"/status/conditions/" + i1,schemaPath:"#/properties/status/properties/conditions/items/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'"};
+}
+else {
+const err153 = {instancePath:instancePath+"/status/scaleDown/evicted/" + i0+"/uid",schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/items/properties/uid/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err153];
 }
@@ -1898,8 +1901,11 @@ vErrors.push(err153);
 }
 errors++;
 }
-if(data72.status === undefined){
-const err154 = {instancePath:instancePath+"/status/conditions/" + i1,schemaPath:"#/properties/status/properties/conditions/items/required",keyword:"required",params:{missingProperty: "status"},message:"must have required property '"+"status"+"'"};
+}
+if(data70.pods !== undefined){
+let data75 = data70.pods;
+if(!((typeof data75 == "number") && (!(data75 % 1) && !isNaN(data75)))){
+const err154 = {instancePath:instancePath+"/status/scaleDown/evicted/" + i0+"/pods",schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/items/properties/pods/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err154];
 }
@@ -1908,8 +1914,9 @@ vErrors.push(err154);
 }
 errors++;
 }
-if(data72.lastTransitionTime === undefined){
-const err155 = {instancePath:instancePath+"/status/conditions/" + i1,schemaPath:"#/properties/status/properties/conditions/items/required",keyword:"required",params:{missingProperty: "lastTransitionTime"},message:"must have required property '"+"lastTransitionTime"+"'"};
+if(typeof data75 == "number"){
+if(data75 < 1 || isNaN(data75)){
+const err155 = {instancePath:instancePath+"/status/scaleDown/evicted/" + i0+"/pods",schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/items/properties/pods/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
 if(vErrors === null){
 vErrors = [err155];
 }
@@ -1918,11 +1925,13 @@ vErrors.push(err155);
 }
 errors++;
 }
-if(data72.type !== undefined){
-let data73 = data72.type;
-if(typeof data73 === "string"){
-if(func2(data73) > 64){
-const err156 = {instancePath:instancePath+"/status/conditions/" + i1+"/type",schemaPath:"#/properties/status/properties/conditions/items/properties/type/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters"};
+}
+}
+if(data70.since !== undefined){
+let data76 = data70.since;
+if(typeof data76 === "string"){
+if(!(formats0.validate(data76))){
+const err156 = {instancePath:instancePath+"/status/scaleDown/evicted/" + i0+"/since",schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/items/properties/since/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
 if(vErrors === null){
 vErrors = [err156];
 }
@@ -1933,7 +1942,7 @@ errors++;
 }
 }
 else {
-const err157 = {instancePath:instancePath+"/status/conditions/" + i1+"/type",schemaPath:"#/properties/status/properties/conditions/items/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err157 = {instancePath:instancePath+"/status/scaleDown/evicted/" + i0+"/since",schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/items/properties/since/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err157];
 }
@@ -1943,10 +1952,9 @@ vErrors.push(err157);
 errors++;
 }
 }
-if(data72.status !== undefined){
-let data74 = data72.status;
-if(typeof data74 !== "string"){
-const err158 = {instancePath:instancePath+"/status/conditions/" + i1+"/status",schemaPath:"#/properties/status/properties/conditions/items/properties/status/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+else {
+const err158 = {instancePath:instancePath+"/status/scaleDown/evicted/" + i0,schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err158];
 }
@@ -1955,8 +1963,10 @@ vErrors.push(err158);
 }
 errors++;
 }
-if(!(((data74 === "True") || (data74 === "False")) || (data74 === "Unknown"))){
-const err159 = {instancePath:instancePath+"/status/conditions/" + i1+"/status",schemaPath:"#/properties/status/properties/conditions/items/properties/status/enum",keyword:"enum",params:{allowedValues: schema11.properties.status.properties.conditions.items.properties.status.enum},message:"must be equal to one of the allowed values"};
+}
+}
+else {
+const err159 = {instancePath:instancePath+"/status/scaleDown/evicted",schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err159];
 }
@@ -1966,11 +1976,9 @@ vErrors.push(err159);
 errors++;
 }
 }
-if(data72.reason !== undefined){
-let data75 = data72.reason;
-if(typeof data75 === "string"){
-if(func2(data75) > 128){
-const err160 = {instancePath:instancePath+"/status/conditions/" + i1+"/reason",schemaPath:"#/properties/status/properties/conditions/items/properties/reason/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters"};
+}
+else {
+const err160 = {instancePath:instancePath+"/status/scaleDown",schemaPath:"#/properties/status/properties/scaleDown/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err160];
 }
@@ -1979,8 +1987,12 @@ vErrors.push(err160);
 }
 errors++;
 }
-if(!pattern5.test(data75)){
-const err161 = {instancePath:instancePath+"/status/conditions/" + i1+"/reason",schemaPath:"#/properties/status/properties/conditions/items/properties/reason/pattern",keyword:"pattern",params:{pattern: "^([A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?)?$"},message:"must match pattern \""+"^([A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?)?$"+"\""};
+}
+if(data10.spotHealth !== undefined){
+let data77 = data10.spotHealth;
+if(data77 && typeof data77 == "object" && !Array.isArray(data77)){
+if(data77.inService === undefined){
+const err161 = {instancePath:instancePath+"/status/spotHealth",schemaPath:"#/properties/status/properties/spotHealth/required",keyword:"required",params:{missingProperty: "inService"},message:"must have required property '"+"inService"+"'"};
 if(vErrors === null){
 vErrors = [err161];
 }
@@ -1989,9 +2001,8 @@ vErrors.push(err161);
 }
 errors++;
 }
-}
-else {
-const err162 = {instancePath:instancePath+"/status/conditions/" + i1+"/reason",schemaPath:"#/properties/status/properties/conditions/items/properties/reason/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data77.desired === undefined){
+const err162 = {instancePath:instancePath+"/status/spotHealth",schemaPath:"#/properties/status/properties/spotHealth/required",keyword:"required",params:{missingProperty: "desired"},message:"must have required property '"+"desired"+"'"};
 if(vErrors === null){
 vErrors = [err162];
 }
@@ -2000,12 +2011,8 @@ vErrors.push(err162);
 }
 errors++;
 }
-}
-if(data72.message !== undefined){
-let data76 = data72.message;
-if(typeof data76 === "string"){
-if(func2(data76) > 1024){
-const err163 = {instancePath:instancePath+"/status/conditions/" + i1+"/message",schemaPath:"#/properties/status/properties/conditions/items/properties/message/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters"};
+if(data77.activitiesInProgress === undefined){
+const err163 = {instancePath:instancePath+"/status/spotHealth",schemaPath:"#/properties/status/properties/spotHealth/required",keyword:"required",params:{missingProperty: "activitiesInProgress"},message:"must have required property '"+"activitiesInProgress"+"'"};
 if(vErrors === null){
 vErrors = [err163];
 }
@@ -2014,9 +2021,8 @@ vErrors.push(err163);
 }
 errors++;
 }
-}
-else {
-const err164 = {instancePath:instancePath+"/status/conditions/" + i1+"/message",schemaPath:"#/properties/status/properties/conditions/items/properties/message/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data77.observedAt === undefined){
+const err164 = {instancePath:instancePath+"/status/spotHealth",schemaPath:"#/properties/status/properties/spotHealth/required",keyword:"required",params:{missingProperty: "observedAt"},message:"must have required property '"+"observedAt"+"'"};
 if(vErrors === null){
 vErrors = [err164];
 }
@@ -2025,12 +2031,10 @@ vErrors.push(err164);
 }
 errors++;
 }
-}
-if(data72.lastTransitionTime !== undefined){
-let data77 = data72.lastTransitionTime;
-if(typeof data77 === "string"){
-if(!(formats0.validate(data77))){
-const err165 = {instancePath:instancePath+"/status/conditions/" + i1+"/lastTransitionTime",schemaPath:"#/properties/status/properties/conditions/items/properties/lastTransitionTime/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+if(data77.inService !== undefined){
+let data78 = data77.inService;
+if(!((typeof data78 == "number") && (!(data78 % 1) && !isNaN(data78)))){
+const err165 = {instancePath:instancePath+"/status/spotHealth/inService",schemaPath:"#/properties/status/properties/spotHealth/properties/inService/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err165];
 }
@@ -2039,9 +2043,9 @@ vErrors.push(err165);
 }
 errors++;
 }
-}
-else {
-const err166 = {instancePath:instancePath+"/status/conditions/" + i1+"/lastTransitionTime",schemaPath:"#/properties/status/properties/conditions/items/properties/lastTransitionTime/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(typeof data78 == "number"){
+if(data78 < 0 || isNaN(data78)){
+const err166 = {instancePath:instancePath+"/status/spotHealth/inService",schemaPath:"#/properties/status/properties/spotHealth/properties/inService/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err166];
 }
@@ -2052,8 +2056,10 @@ errors++;
 }
 }
 }
-else {
-const err167 = {instancePath:instancePath+"/status/conditions/" + i1,schemaPath:"#/properties/status/properties/conditions/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data77.desired !== undefined){
+let data79 = data77.desired;
+if(!((typeof data79 == "number") && (!(data79 % 1) && !isNaN(data79)))){
+const err167 = {instancePath:instancePath+"/status/spotHealth/desired",schemaPath:"#/properties/status/properties/spotHealth/properties/desired/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err167];
 }
@@ -2062,10 +2068,9 @@ vErrors.push(err167);
 }
 errors++;
 }
-}
-}
-else {
-const err168 = {instancePath:instancePath+"/status/conditions",schemaPath:"#/properties/status/properties/conditions/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(typeof data79 == "number"){
+if(data79 < 0 || isNaN(data79)){
+const err168 = {instancePath:instancePath+"/status/spotHealth/desired",schemaPath:"#/properties/status/properties/spotHealth/properties/desired/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err168];
 }
@@ -2075,11 +2080,11 @@ vErrors.push(err168);
 errors++;
 }
 }
-if(data10.completionTime !== undefined){
-let data78 = data10.completionTime;
-if(typeof data78 === "string"){
-if(!(formats0.validate(data78))){
-const err169 = {instancePath:instancePath+"/status/completionTime",schemaPath:"#/properties/status/properties/completionTime/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+}
+if(data77.activitiesInProgress !== undefined){
+let data80 = data77.activitiesInProgress;
+if(!((typeof data80 == "number") && (!(data80 % 1) && !isNaN(data80)))){
+const err169 = {instancePath:instancePath+"/status/spotHealth/activitiesInProgress",schemaPath:"#/properties/status/properties/spotHealth/properties/activitiesInProgress/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err169];
 }
@@ -2088,9 +2093,9 @@ vErrors.push(err169);
 }
 errors++;
 }
-}
-else {
-const err170 = {instancePath:instancePath+"/status/completionTime",schemaPath:"#/properties/status/properties/completionTime/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(typeof data80 == "number"){
+if(data80 < 0 || isNaN(data80)){
+const err170 = {instancePath:instancePath+"/status/spotHealth/activitiesInProgress",schemaPath:"#/properties/status/properties/spotHealth/properties/activitiesInProgress/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err170];
 }
@@ -2101,8 +2106,10 @@ errors++;
 }
 }
 }
-else {
-const err171 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data77.nodesReady !== undefined){
+let data81 = data77.nodesReady;
+if(!((typeof data81 == "number") && (!(data81 % 1) && !isNaN(data81)))){
+const err171 = {instancePath:instancePath+"/status/spotHealth/nodesReady",schemaPath:"#/properties/status/properties/spotHealth/properties/nodesReady/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err171];
 }
@@ -2111,15 +2118,367 @@ vErrors.push(err171);
 }
 errors++;
 }
-}
-}
-else {
-const err172 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(typeof data81 == "number"){
+if(data81 < 0 || isNaN(data81)){
+const err172 = {instancePath:instancePath+"/status/spotHealth/nodesReady",schemaPath:"#/properties/status/properties/spotHealth/properties/nodesReady/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err172];
 }
 else {
 vErrors.push(err172);
+}
+errors++;
+}
+}
+}
+if(data77.nodesTotal !== undefined){
+let data82 = data77.nodesTotal;
+if(!((typeof data82 == "number") && (!(data82 % 1) && !isNaN(data82)))){
+const err173 = {instancePath:instancePath+"/status/spotHealth/nodesTotal",schemaPath:"#/properties/status/properties/spotHealth/properties/nodesTotal/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err173];
+}
+else {
+vErrors.push(err173);
+}
+errors++;
+}
+if(typeof data82 == "number"){
+if(data82 < 0 || isNaN(data82)){
+const err174 = {instancePath:instancePath+"/status/spotHealth/nodesTotal",schemaPath:"#/properties/status/properties/spotHealth/properties/nodesTotal/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(vErrors === null){
+vErrors = [err174];
+}
+else {
+vErrors.push(err174);
+}
+errors++;
+}
+}
+}
+if(data77.healthy !== undefined){
+if(typeof data77.healthy !== "boolean"){
+const err175 = {instancePath:instancePath+"/status/spotHealth/healthy",schemaPath:"#/properties/status/properties/spotHealth/properties/healthy/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err175];
+}
+else {
+vErrors.push(err175);
+}
+errors++;
+}
+}
+if(data77.observedAt !== undefined){
+let data84 = data77.observedAt;
+if(typeof data84 === "string"){
+if(!(formats0.validate(data84))){
+const err176 = {instancePath:instancePath+"/status/spotHealth/observedAt",schemaPath:"#/properties/status/properties/spotHealth/properties/observedAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+if(vErrors === null){
+vErrors = [err176];
+}
+else {
+vErrors.push(err176);
+}
+errors++;
+}
+}
+else {
+const err177 = {instancePath:instancePath+"/status/spotHealth/observedAt",schemaPath:"#/properties/status/properties/spotHealth/properties/observedAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err177];
+}
+else {
+vErrors.push(err177);
+}
+errors++;
+}
+}
+if(data77.observedBy !== undefined){
+let data85 = data77.observedBy;
+if(typeof data85 === "string"){
+if(func2(data85) > 253){
+const err178 = {instancePath:instancePath+"/status/spotHealth/observedBy",schemaPath:"#/properties/status/properties/spotHealth/properties/observedBy/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
+if(vErrors === null){
+vErrors = [err178];
+}
+else {
+vErrors.push(err178);
+}
+errors++;
+}
+}
+else {
+const err179 = {instancePath:instancePath+"/status/spotHealth/observedBy",schemaPath:"#/properties/status/properties/spotHealth/properties/observedBy/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err179];
+}
+else {
+vErrors.push(err179);
+}
+errors++;
+}
+}
+}
+else {
+const err180 = {instancePath:instancePath+"/status/spotHealth",schemaPath:"#/properties/status/properties/spotHealth/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err180];
+}
+else {
+vErrors.push(err180);
+}
+errors++;
+}
+}
+if(data10.conditions !== undefined){
+let data86 = data10.conditions;
+if(Array.isArray(data86)){
+if(data86.length > 16){
+const err181 = {instancePath:instancePath+"/status/conditions",schemaPath:"#/properties/status/properties/conditions/maxItems",keyword:"maxItems",params:{limit: 16},message:"must NOT have more than 16 items"};
+if(vErrors === null){
+vErrors = [err181];
+}
+else {
+vErrors.push(err181);
+}
+errors++;
+}
+const len1 = data86.length;
+for(let i1=0; i1<len1; i1++){
+let data87 = data86[i1];
+if(data87 && typeof data87 == "object" && !Array.isArray(data87)){
+if(data87.type === undefined){
+const err182 = {instancePath:instancePath+"/status/conditions/" + i1,schemaPath:"#/properties/status/properties/conditions/items/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'"};
+if(vErrors === null){
+vErrors = [err182];
+}
+else {
+vErrors.push(err182);
+}
+errors++;
+}
+if(data87.status === undefined){
+const err183 = {instancePath:instancePath+"/status/conditions/" + i1,schemaPath:"#/properties/status/properties/conditions/items/required",keyword:"required",params:{missingProperty: "status"},message:"must have required property '"+"status"+"'"};
+if(vErrors === null){
+vErrors = [err183];
+}
+else {
+vErrors.push(err183);
+}
+errors++;
+}
+if(data87.lastTransitionTime === undefined){
+const err184 = {instancePath:instancePath+"/status/conditions/" + i1,schemaPath:"#/properties/status/properties/conditions/items/required",keyword:"required",params:{missingProperty: "lastTransitionTime"},message:"must have required property '"+"lastTransitionTime"+"'"};
+if(vErrors === null){
+vErrors = [err184];
+}
+else {
+vErrors.push(err184);
+}
+errors++;
+}
+if(data87.type !== undefined){
+let data88 = data87.type;
+if(typeof data88 === "string"){
+if(func2(data88) > 64){
+const err185 = {instancePath:instancePath+"/status/conditions/" + i1+"/type",schemaPath:"#/properties/status/properties/conditions/items/properties/type/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters"};
+if(vErrors === null){
+vErrors = [err185];
+}
+else {
+vErrors.push(err185);
+}
+errors++;
+}
+}
+else {
+const err186 = {instancePath:instancePath+"/status/conditions/" + i1+"/type",schemaPath:"#/properties/status/properties/conditions/items/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err186];
+}
+else {
+vErrors.push(err186);
+}
+errors++;
+}
+}
+if(data87.status !== undefined){
+let data89 = data87.status;
+if(typeof data89 !== "string"){
+const err187 = {instancePath:instancePath+"/status/conditions/" + i1+"/status",schemaPath:"#/properties/status/properties/conditions/items/properties/status/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err187];
+}
+else {
+vErrors.push(err187);
+}
+errors++;
+}
+if(!(((data89 === "True") || (data89 === "False")) || (data89 === "Unknown"))){
+const err188 = {instancePath:instancePath+"/status/conditions/" + i1+"/status",schemaPath:"#/properties/status/properties/conditions/items/properties/status/enum",keyword:"enum",params:{allowedValues: schema11.properties.status.properties.conditions.items.properties.status.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err188];
+}
+else {
+vErrors.push(err188);
+}
+errors++;
+}
+}
+if(data87.reason !== undefined){
+let data90 = data87.reason;
+if(typeof data90 === "string"){
+if(func2(data90) > 128){
+const err189 = {instancePath:instancePath+"/status/conditions/" + i1+"/reason",schemaPath:"#/properties/status/properties/conditions/items/properties/reason/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters"};
+if(vErrors === null){
+vErrors = [err189];
+}
+else {
+vErrors.push(err189);
+}
+errors++;
+}
+if(!pattern5.test(data90)){
+const err190 = {instancePath:instancePath+"/status/conditions/" + i1+"/reason",schemaPath:"#/properties/status/properties/conditions/items/properties/reason/pattern",keyword:"pattern",params:{pattern: "^([A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?)?$"},message:"must match pattern \""+"^([A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?)?$"+"\""};
+if(vErrors === null){
+vErrors = [err190];
+}
+else {
+vErrors.push(err190);
+}
+errors++;
+}
+}
+else {
+const err191 = {instancePath:instancePath+"/status/conditions/" + i1+"/reason",schemaPath:"#/properties/status/properties/conditions/items/properties/reason/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err191];
+}
+else {
+vErrors.push(err191);
+}
+errors++;
+}
+}
+if(data87.message !== undefined){
+let data91 = data87.message;
+if(typeof data91 === "string"){
+if(func2(data91) > 1024){
+const err192 = {instancePath:instancePath+"/status/conditions/" + i1+"/message",schemaPath:"#/properties/status/properties/conditions/items/properties/message/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters"};
+if(vErrors === null){
+vErrors = [err192];
+}
+else {
+vErrors.push(err192);
+}
+errors++;
+}
+}
+else {
+const err193 = {instancePath:instancePath+"/status/conditions/" + i1+"/message",schemaPath:"#/properties/status/properties/conditions/items/properties/message/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err193];
+}
+else {
+vErrors.push(err193);
+}
+errors++;
+}
+}
+if(data87.lastTransitionTime !== undefined){
+let data92 = data87.lastTransitionTime;
+if(typeof data92 === "string"){
+if(!(formats0.validate(data92))){
+const err194 = {instancePath:instancePath+"/status/conditions/" + i1+"/lastTransitionTime",schemaPath:"#/properties/status/properties/conditions/items/properties/lastTransitionTime/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+if(vErrors === null){
+vErrors = [err194];
+}
+else {
+vErrors.push(err194);
+}
+errors++;
+}
+}
+else {
+const err195 = {instancePath:instancePath+"/status/conditions/" + i1+"/lastTransitionTime",schemaPath:"#/properties/status/properties/conditions/items/properties/lastTransitionTime/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err195];
+}
+else {
+vErrors.push(err195);
+}
+errors++;
+}
+}
+}
+else {
+const err196 = {instancePath:instancePath+"/status/conditions/" + i1,schemaPath:"#/properties/status/properties/conditions/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err196];
+}
+else {
+vErrors.push(err196);
+}
+errors++;
+}
+}
+}
+else {
+const err197 = {instancePath:instancePath+"/status/conditions",schemaPath:"#/properties/status/properties/conditions/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err197];
+}
+else {
+vErrors.push(err197);
+}
+errors++;
+}
+}
+if(data10.completionTime !== undefined){
+let data93 = data10.completionTime;
+if(typeof data93 === "string"){
+if(!(formats0.validate(data93))){
+const err198 = {instancePath:instancePath+"/status/completionTime",schemaPath:"#/properties/status/properties/completionTime/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+if(vErrors === null){
+vErrors = [err198];
+}
+else {
+vErrors.push(err198);
+}
+errors++;
+}
+}
+else {
+const err199 = {instancePath:instancePath+"/status/completionTime",schemaPath:"#/properties/status/properties/completionTime/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err199];
+}
+else {
+vErrors.push(err199);
+}
+errors++;
+}
+}
+}
+else {
+const err200 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err200];
+}
+else {
+vErrors.push(err200);
+}
+errors++;
+}
+}
+}
+else {
+const err201 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err201];
+}
+else {
+vErrors.push(err201);
 }
 errors++;
 }

@@ -3,7 +3,7 @@
 import { parseDuration } from '../crds/duration.js';
 import { SCALE_DOWN_STEPS, TERMINAL_PHASES, type Phase, type ScaleDownStepName } from '../crds/phases.js';
 import type { SpotGuardFallbackEvent } from '../crds/spotguardfallbackevent.types.js';
-import type { FallbackEventContext, SpotObservation } from './fallback-event.types.js';
+import type { FallbackEventConfig, FallbackEventContext, SpotObservation } from './fallback-event.types.js';
 
 const ms = (timestamp: string | undefined): number | undefined => {
   if (!timestamp) return undefined;
@@ -141,14 +141,54 @@ export function checksDue(context: FallbackEventContext): boolean {
   return context.lastCheckAt === undefined || context.now - context.lastCheckAt >= context.config.recheckIntervalMs;
 }
 
-export function stepRetryDue(context: FallbackEventContext): boolean {
-  return context.lastStepFailureAt === undefined || context.now - context.lastStepFailureAt >= context.config.stepRetryBackoffMs;
+/**
+ * The pause after the `failures`-th failure in a row of a step: the retry backoff, doubled with
+ * each further failure, never more than the cap. Capped exponential, as client-go's workqueue
+ * and Karpenter back off: an outage of hours costs a few attempts an hour, not one every 30 s.
+ */
+export function retryDelayMs(config: FallbackEventConfig, failures: number): number {
+  const doublings = Math.min(Math.max(0, failures - 1), 30);
+  return Math.min(config.stepRetryMaxBackoffMs, config.stepRetryBackoffMs * 2 ** doublings);
 }
 
-/** Whether one more failure of `step` uses up its attempts. */
-export function lastAttempt(context: FallbackEventContext, step: ScaleDownStepName): boolean {
-  const attempts = context.object.status?.scaleDown?.[step]?.attempts ?? 0;
-  return attempts + 1 >= context.config.maxStepAttempts;
+/**
+ * Whether `step` (or the rollback) may be tried now: not before the next attempt's time its last
+ * failure recorded in status (so an agent that takes the claim over keeps the same backoff), nor
+ * within one backoff of a failure this actor saw but could not record.
+ */
+export function stepRetryDue(context: FallbackEventContext, step: ScaleDownStepName | 'rollback'): boolean {
+  const next = ms(context.object.status?.scaleDown?.[step]?.nextAttemptAt);
+  const recorded = next === undefined || context.now >= next;
+  const mine = context.lastStepFailureAt === undefined || context.now - context.lastStepFailureAt >= context.config.stepRetryBackoffMs;
+  return recorded && mine;
+}
+
+/** Whether a step that failed `attempts` times in a row should be looked at by a person (it is retried all the same). */
+export function needsAttention(config: FallbackEventConfig, attempts: number): boolean {
+  return attempts >= config.maxStepAttempts;
+}
+
+/** A rollback was asked for (a final failure in ScalingDown) and is not done yet. */
+export function rollbackPending(object: SpotGuardFallbackEvent): boolean {
+  const rollback = object.status?.scaleDown?.rollback;
+  return !!rollback && !rollback.completedAt;
+}
+
+/** The step (or the rollback) of an event in ScalingDown that failed and waits for its next attempt, with its attempts so far. */
+export function retryingStep(object: SpotGuardFallbackEvent): { step: ScaleDownStepName | 'rollback'; attempts: number; nextAttemptAt: string } | undefined {
+  if (phaseOf(object) !== 'ScalingDown') return undefined;
+  const step = rollbackPending(object) ? 'rollback' : currentStep(object);
+  const record = step ? object.status?.scaleDown?.[step] : undefined;
+  return step && record?.nextAttemptAt ? { step, attempts: record.attempts ?? 0, nextAttemptAt: record.nextAttemptAt } : undefined;
+}
+
+/**
+ * An ASG of the event is gone: the holder's observations found it missing `asgMissingObservations`
+ * times in a row, this one included. A single empty answer is not enough (an eventually
+ * consistent read, a proxy answering for AWS); an ASG that is really deleted stays missing.
+ */
+export function asgGone(context: FallbackEventContext, o: SpotObservation): boolean {
+  return (o.asgsNotFound?.length ?? 0) > 0 && context.asgMissingCount + 1 >= context.config.asgMissingObservations;
 }
 
 export function isTerminal(object: SpotGuardFallbackEvent): boolean {

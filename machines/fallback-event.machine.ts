@@ -32,13 +32,17 @@ function observationOf(event: FallbackEventEvent): SpotObservation | undefined {
   return event.type === 'SPOT_OBSERVED' ? event.observation : undefined;
 }
 
-/** Where an object puts the actor: its phase and, in ScalingDown, its current step. */
-export function placeOf(object: SpotGuardFallbackEvent): { phase: Phase; step: ScaleDownStepName | undefined } {
+/** Where in ScalingDown an event is: one of its steps, or undoing them after a final failure. */
+export type ScalingDownPlace = ScaleDownStepName | 'rollback';
+
+/** Where an object puts the actor: its phase and, in ScalingDown, its current step (or the rollback). */
+export function placeOf(object: SpotGuardFallbackEvent): { phase: Phase; step: ScalingDownPlace | undefined } {
   const phase = g.phaseOf(object);
-  return { phase, step: phase === 'ScalingDown' ? (g.currentStep(object) ?? 'terminate') : undefined };
+  if (phase !== 'ScalingDown') return { phase, step: undefined };
+  return { phase, step: g.rollbackPending(object) ? 'rollback' : (g.currentStep(object) ?? 'terminate') };
 }
 
-type Place = { phase: Phase; step?: ScaleDownStepName };
+type Place = { phase: Phase; step?: ScalingDownPlace };
 
 const commitIntent = (status: FallbackEventStatus, object: SpotGuardFallbackEvent): FallbackEventIntent => ({
   type: 'commit',
@@ -77,8 +81,12 @@ export const fallbackEventMachine = setup({
     renewalDue: ({ context, event }) => g.renewalDue(at(context, event)),
     // Checks start only with no commit in flight, so no commit result can arrive during them.
     checksDue: ({ context, event }) => g.isHolder(at(context, event)) && !context.pending && g.checksDue(at(context, event)),
-    stepDue: ({ context, event }) => g.isHolder(at(context, event)) && g.stepRetryDue(at(context, event)),
+    stepDue: ({ context, event }, params: { step: ScalingDownPlace }) => g.isHolder(at(context, event)) && g.stepRetryDue(at(context, event), params.step),
     mayDelete: ({ context, event }) => g.mayDelete(at(context, event)),
+    asgGone: ({ context, event }) => {
+      const o = observationOf(event);
+      return !!o && g.isHolder(context) && g.asgGone(context, o);
+    },
     healthBegan: ({ context, event }) => {
       const o = observationOf(event);
       return !!o && g.isHolder(context) && g.healthBegan(context, o);
@@ -98,8 +106,8 @@ export const fallbackEventMachine = setup({
     checksUntrusted: ({ event }) => event.type === 'CHECKS_DONE' && event.outcome === 'untrusted',
     stepIs: ({ event }, params: { step: ScaleDownStepName }) =>
       (event.type === 'STEP_DONE' || event.type === 'STEP_FAILED') && event.step === params.step,
-    stepRetryable: ({ context, event }, params: { step: ScaleDownStepName }) =>
-      event.type === 'STEP_FAILED' && event.step === params.step && event.retryable && !g.lastAttempt(context, params.step),
+    stepRetryable: ({ event }, params: { step: ScaleDownStepName }) => event.type === 'STEP_FAILED' && event.step === params.step && event.retryable,
+    rollbackRetryable: ({ event }) => event.type === 'ROLLBACK_FAILED' && event.retryable,
   },
   actions: {
     recordTime: assign({ now: ({ context, event }) => (event.type === 'TICK' ? Math.max(context.now, event.now) : context.now) }),
@@ -108,8 +116,13 @@ export const fallbackEventMachine = setup({
       return object ? { object, pending: undefined } : {};
     }),
     /** A new place: what this actor knew about the previous step or checks no longer applies. */
-    forgetProgress: assign({ lastCheckAt: undefined, lastStepFailureAt: undefined, stepStartedAt: undefined }),
-    recordObservation: assign({ observation: ({ context, event }) => observationOf(event) ?? context.observation }),
+    forgetProgress: assign({ lastCheckAt: undefined, lastStepFailureAt: undefined, stepStartedAt: undefined, asgMissingCount: 0 }),
+    recordObservation: assign(({ context, event }) => {
+      const o = observationOf(event);
+      if (!o) return {};
+      // Counted in a row: one observation that finds every ASG starts the count again.
+      return { observation: o, asgMissingCount: (o.asgsNotFound?.length ?? 0) > 0 ? context.asgMissingCount + 1 : 0 };
+    }),
     commitFailed: assign({ pending: undefined }),
     commit: emit(({ context }) => commitIntent(context.pending ?? {}, context.object)),
     prepare: assign({
@@ -120,6 +133,7 @@ export const fallbackEventMachine = setup({
     requestChecks: emit({ type: 'runChecks' }),
     startStep: assign({ stepStartedAt: ({ context, event }) => at(context, event).now }),
     requestStep: emit((_, params: { step: ScaleDownStepName }) => ({ type: 'runStep', step: params.step })),
+    requestRollback: emit({ type: 'rollBack' }),
     recordStepFailure: assign({ lastStepFailureAt: ({ context }) => context.now }),
     requestDelete: emit(({ context }) => ({ type: 'delete', resourceVersion: context.object.metadata?.resourceVersion })),
   },
@@ -135,6 +149,7 @@ export const fallbackEventMachine = setup({
     lastCheckAt: undefined,
     lastStepFailureAt: undefined,
     stepStartedAt: undefined,
+    asgMissingCount: 0,
   }),
   initial: 'Pending',
   on: {
@@ -182,6 +197,7 @@ export const fallbackEventMachine = setup({
               renewTransition(),
             ],
             SPOT_OBSERVED: [
+              asgGoneTransition(),
               { guard: 'healthBegan', target: 'committing', actions: ['recordObservation', prepare(healthStarted), 'commit'] },
               { guard: 'healthLost', target: 'committing', actions: ['recordObservation', prepare(healthLost), 'commit'] },
               { actions: 'recordObservation' },
@@ -224,14 +240,16 @@ export const fallbackEventMachine = setup({
     ScalingDown: {
       initial: 'resume',
       states: {
-        // Resume at the first step the status does not record as completed.
+        // Resume at the first step the status does not record as completed, or at the
+        // rollback a final failure asked for.
         resume: {
-          always: SCALE_DOWN_STEPS.map((step) => ({
+          always: [...SCALE_DOWN_STEPS, 'rollback' as const].map((step) => ({
             guard: ({ context }: { context: FallbackEventContext }) => placeOf(context.object).step === step,
             target: step,
           })),
         },
         ...Object.fromEntries(SCALE_DOWN_STEPS.map((step) => [step, stepState(step)])),
+        rollback: rollbackState(),
       },
     },
     Completed: terminalState('Completed'),
@@ -291,8 +309,18 @@ function renewTransition() {
   return { guard: 'renewalDue', actions: ['recordTime', prepare((c) => s.claimed(c)), 'commit'] } as const;
 }
 
+/** The holder's observations found an ASG of the event missing too often in a row: Failed, touching nothing. */
+function asgGoneTransition() {
+  return { guard: 'asgGone', target: 'committing', actions: ['recordObservation', prepare(asgGone), 'commit'] } as const;
+}
+
+function asgGone(c: FallbackEventContext, e: FallbackEventEvent): FallbackEventStatus {
+  return s.asgNotFound(c, observationOf(e)?.asgsNotFound ?? [c.object.spec.spotASGName]);
+}
+
 function unhealthyTransitions() {
   return [
+    asgGoneTransition(),
     { guard: 'observedUnhealthy', target: 'committing', actions: ['recordObservation', prepare(healthLost), 'commit'] },
     { actions: 'recordObservation' },
   ] as const;
@@ -314,6 +342,11 @@ function checksUntrusted(c: FallbackEventContext, e: FallbackEventEvent): Fallba
   return s.toFailed(c, e.type === 'CHECKS_DONE' ? e.reason : 'event not trusted');
 }
 
+/** In ScalingDown the spec turned out untrusted: what this event did to the node is undone before it fails. */
+function untrustedRollbackTransition() {
+  return { guard: 'untrusted', target: 'committing', actions: ['recordTime', prepare((c) => s.rollbackRequested(c, g.untrustedReason(c) ?? 'untrusted')), 'commit'] } as const;
+}
+
 function stepState(step: ScaleDownStepName) {
   const place: Place = { phase: 'ScalingDown', step };
   return {
@@ -324,8 +357,8 @@ function stepState(step: ScaleDownStepName) {
           ...stay(place),
           TICK: [
             claimTransition(),
-            failTransition(),
-            { guard: 'stepDue', target: 'running', actions: ['recordTime', 'startStep', { type: 'requestStep', params: { step } }] },
+            untrustedRollbackTransition(),
+            { guard: { type: 'stepDue', params: { step } }, target: 'running', actions: ['recordTime', 'startStep', { type: 'requestStep', params: { step } }] } as const,
             renewTransition(),
           ],
         },
@@ -342,15 +375,56 @@ function stepState(step: ScaleDownStepName) {
           },
           STEP_FAILED: [
             {
+              // Retried, with a backoff that doubles up to a cap, for as long as it takes.
               guard: { type: 'stepRetryable', params: { step } },
               target: 'committing',
-              actions: ['recordStepFailure', prepare((c, e) => s.stepFailed(c, step, (e as E<'STEP_FAILED'>).message, (e as E<'STEP_FAILED'>).replaced)), 'commit'],
+              actions: ['recordStepFailure', prepare((c, e) => s.stepFailed(c, step, (e as E<'STEP_FAILED'>).code, (e as E<'STEP_FAILED'>).message, (e as E<'STEP_FAILED'>).replaced)), 'commit'],
             },
             {
+              // Retrying cannot fix it: undo what was done to the node, then fail.
               guard: { type: 'stepIs', params: { step } },
               target: 'committing',
-              actions: [prepare((c, e) => s.toFailed(c, `scale-down step ${step} failed: ${(e as E<'STEP_FAILED'>).message}`, 'ScaledDown')), 'commit'],
+              actions: [prepare((c, e) => s.rollbackRequested(c, `scale-down step ${step} failed: ${(e as E<'STEP_FAILED'>).message}`, step)), 'commit'],
             },
+          ],
+        },
+      },
+      committing: committing(place),
+    },
+  };
+}
+
+/**
+ * After a final failure: the holder removes the scale-down taint and the cordon this event put
+ * on the node (only those), then commits Failed. A rollback that fails in a way retrying can fix
+ * is retried with the steps' backoff; one refused for good fails the event saying what is left.
+ */
+function rollbackState() {
+  const place: Place = { phase: 'ScalingDown', step: 'rollback' };
+  return {
+    initial: 'idle' as const,
+    states: {
+      idle: {
+        on: {
+          ...stay(place),
+          TICK: [
+            claimTransition(),
+            { guard: { type: 'stepDue', params: { step: 'rollback' } }, target: 'running', actions: ['recordTime', 'requestRollback'] } as const,
+            renewTransition(),
+          ],
+        },
+      },
+      running: {
+        on: {
+          ...stay(place),
+          TICK: renewTransition(),
+          ROLLBACK_DONE: {
+            target: 'committing',
+            actions: [prepare((c, e) => s.rolledBack(c, (e as E<'ROLLBACK_DONE'>).untainted, (e as E<'ROLLBACK_DONE'>).uncordoned, (e as E<'ROLLBACK_DONE'>).message)), 'commit'],
+          } as const,
+          ROLLBACK_FAILED: [
+            { guard: 'rollbackRetryable', target: 'committing', actions: ['recordStepFailure', prepare((c, e) => s.rollbackFailed(c, (e as E<'ROLLBACK_FAILED'>).code, (e as E<'ROLLBACK_FAILED'>).message, (e as E<'ROLLBACK_FAILED'>).untainted)), 'commit'] } as const,
+            { target: 'committing', actions: [prepare((c, e) => s.rollbackGaveUp(c, (e as E<'ROLLBACK_FAILED'>).code, (e as E<'ROLLBACK_FAILED'>).message)), 'commit'] } as const,
           ],
         },
       },

@@ -4,7 +4,7 @@ import { formatDuration } from '../crds/duration.js';
 import { fitMessage } from '../crds/message.js';
 import { BlockedReason, ConditionType, SCALE_DOWN_STEPS, type SafetyCheck, type ScaleDownStepName } from '../crds/phases.js';
 import type { Condition, EvictedPods, FallbackEventStatus } from '../crds/spotguardfallbackevent.types.js';
-import { isHealthy, minimumWaitMs } from './fallback-event.guards.js';
+import { isHealthy, minimumWaitMs, needsAttention, retryDelayMs } from './fallback-event.guards.js';
 import type { FallbackEventContext, SpotObservation } from './fallback-event.types.js';
 
 const iso = (epochMs: number): string => new Date(epochMs).toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -162,9 +162,10 @@ export function withReplaced(status: FallbackEventStatus, replaced: readonly Evi
 }
 
 export function stepCompleted(context: FallbackEventContext, step: ScaleDownStepName, detail?: string, replaced?: readonly EvictedPods[]): FallbackEventStatus {
-  const status = withReplaced(claimed(context), replaced);
+  const recorded = context.object.status?.scaleDown?.[step]?.attempts ?? 0;
+  const status = retryEnded(withReplaced(claimed(context), replaced), `${step} succeeded after ${recorded + 1} attempts`, context.now);
   const index = SCALE_DOWN_STEPS.indexOf(step) + 1;
-  const previous = status.scaleDown?.[step] ?? {};
+  const { nextAttemptAt: _due, ...previous } = status.scaleDown?.[step] ?? {};
   const next: FallbackEventStatus = {
     ...status,
     scaleDown: {
@@ -195,21 +196,142 @@ export function stepCompleted(context: FallbackEventContext, step: ScaleDownStep
   return { ...done, phase: 'Completed', completionTime: iso(context.now), message };
 }
 
-export function stepFailed(context: FallbackEventContext, step: ScaleDownStepName, message: string, replaced?: readonly EvictedPods[]): FallbackEventStatus {
+/** A condition reason from a failure code: the schema allows letters, digits, `_`, `,` and `:` only. */
+export function reasonOf(code: string): string {
+  const reason = code.replace(/[^A-Za-z0-9_,:]/g, '').replace(/^[^A-Za-z]+/, '').replace(/[,:]+$/, '').slice(0, 128);
+  return reason || 'Failed';
+}
+
+/** StepRetrying, if it says a retry is under way, turned False: what it was about succeeded (or gave up). */
+function retryEnded(status: FallbackEventStatus, message: string, now: number, reason = 'Succeeded'): FallbackEventStatus {
+  const retrying = status.conditions?.find((c) => c.type === ConditionType.StepRetrying);
+  return retrying?.status === 'True' ? withCondition(status, ConditionType.StepRetrying, 'False', reason, message, now) : status;
+}
+
+/** StepRetrying=True: what failed, how often, and when it is tried again; a person is asked to look once it keeps failing. */
+function retrying(status: FallbackEventStatus, context: FallbackEventContext, what: string, attempts: number, nextAt: number, code: string, message: string): FallbackEventStatus {
+  const attention = needsAttention(context.config, attempts) ? '; needs attention: it keeps failing (it is still retried)' : '';
+  const text = `${what} failed ${attempts} ${attempts === 1 ? 'time' : 'times'} in a row (${code}), next attempt at ${iso(nextAt)}${attention}: ${message}`;
+  return withCondition(status, ConditionType.StepRetrying, 'True', reasonOf(code), text, context.now);
+}
+
+/**
+ * A failure of `step` that retrying can fix: the attempt is recorded with the time of the next
+ * one (capped exponential backoff), which any holder waits for, and StepRetrying says so.
+ */
+export function stepFailed(context: FallbackEventContext, step: ScaleDownStepName, code: string, message: string, replaced?: readonly EvictedPods[]): FallbackEventStatus {
   const status = withReplaced(claimed(context), replaced);
   const previous = status.scaleDown?.[step] ?? {};
+  const attempts = (previous.attempts ?? 0) + 1;
+  const delay = retryDelayMs(context.config, attempts);
+  const record = {
+    ...previous,
+    startedAt: previous.startedAt ?? iso(context.stepStartedAt ?? context.now),
+    attempts,
+    nextAttemptAt: iso(context.now + delay),
+    by: context.agent.id,
+    message: fitMessage(message),
+  };
   return {
-    ...status,
-    scaleDown: {
-      ...status.scaleDown,
-      [step]: { ...previous, startedAt: previous.startedAt ?? iso(context.stepStartedAt ?? context.now), attempts: (previous.attempts ?? 0) + 1, by: context.agent.id, message: fitMessage(message) },
-    },
-    message: fitMessage(`Step ${SCALE_DOWN_STEPS.indexOf(step) + 1}/${SCALE_DOWN_STEPS.length} (${step}) failed, will retry: ${message}`),
+    ...retrying(status, context, `step ${step}`, attempts, context.now + delay, code, message),
+    scaleDown: { ...status.scaleDown, [step]: record },
+    message: fitMessage(`Step ${SCALE_DOWN_STEPS.indexOf(step) + 1}/${SCALE_DOWN_STEPS.length} (${step}) failed, retrying in ${formatDuration(delay)}: ${message}`),
   };
 }
 
 /** Failed, with the reason, the claim released and the TTL clock started. */
 export function toFailed(context: FallbackEventContext, reason: string, conditionType: ConditionType = ConditionType.Trusted): FallbackEventStatus {
-  const { claim: _released, ...status } = withCondition(context.object.status ?? {}, conditionType, 'False', 'Failed', reason, context.now);
-  return { ...status, phase: 'Failed', completionTime: iso(context.now), message: fitMessage(reason) };
+  return failed(context.object.status ?? {}, reason, conditionType, 'Failed', context.now);
+}
+
+function failed(from: FallbackEventStatus, reason: string, conditionType: ConditionType, conditionReason: string, now: number, message = reason): FallbackEventStatus {
+  const { claim: _released, ...status } = withCondition(from, conditionType, 'False', conditionReason, reason, now);
+  return { ...status, phase: 'Failed', completionTime: iso(now), message: fitMessage(message) };
+}
+
+/**
+ * An ASG of the event no longer exists: Failed, touching nothing (in Monitoring and
+ * ReadyForScaleDown nothing has been done to the on-demand node yet).
+ */
+export function asgNotFound(context: FallbackEventContext, asgs: readonly string[]): FallbackEventStatus {
+  const { spec } = context.object;
+  const named = asgs.map((asg) => `${asg === spec.spotASGName ? 'spot' : asg === spec.onDemandASGName ? 'on-demand' : ''} ASG ${asg}`.trim()).join(' and ');
+  const n = context.config.asgMissingObservations;
+  const reason = `${named} no longer ${asgs.length > 1 ? 'exist' : 'exists'}: DescribeAutoScalingGroups returned no such group ${n} ${n === 1 ? 'time' : 'times'} in a row; nothing was changed, on-demand node ${spec.onDemandNodeName} is left as it is`;
+  return failed(context.object.status ?? {}, reason, ConditionType.AsgFound, 'AsgNotFound', context.now);
+}
+
+/**
+ * A failure of the scale-down that retrying cannot fix (untrusted, the instance in another
+ * group, refused for good): before the event is committed Failed, what this event did to the
+ * node is undone. The request is recorded first, so the agent that holds the claim when it
+ * runs, whichever it is, finishes it. `step` is the step whose attempt failed, if one did.
+ */
+export function rollbackRequested(context: FallbackEventContext, reason: string, step?: ScaleDownStepName): FallbackEventStatus {
+  let status = retryEnded(claimed(context), `given up: ${reason}`, context.now, 'NotRetryable');
+  if (step) {
+    const previous = status.scaleDown?.[step] ?? {};
+    const { nextAttemptAt: _due, ...kept } = previous;
+    const record = { ...kept, startedAt: previous.startedAt ?? iso(context.stepStartedAt ?? context.now), attempts: (previous.attempts ?? 0) + 1, by: context.agent.id, message: fitMessage(reason) };
+    status = { ...status, scaleDown: { ...status.scaleDown, [step]: record } };
+  }
+  return {
+    ...status,
+    scaleDown: { ...status.scaleDown, rollback: { reason: fitMessage(reason), requestedAt: iso(context.now) } },
+    message: fitMessage(`Scale-down failed, undoing what it did to node ${context.object.spec.onDemandNodeName}: ${reason}`),
+  };
+}
+
+/** A rollback attempt failed in a way that retrying can fix: tried again after the same backoff as a step. */
+export function rollbackFailed(context: FallbackEventContext, code: string, message: string, untainted = false): FallbackEventStatus {
+  const status = claimed(context);
+  const previous = status.scaleDown?.rollback ?? { reason: 'scale-down failed', requestedAt: iso(context.now) };
+  const attempts = (previous.attempts ?? 0) + 1;
+  const delay = retryDelayMs(context.config, attempts);
+  const node = context.object.spec.onDemandNodeName;
+  return {
+    ...retrying(status, context, `undoing the scale-down of node ${node}`, attempts, context.now + delay, code, message),
+    scaleDown: {
+      ...status.scaleDown,
+      rollback: { ...previous, attempts, nextAttemptAt: iso(context.now + delay), by: context.agent.id, message: fitMessage(message), ...(untainted || previous.untainted ? { untainted: true } : {}) },
+    },
+    message: fitMessage(`Undoing the scale-down of node ${node} failed, retrying in ${formatDuration(delay)}: ${message}`),
+  };
+}
+
+/** The rollback is done (or found nothing of this event's to undo): Failed, with what was undone. */
+export function rolledBack(context: FallbackEventContext, untainted: boolean, uncordoned: boolean, detail: string): FallbackEventStatus {
+  const status = retryEnded(context.object.status ?? {}, `rollback succeeded: ${detail}`, context.now);
+  const previous = status.scaleDown?.rollback ?? { reason: 'scale-down failed', requestedAt: iso(context.now) };
+  const { nextAttemptAt: _due, ...kept } = previous;
+  // A taint removed by an earlier attempt that then failed counts: the record says what was undone.
+  const wasUntainted = untainted || previous.untainted === true;
+  const rollback = { ...kept, completedAt: iso(context.now), attempts: (previous.attempts ?? 0) + 1, by: context.agent.id, untainted: wasUntainted, uncordoned, message: fitMessage(detail) };
+  const withRecord = withCondition(
+    { ...status, scaleDown: { ...status.scaleDown, rollback } },
+    ConditionType.RolledBack,
+    'True',
+    wasUntainted || uncordoned ? 'NodeRestored' : 'NothingToUndo',
+    detail,
+    context.now,
+  );
+  return failed(withRecord, previous.reason, ConditionType.ScaledDown, 'Failed', context.now, `${previous.reason}; ${detail}`);
+}
+
+/** The rollback itself failed for good (refused): Failed, saying plainly what may be left on the node. */
+export function rollbackGaveUp(context: FallbackEventContext, code: string, message: string): FallbackEventStatus {
+  const status = retryEnded(context.object.status ?? {}, `rollback refused: ${message}`, context.now, 'NotRetryable');
+  const previous = status.scaleDown?.rollback ?? { reason: 'scale-down failed', requestedAt: iso(context.now) };
+  const node = context.object.spec.onDemandNodeName;
+  const left = `node ${node} may still carry Spot Guard's scale-down taint or cordon, remove them by hand (kubectl uncordon ${node}): ${message}`;
+  const rollback = { ...previous, attempts: (previous.attempts ?? 0) + 1, by: context.agent.id, message: fitMessage(message) };
+  const withRecord = withCondition({ ...status, scaleDown: { ...status.scaleDown, rollback } }, ConditionType.RolledBack, 'False', 'RollbackFailed', `${code}: ${left}`, context.now);
+  return failed(withRecord, previous.reason, ConditionType.ScaledDown, 'Failed', context.now, `${previous.reason}; ${left}`);
+}
+
+/** Why a Failed event failed, for a metric's label: its ASG was gone, its scale-down failed (and was rolled back), or it was not trusted. */
+export function failureCause(status: FallbackEventStatus | undefined): 'AsgNotFound' | 'ScaleDownFailed' | 'Untrusted' {
+  if (status?.conditions?.some((c) => c.type === ConditionType.AsgFound && c.status === 'False')) return 'AsgNotFound';
+  if (status?.scaleDown?.rollback) return 'ScaleDownFailed';
+  return 'Untrusted';
 }

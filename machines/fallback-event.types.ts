@@ -19,10 +19,20 @@ export interface FallbackEventConfig {
   claimLeaseSeconds: number;
   /** How often blocked safety checks are re-run. */
   recheckIntervalMs: number;
-  /** Pause before a failed scale-down step is tried again. */
+  /** Pause before a failed scale-down step is tried again the first time; it doubles with each failure. */
   stepRetryBackoffMs: number;
-  /** Attempts of one step before the event goes Failed. */
+  /** The longest pause between two attempts of a failed step (the doubling stops there). */
+  stepRetryMaxBackoffMs: number;
+  /**
+   * Attempts of one step after which its failure is reported as needing a person (condition
+   * message, Event, metric). A failure that retrying can fix is retried however often it happens.
+   */
   maxStepAttempts: number;
+  /**
+   * How many observations in a row must find an ASG of the event missing before the event fails:
+   * one empty answer of DescribeAutoScalingGroups is not proof that the group is gone.
+   */
+  asgMissingObservations: number;
   /** Completed and Failed events are deleted this long after completionTime. */
   ttlMs: number;
 }
@@ -43,6 +53,8 @@ export interface SpotObservation {
   nodesTotal: number;
   /** Epoch milliseconds. */
   observedAt: number;
+  /** The ASGs of the event (spot, on-demand) that DescribeAutoScalingGroups did not return; absent when both were there. */
+  asgsNotFound?: string[];
 }
 
 export interface FallbackEventContext {
@@ -62,6 +74,8 @@ export interface FallbackEventContext {
   lastStepFailureAt: number | undefined;
   /** When the current step was started by this actor (epoch ms). */
   stepStartedAt: number | undefined;
+  /** How many of the holder's observations in a row found an ASG of the event missing. */
+  asgMissingCount: number;
 }
 
 export interface FallbackEventInput {
@@ -85,6 +99,10 @@ export type FallbackEventEvent =
   /** replaced: the controllers of pods a drain evicted, whose replacements the next step waits for. */
   | { type: 'STEP_DONE'; step: ScaleDownStepName; message?: string; replaced?: EvictedPods[] }
   | { type: 'STEP_FAILED'; step: ScaleDownStepName; code: string; message: string; retryable: boolean; replaced?: EvictedPods[] }
+  /** untainted, uncordoned: what the rollback undid on the node (nothing when this event had not done it). */
+  | { type: 'ROLLBACK_DONE'; untainted: boolean; uncordoned: boolean; message: string }
+  /** untainted: the taint was removed before the attempt failed (the next one finds no mark for it). */
+  | { type: 'ROLLBACK_FAILED'; code: string; message: string; retryable: boolean; untainted?: boolean }
   | { type: 'DELETED' };
 
 /** Effects the machine asks for; results come back as events. */
@@ -92,4 +110,6 @@ export type FallbackEventIntent =
   | { type: 'commit'; status: FallbackEventStatus; resourceVersion: string | undefined }
   | { type: 'runChecks' }
   | { type: 'runStep'; step: ScaleDownStepName }
+  /** Undo what this event's scale-down did to the on-demand node (only what it did). */
+  | { type: 'rollBack' }
   | { type: 'delete'; resourceVersion: string | undefined };

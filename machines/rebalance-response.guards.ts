@@ -43,3 +43,8 @@ export function atMaxBackoffMs(c: RebalanceContext): number {
 export function atMaxRetryDue(c: RebalanceContext): boolean {
   return c.failedAt !== undefined && c.now >= c.failedAt + atMaxBackoffMs(c);
 }
+
+/** The protected node's interruption did not come within the window. */
+export function protectionWindowPassed(c: RebalanceContext): boolean {
+  return c.protectedAt !== undefined && c.now >= c.protectedAt + c.config.protectionWindowMs;
+}

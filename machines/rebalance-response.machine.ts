@@ -2,10 +2,13 @@
 // recommendation it asks for spot capacity, falls back to on-demand when spot does not come
 // in time (withdrawing the unfulfilled spot increment first, so the spot ASG does not launch
 // an extra instance later), records the fallback, and taints and cordons its own node only
-// once the replacement is Ready. A spot interruption notice drains the node at once.
+// once the replacement is Ready. A spot interruption notice drains the node at once. When the
+// interruption does not come within the protection window, the surplus goes: the at-risk
+// instance itself after a spot replacement, the on-demand node (through its recorded event's
+// scale-down) after an on-demand one, the at-risk node then going back into service.
 import { assign, emit, setup } from 'xstate';
 import * as g from './rebalance-response.guards.js';
-import type { CapacityObservation, RebalanceContext, RebalanceEvent, RebalanceInput, RebalanceIntent } from './rebalance-response.types.js';
+import type { CapacityObservation, RebalanceContext, RebalanceEvent, RebalanceInput, RebalanceIntent, ResumableStep } from './rebalance-response.types.js';
 
 const observationOf = (e: RebalanceEvent): CapacityObservation | undefined =>
   e.type === 'SPOT_OBSERVED' || e.type === 'ON_DEMAND_OBSERVED' ? e.observation : undefined;
@@ -34,9 +37,12 @@ export const rebalanceResponseMachine = setup({
     onDemandTimedOut: ({ context, event }) => g.onDemandTimedOut(at(context, event)),
     retryDue: ({ context, event }) => g.retryDue(at(context, event)),
     atMaxRetryDue: ({ context, event }) => g.atMaxRetryDue(at(context, event)),
+    windowPassedSpot: ({ context, event }) => g.protectionWindowPassed(at(context, event)) && context.replacement?.kind === 'spot',
+    windowPassed: ({ context, event }) => g.protectionWindowPassed(at(context, event)),
     effectIs: ({ event }, params: { effect: RebalanceIntent['type'] }) => event.type === 'EFFECT_FAILED' && event.effect === params.effect,
     atMaxSize: ({ event }) => event.type === 'EFFECT_FAILED' && event.effect === 'scaleUp' && event.atMaxSize === true,
     retryableFailureOf: ({ event }, params: { effect: RebalanceIntent['type'] }) => event.type === 'EFFECT_FAILED' && event.effect === params.effect && event.retryable,
+    resumedAt: ({ event }, params: { step: ResumableStep }) => event.type === 'RESUMED' && event.step === params.step,
   },
   actions: {
     recordTime: assign({ now: ({ context, event }) => at(context, event).now }),
@@ -53,9 +59,25 @@ export const rebalanceResponseMachine = setup({
     })),
     protectNode: emit(({ context }) => ({ type: 'taintAndCordon' as const, nodeName: context.nodeName })),
     drainNode: emit(({ context }) => ({ type: 'drain' as const, nodeName: context.nodeName })),
+    releaseNode: emit(({ context }) => ({ type: 'release' as const, nodeName: context.nodeName })),
+    retireNode: emit(({ context }) => ({ type: 'retire' as const, nodeName: context.nodeName, instanceId: context.instanceId })),
+    markProtected: assign({ protectedAt: ({ context }) => context.protectedAt ?? context.now }),
     markSpotRequested: assign({ spotRequestedAt: ({ context }) => context.now }),
-    markSpotScaled: assign({ spotScaledAt: ({ context }) => context.now }),
-    markOnDemandScaled: assign({ onDemandScaledAt: ({ context }) => context.now }),
+    // A resumed response keeps the times its record kept: its timeouts do not start again.
+    markSpotScaled: assign({ spotScaledAt: ({ context }) => context.spotScaledAt ?? context.now }),
+    markOnDemandScaled: assign({ onDemandScaledAt: ({ context }) => context.onDemandScaledAt ?? context.now }),
+    restoreRecord: assign(({ event }) =>
+      event.type === 'RESUMED'
+        ? {
+            spotRequestedAt: event.spotRequestedAt,
+            spotScaledAt: event.spotRequestedAt,
+            onDemandScaledAt: event.onDemandScaledAt,
+            eventName: event.eventName,
+            protectedAt: event.protectedAt,
+            replacement: event.replacement,
+          }
+        : {},
+    ),
     keepReplacement: assign({
       replacement: ({ context, event }, params: { kind: 'spot' | 'on-demand' }) => {
         const o = observationOf(event);
@@ -83,6 +105,7 @@ export const rebalanceResponseMachine = setup({
     onDemandScaledAt: undefined,
     replacement: undefined,
     eventName: undefined,
+    protectedAt: undefined,
     atMaxRefusals: 0,
     failedAt: undefined,
     lastError: undefined,
@@ -96,6 +119,15 @@ export const rebalanceResponseMachine = setup({
       on: {
         REBALANCE_RECOMMENDED: { target: 'Responding', actions: 'markSpotRequested' },
         INTERRUPTION_NOTICED: 'Draining',
+        // Each step is asked for again: the capacity ledger, the event's request annotation and
+        // the idempotent taint make a repeat find its work done.
+        RESUMED: [
+          { guard: { type: 'resumedAt', params: { step: 'spot' } }, target: 'Responding.ScalingSpot', actions: 'restoreRecord' },
+          { guard: { type: 'resumedAt', params: { step: 'on-demand' } }, target: 'Responding.FallingBack.ScalingOnDemand', actions: 'restoreRecord' },
+          { guard: { type: 'resumedAt', params: { step: 'recorded' } }, target: 'Responding.Recording', actions: 'restoreRecord' },
+          { guard: { type: 'resumedAt', params: { step: 'protected' } }, target: 'Responding.Protecting', actions: 'restoreRecord' },
+          { guard: { type: 'resumedAt', params: { step: 'retiring' } }, target: 'Retiring', actions: 'restoreRecord' },
+        ],
       },
     },
     // The node keeps its pods until a replacement is Ready; an interruption ends that wait.
@@ -122,6 +154,7 @@ export const rebalanceResponseMachine = setup({
           },
         },
         AwaitingSpot: {
+          tags: ['observe-spot'],
           on: {
             SPOT_OBSERVED: [
               { guard: 'replacementReady', target: 'Protecting', actions: { type: 'keepReplacement', params: { kind: 'spot' } } },
@@ -154,6 +187,7 @@ export const rebalanceResponseMachine = setup({
           },
         },
         AwaitingOnDemand: {
+          tags: ['observe-on-demand'],
           on: {
             ON_DEMAND_OBSERVED: { guard: 'replacementRegistered', target: 'Recording', actions: { type: 'keepReplacement', params: { kind: 'on-demand' } } },
             TICK: { guard: 'onDemandTimedOut', target: '#rebalanceResponse.GaveUp', actions: 'recordTime' },
@@ -163,20 +197,36 @@ export const rebalanceResponseMachine = setup({
           RECORDED: { target: 'AwaitingReady', actions: 'keepEventName' },
         }),
         AwaitingReady: {
+          tags: ['observe-on-demand'],
           on: {
             ON_DEMAND_OBSERVED: { guard: 'replacementReady', target: 'Protecting' },
             TICK: { guard: 'onDemandTimedOut', target: '#rebalanceResponse.GaveUp', actions: 'recordTime' },
           },
         },
-        Protecting: effect('Protecting', 'taintAndCordon', 'protectNode', { NODE_PROTECTED: '#rebalanceResponse.Protected' }),
+        Protecting: effect('Protecting', 'taintAndCordon', 'protectNode', { NODE_PROTECTED: { target: '#rebalanceResponse.Protected', actions: 'markProtected' } }),
       },
     },
     // Replacement Ready, own node tainted and cordoned; the interruption may still come.
     Protected: {
+      on: {
+        INTERRUPTION_NOTICED: 'Draining',
+        TICK: [
+          { guard: 'windowPassedSpot', target: 'Retiring', actions: 'recordTime' },
+          { guard: 'windowPassed', target: 'Releasing', actions: 'recordTime' },
+        ],
+      },
+    },
+    // Two spot nodes where one is needed: the one EC2 flagged goes, as ASG Capacity Rebalancing does.
+    Retiring: effect('Retiring', 'retire', 'retireNode', { NODE_RETIRED: 'Retired', INTERRUPTION_NOTICED: 'Draining' }),
+    Retired: { type: 'final' },
+    // Spot is short and this node is spot capacity: it serves again; the on-demand node's event scales it down.
+    Releasing: effect('Releasing', 'release', 'releaseNode', { NODE_RELEASED: 'Released', INTERRUPTION_NOTICED: 'Draining' }),
+    Released: {
       on: { INTERRUPTION_NOTICED: 'Draining' },
     },
     // No replacement arrived: the node is left untainted so no capacity is lost.
     GaveUp: {
+      tags: ['gave-up'],
       on: { INTERRUPTION_NOTICED: 'Draining' },
     },
     Draining: effect('Draining', 'drain', 'drainNode', { NODE_DRAINED: 'Drained' }),
@@ -191,7 +241,7 @@ export const rebalanceResponseMachine = setup({
 function effect<const K extends string, const T extends Record<string, unknown>>(
   self: K,
   name: RebalanceIntent['type'],
-  request: 'scaleOnDemand' | 'withdrawSpot' | 'recordFallback' | 'protectNode' | 'drainNode',
+  request: 'scaleOnDemand' | 'withdrawSpot' | 'recordFallback' | 'protectNode' | 'drainNode' | 'releaseNode' | 'retireNode',
   on: T,
 ) {
   return {

@@ -27,8 +27,13 @@ export interface Config {
   /** SPOT_GUARD_AWS_REGION, else AWS_REGION; the agent refuses to start without one. */
   awsRegion: string | undefined;
   onDemandTimeoutMs: number;
+  /** How long a protected at-risk node waits for its interruption before the surplus capacity goes. */
+  protectionWindowMs: number;
   tickIntervalMs: number;
   recheckIntervalMs: number;
+  /** The longest pause between two attempts of a failed scale-down step (the pause doubles up to it). */
+  stepRetryMaxBackoffMs: number;
+  /** Attempts of one scale-down step after which its failure is reported as needing a person; it is retried all the same. */
   maxStepAttempts: number;
   /** A Stately inspector's WebSocket (ws:// or wss://) to send inspection events to; off when undefined. */
   statelyInspectUrl: string | undefined;
@@ -130,11 +135,15 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
     imdsEndpoint: imdsEndpoint.replace(/\/+$/, ''),
     awsRegion: text('SPOT_GUARD_AWS_REGION', text('AWS_REGION', '')) || undefined,
     onDemandTimeoutMs: duration('SPOT_GUARD_ON_DEMAND_TIMEOUT', '10m'),
+    protectionWindowMs: duration('SPOT_GUARD_PROTECTION_WINDOW', '1h'),
     tickIntervalMs: duration('SPOT_GUARD_TICK_INTERVAL', '1s', 100),
     recheckIntervalMs: duration('SPOT_GUARD_RECHECK_INTERVAL', '30s'),
+    stepRetryMaxBackoffMs: duration('SPOT_GUARD_STEP_RETRY_MAX_BACKOFF', '10m'),
     maxStepAttempts: integer('SPOT_GUARD_MAX_STEP_ATTEMPTS', '5', 1, 100),
     statelyInspectUrl: inspectUrl || undefined,
   };
+  // A cap of a day still tries a failed step every day; longer would look like giving up.
+  if (config.stepRetryMaxBackoffMs > 24 * 3600_000) problems.push(`SPOT_GUARD_STEP_RETRY_MAX_BACKOFF=${text('SPOT_GUARD_STEP_RETRY_MAX_BACKOFF', '10m')}: must be at most 24h`);
   if (config.awsRegion !== undefined && !/^[a-z]{2}(-[a-z]+)+-\d$/.test(config.awsRegion)) {
     problems.push(`SPOT_GUARD_AWS_REGION=${config.awsRegion}: not an AWS region such as us-east-1`);
   }

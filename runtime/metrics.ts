@@ -1,8 +1,10 @@
 // The agent's Prometheus metrics. A registry of its own rather than prom-client's global one,
 // so that tests (and a sandbox running several agents in one process) never share counters.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { PHASES } from '../crds/phases.js';
+import { PHASES, SCALE_DOWN_STEPS } from '../crds/phases.js';
 import type { CallObserver } from './autoscaling.aws.js';
+
+export const FAILURE_CAUSES = ['AsgNotFound', 'ScaleDownFailed', 'Untrusted'] as const;
 
 /** Spot stable → instance terminated takes minutes to hours; finer buckets would be noise. */
 export const SCALE_DOWN_BUCKETS_SECONDS = [30, 60, 120, 300, 600, 900, 1200, 1800, 2700, 3600, 5400, 7200];
@@ -76,6 +78,34 @@ export class AgentMetrics {
     registers: [this.registry],
   });
 
+  private readonly stepFailures = new Counter({
+    name: 'spot_guard_scale_down_step_failures_total',
+    help: 'Failed attempts of scale-down steps (and of the rollback) run by this agent, by step, failure code and whether retrying can fix it.',
+    labelNames: ['step', 'code', 'retryable'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly stepsRetrying = new Gauge({
+    name: 'spot_guard_scale_down_steps_retrying',
+    help: 'Events whose current scale-down step (or rollback) failed and waits for its next attempt, by step, as this agent last saw them.',
+    labelNames: ['step'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly stepsNeedingAttention = new Gauge({
+    name: 'spot_guard_scale_down_steps_needing_attention',
+    help: 'Of those, the events whose step failed at least SPOT_GUARD_MAX_STEP_ATTEMPTS times in a row: still retried, but a person should look (alert on > 0).',
+    labelNames: ['step'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly failedEvents = new Counter({
+    name: 'spot_guard_failed_events_total',
+    help: 'Events this agent moved to Failed, by cause: AsgNotFound (an ASG of the event was deleted), ScaleDownFailed (a final failure, rolled back), Untrusted.',
+    labelNames: ['cause'] as const,
+    registers: [this.registry],
+  });
+
   private readonly imdsErrors = new Counter({
     name: 'spot_guard_imds_errors_total',
     help: 'Failed polls of the EC2 instance metadata service.',
@@ -86,7 +116,9 @@ export class AgentMetrics {
     collectDefaultMetrics({ register: this.registry });
     // Present from the first scrape, so dashboards and alerts never see a missing series.
     this.setEventPhases({});
+    this.setRetryingSteps({}, {});
     this.onDemandNodes.set(0);
+    for (const cause of FAILURE_CAUSES) this.failedEvents.inc({ cause }, 0);
   }
 
   get contentType(): string {
@@ -140,6 +172,22 @@ export class AgentMetrics {
 
   scaleDownStep(step: string, outcome: string): void {
     this.scaleDownSteps.inc({ step, outcome });
+  }
+
+  scaleDownStepFailure(step: string, code: string, retryable: boolean): void {
+    this.stepFailures.inc({ step, code, retryable: String(retryable) });
+  }
+
+  /** Replaces the counts from a full recount, every step (and the rollback) present, 0 when none. */
+  setRetryingSteps(retrying: Record<string, number>, needingAttention: Record<string, number>): void {
+    for (const step of [...SCALE_DOWN_STEPS, 'rollback']) {
+      this.stepsRetrying.set({ step }, retrying[step] ?? 0);
+      this.stepsNeedingAttention.set({ step }, needingAttention[step] ?? 0);
+    }
+  }
+
+  failedEvent(cause: (typeof FAILURE_CAUSES)[number]): void {
+    this.failedEvents.inc({ cause });
   }
 
   imdsError(): void {

@@ -10,6 +10,8 @@ export interface AsgSnapshot {
   group: AsgDescription | undefined;
   /** The most recent activities, newest first (as the API answers). */
   activities: ScalingActivity[];
+  /** The companions asked about in the same call (see observe) that the API knows no group of. */
+  companionsNotFound?: string[];
   /** Epoch milliseconds, from the scheduler, when the answer arrived. */
   observedAt: number;
 }
@@ -44,27 +46,31 @@ export class AsgObserver {
   }
 
   /**
-   * Snapshots of one ASG every interval, shared by all subscribers of that name. A subscriber
-   * that comes while polling runs gets the latest snapshot at once. Failed polls are
-   * ASG_ERROR events; the stream never errors.
+   * Snapshots of one ASG every interval, shared by all subscribers of that name (and
+   * companions). A subscriber that comes while polling runs gets the latest snapshot at once.
+   * Failed polls are ASG_ERROR events; the stream never errors. `companions` are other groups
+   * whose existence is checked in the same DescribeAutoScalingGroups call, at no extra call
+   * (the on-demand ASG of an event whose spot ASG is watched).
    */
-  observe(asgName: string): Observable<AsgObservationEvent> {
-    let stream = this.streams.get(asgName);
+  observe(asgName: string, companions: readonly string[] = []): Observable<AsgObservationEvent> {
+    const others = [...new Set(companions)].filter((c) => c !== asgName).sort();
+    const key = JSON.stringify([asgName, ...others]);
+    let stream = this.streams.get(key);
     if (!stream) {
-      stream = this.shared(asgName);
-      this.streams.set(asgName, stream);
+      stream = this.shared(asgName, others);
+      this.streams.set(key, stream);
     }
     return stream;
   }
 
-  private shared(asgName: string): Observable<AsgObservationEvent> {
+  private shared(asgName: string, companions: readonly string[]): Observable<AsgObservationEvent> {
     // Only a snapshot is replayed, not a later error: a newcomer wants the last known state
     // of the group, and an error says nothing about it. Forgotten when polling stops, so a
     // snapshot never outlives the poller that keeps it fresh.
     let latest: AsgObservedEvent | undefined;
     const polls = timer(0, this.intervalMs, this.scheduler).pipe(
       // A slow answer is not overtaken by the next poll (which would only add load).
-      exhaustMap(() => this.poll(asgName)),
+      exhaustMap(() => this.poll(asgName, companions)),
       tap((event) => {
         if (event.type === 'ASG_OBSERVED') latest = event;
       }),
@@ -77,14 +83,19 @@ export class AsgObserver {
     return defer(() => (latest ? polls.pipe(startWith(latest)) : polls));
   }
 
-  private poll(asgName: string): Observable<AsgObservationEvent> {
-    return defer(() => from(this.port.describeGroups([asgName]))).pipe(
-      map((groups) => groups.find((g) => g.name === asgName)),
+  private poll(asgName: string, companions: readonly string[]): Observable<AsgObservationEvent> {
+    return defer(() => from(this.port.describeGroups([asgName, ...companions]))).pipe(
+      map((groups) => ({ group: groups.find((g) => g.name === asgName), missing: companions.filter((c) => !groups.some((g) => g.name === c)) })),
       // A group that does not exist has no activities worth a second call.
-      mergeMap((group) =>
-        group ? from(this.port.describeActivities(asgName, this.activityRecords)).pipe(map((activities) => ({ group, activities }))) : of({ group, activities: [] }),
+      mergeMap(({ group, missing }) =>
+        group
+          ? from(this.port.describeActivities(asgName, this.activityRecords)).pipe(map((activities) => ({ group, missing, activities })))
+          : of({ group, missing, activities: [] }),
       ),
-      map(({ group, activities }): AsgObservationEvent => ({ type: 'ASG_OBSERVED', snapshot: { asgName, group, activities, observedAt: this.scheduler.now() } })),
+      map(({ group, missing, activities }): AsgObservationEvent => ({
+        type: 'ASG_OBSERVED',
+        snapshot: { asgName, group, activities, observedAt: this.scheduler.now(), ...(companions.length > 0 ? { companionsNotFound: missing } : {}) },
+      })),
       catchError((err: unknown) => of(this.errorEvent(asgName, err))),
     );
   }

@@ -23,6 +23,8 @@ export interface SpotObservation {
   nodesTotal: number;
   /** Epoch milliseconds. */
   observedAt: number;
+  /** The ASGs of the event (spot, on-demand) that DescribeAutoScalingGroups did not return; absent when both were there. */
+  asgsNotFound?: string[];
 }
 
 // Every other status (InProgress, PreInService, WaitingForSpotInstanceId, ...) means the
@@ -31,6 +33,7 @@ const finishedActivities: ReadonlySet<string> = new Set(['Successful', 'Failed',
 
 export function spotObservation(snapshot: AsgSnapshot, nodes: readonly NodeView[]): SpotObservation {
   const group = snapshot.group;
+  const notFound = [...(group ? [] : [snapshot.asgName]), ...(snapshot.companionsNotFound ?? [])];
   const members = new Set(group?.instances.map((i) => i.instanceId));
   // Nodes of other groups (on-demand, system pools) say nothing about spot health; a member
   // in any lifecycle state counts, so a NotReady node of a terminating instance still weighs.
@@ -43,5 +46,7 @@ export function spotObservation(snapshot: AsgSnapshot, nodes: readonly NodeView[
     nodesReady: spotNodes.filter((n) => n.ready).length,
     nodesTotal: spotNodes.length,
     observedAt: snapshot.observedAt,
+    // Said once per observation; whether the groups are gone for good is the machine's call.
+    ...(notFound.length > 0 ? { asgsNotFound: notFound } : {}),
   };
 }

@@ -49,6 +49,8 @@ export function activePaths(value: StateValue, prefix = ''): string[] {
 export function restingPaths(object: SpotGuardFallbackEvent): string[] {
   const phase = object.status?.phase ?? 'Pending';
   if (phase !== 'ScalingDown') return [phase];
+  const rollback = object.status?.scaleDown?.rollback;
+  if (rollback && !rollback.completedAt) return [phase, `${phase}.rollback`];
   const step = SCALE_DOWN_STEPS.find((s) => !object.status?.scaleDown?.[s]?.completedAt);
   return step ? [phase, `${phase}.${step}`] : [phase];
 }
@@ -74,11 +76,21 @@ function waiting(object: SpotGuardFallbackEvent, settings: ViewSettings, now: nu
       return { guard: 'checksPassed', why: checks?.status === 'False' ? `safety checks blocked: ${checks.message ?? checks.reason ?? ''}` : 'safety checks running' };
     }
     case 'ScalingDown': {
+      // A failed attempt is tried again at the time its record says, whichever agent holds the claim.
+      const next = (at: string | undefined): string => {
+        const t = Date.parse(at ?? '');
+        return Number.isNaN(t) || t <= now ? '' : ` in ${left(t - now)}`;
+      };
+      const rollback = status.scaleDown?.rollback;
+      if (rollback && !rollback.completedAt) {
+        const attempts = rollback.attempts ? `, attempt ${rollback.attempts + 1}${next(rollback.nextAttemptAt)}` : '';
+        return { guard: 'stepDue', why: `undoing the scale-down of node ${object.spec.onDemandNodeName}${attempts} (${rollback.reason})` };
+      }
       const index = SCALE_DOWN_STEPS.findIndex((s) => !status.scaleDown?.[s]?.completedAt);
       const step = SCALE_DOWN_STEPS[index];
       if (!step) return undefined;
       const record = status.scaleDown?.[step];
-      const attempts = record?.attempts ? `, attempt ${record.attempts + 1}` : '';
+      const attempts = record?.attempts ? `, attempt ${record.attempts + 1}${next(record.nextAttemptAt)}` : '';
       return { guard: 'stepIs', why: `step ${index + 1}/${SCALE_DOWN_STEPS.length}: ${step}${attempts}${record?.message ? ` (${record.message})` : ''}` };
     }
     default: {
@@ -99,6 +111,9 @@ function recorded(object: SpotGuardFallbackEvent): TimelineEntry[] {
     const r = s.scaleDown?.[step];
     if (r?.completedAt) entries.push({ at: r.completedAt, what: `step ${step} done`, by: r.by });
   }
+  const rollback = s.scaleDown?.rollback;
+  if (rollback) entries.push({ at: rollback.requestedAt, what: `scale-down failed for good, rolling back: ${rollback.reason}` });
+  if (rollback?.completedAt) entries.push({ at: rollback.completedAt, what: `rolled back: ${rollback.message ?? ''}`, by: rollback.by });
   if (s.completionTime) entries.push({ at: s.completionTime, what: s.phase ?? 'ended', by: s.scaleDown?.terminate?.by });
   return entries;
 }

@@ -68,6 +68,8 @@ export interface NodeAgent {
 interface Entry extends NodeAgent {
   aemm: Aemm;
   imdsPort: number;
+  /** Starts the agent's process again in the same pod (same name, ports, IMDS and memory cgroup). */
+  restart: () => Promise<Supervised>;
 }
 
 export class NodeAgents {
@@ -120,6 +122,21 @@ export class NodeAgents {
     await this.replaceAemm(node, { rebalanceDelaySec: 0, interruptionDelaySec: 0 });
   }
 
+  /**
+   * The agent dies where it stands (SIGKILL: nothing released, nothing cleaned up) and, as the
+   * kubelet restarts a DaemonSet pod's container, starts again in the same pod on the same node.
+   */
+  async kill(node: string): Promise<void> {
+    await this.starting.get(node);
+    const entry = this.entries.get(node);
+    if (!entry) throw new HarnessError('sandbox', `no agent runs on node ${node}`);
+    entry.process.signal('SIGKILL');
+    await entry.process.exited;
+    this.options.onChange?.({ node, what: 'stopped', detail: 'killed (SIGKILL), restarting' });
+    entry.process = await entry.restart();
+    this.options.onChange?.({ node, what: 'started', detail: 'restarted after SIGKILL' });
+  }
+
   async stop(): Promise<void> {
     this.stopping = true;
     this.subscription?.unsubscribe();
@@ -165,17 +182,19 @@ export class NodeAgents {
     };
     let agent: Supervised;
     let memory: MemoryCgroup | undefined;
+    let restart: () => Promise<Supervised>;
     try {
       memory = this.options.memory ? await this.options.memory.cgroups.create(node, this.options.memory.limitBytes) : undefined;
       const plain = { command: this.options.nodeBinary ?? process.execPath, args: this.options.agentArgs ?? [AGENT_BUNDLE, 'agent'] };
       const { command, args } = memory ? memory.wrap(plain.command, plain.args) : plain;
-      agent = await Supervised.start(`agent ${node}`, command, args, { env, logFile: this.options.logDir ? `${this.options.logDir}/${node}.log` : undefined });
+      restart = () => Supervised.start(`agent ${node}`, command, args, { env, logFile: this.options.logDir ? `${this.options.logDir}/${node}.log` : undefined });
+      agent = await restart();
     } catch (err) {
       await memory?.remove();
       await aemm.stop();
       throw err;
     }
-    this.entries.set(node, { node, pod, httpUrl: `http://127.0.0.1:${httpPort}`, viewUrl: `http://127.0.0.1:${viewPort}/`, imdsUrl: aemm.url, process: agent, memory, aemm, imdsPort });
+    this.entries.set(node, { node, pod, httpUrl: `http://127.0.0.1:${httpPort}`, viewUrl: `http://127.0.0.1:${viewPort}/`, imdsUrl: aemm.url, process: agent, memory, aemm, imdsPort, restart });
     const unmatched = this.options.daemonSetPods && !daemonSetPod ? `no DaemonSet pod on the node in time, runs as ${pod}` : undefined;
     this.options.onChange?.({ node, what: 'started', detail: unmatched });
   }

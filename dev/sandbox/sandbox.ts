@@ -98,7 +98,9 @@ export function scaledSettings(shipped: Record<string, string>, scale: number): 
     SPOT_GUARD_EVICTION_TIMEOUT: 5000,
     SPOT_GUARD_CLAIM_LEASE: 5000,
     SPOT_GUARD_ON_DEMAND_TIMEOUT: 5000,
+    SPOT_GUARD_PROTECTION_WINDOW: 5000,
     SPOT_GUARD_RECHECK_INTERVAL: 1000,
+    SPOT_GUARD_STEP_RETRY_MAX_BACKOFF: 1000,
   };
   const out = { ...shipped };
   for (const [name, floor] of Object.entries(floors)) {

@@ -49,6 +49,8 @@ export interface ScenarioControl {
   rebalance(node: string): Promise<void>;
   /** The node's spot interruption notice now, and EC2 reclaims its instance after the warning. */
   interrupt(node: string): Promise<Interruption>;
+  /** The node's agent is SIGKILLed and restarted in the same pod, as the kubelet restarts a container. */
+  kill(node: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -86,6 +88,10 @@ export async function startScenarioControl(options: ScenarioControlOptions): Pro
       reclaims.add(timer);
       return { node, instanceId, reclaimAt: Date.now() + warning };
     },
+    async kill(node) {
+      await instanceOf(node);
+      await agents.kill(node);
+    },
   };
 
   const server = createServer((req, res) => void route(control, req, res));
@@ -109,20 +115,20 @@ export async function startScenarioControl(options: ScenarioControlOptions): Pro
   };
 }
 
-/** POST /rebalance and POST /interrupt, each with {"node": NAME}; errors as {"error": "..."}. */
+/** POST /rebalance, /interrupt and /kill, each with {"node": NAME}; errors as {"error": "..."}. */
 async function route(control: Omit<ScenarioControl, 'url' | 'close'>, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const reply = (status: number, body: unknown): void => {
     res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
   };
   try {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
-    if (req.method !== 'POST' || (path !== '/rebalance' && path !== '/interrupt')) return reply(404, { error: `${req.method} ${path}: not a scenario action (POST /rebalance or /interrupt)` });
+    if (req.method !== 'POST' || !['/rebalance', '/interrupt', '/kill'].includes(path)) return reply(404, { error: `${req.method} ${path}: not a scenario action (POST /rebalance, /interrupt or /kill)` });
     let text = '';
     for await (const chunk of req) text += String(chunk);
     const node = (JSON.parse(text || '{}') as { node?: unknown }).node;
     if (typeof node !== 'string' || node === '') return reply(400, { error: 'the body must be {"node": NAME}' });
-    if (path === '/rebalance') {
-      await control.rebalance(node);
+    if (path === '/rebalance' || path === '/kill') {
+      await (path === '/rebalance' ? control.rebalance(node) : control.kill(node));
       return reply(200, { node });
     }
     return reply(200, await control.interrupt(node));

@@ -21,6 +21,8 @@ export const SCENARIO_USAGE = `  scenario [--kubeconfig FILE] ACTION
       rebalance NODE          EC2 recommends rebalancing NODE (its IMDS serves the notice)
       interrupt NODE          NODE's spot interruption notice; EC2 reclaims its instance after
                               the warning (two minutes divided by the sandbox's scale)
+      kill NODE               NODE's agent is SIGKILLed and restarted in the same pod, as the
+                              kubelet restarts a container that died (an OOM kill, a crash)
       fault ACTION RATE|COUNT [--error E]
                               the simulator fails an Auto Scaling ACTION ('*': every action):
                               a share of its calls (0.5 or 50%) or its next COUNT calls, with
@@ -107,6 +109,12 @@ function planOf(action: string | undefined, args: string[], error: string | unde
         return `spot capacity for ${group} restored`;
       };
     }
+    case 'kill':
+      arity(1, 1, 'kill NODE');
+      return async (s) => {
+        await s.post('/kill', { node: args[0] ?? '' });
+        return `the agent of ${args[0] ?? ''} was killed (SIGKILL) and restarted in its pod`;
+      };
     case 'rebalance':
     case 'interrupt': {
       arity(1, 1, `${action} NODE`);

@@ -218,6 +218,28 @@ export class CloudModel {
     return activity;
   }
 
+  /**
+   * An operator moves a running instance to another group, as DetachInstances (with the
+   * decrement) and then AttachInstances do: it keeps running, each group's desired capacity
+   * follows it, and neither group launches or terminates anything for it.
+   */
+  moveInstance(instanceId: string, to: string): Instance {
+    const inst = this.instances.get(instanceId);
+    if (!inst) throw new ScenarioError(404, `no instance ${instanceId}`);
+    const target = this.groups.get(to);
+    if (!target) throw new ScenarioError(404, `no group ${to}`);
+    if (inst.lifecycleState !== 'InService') throw new ScenarioError(409, `instance ${instanceId} is ${inst.lifecycleState}: only an InService instance can be attached`);
+    if (inst.groupName === to) return { ...inst };
+    const from = this.mustGroup(inst.groupName);
+    if (from.desiredCapacity <= from.minSize) throw new ScenarioError(409, `group ${from.name} would fall below its min size ${from.minSize}`);
+    if (target.desiredCapacity >= target.maxSize) throw new ScenarioError(409, `group ${to} is at its max size ${target.maxSize}`);
+    from.desiredCapacity -= 1;
+    target.desiredCapacity += 1;
+    inst.groupName = to;
+    this.advance(this.time);
+    return { ...inst };
+  }
+
   /** New delays apply to transitions that start from now on. */
   setDelays(delays: Partial<Delays>): Delays {
     for (const [k, v] of Object.entries(delays)) {

@@ -1,6 +1,6 @@
 // A typed client for the simulator's control API, for scenarios and tests. Every method is
 // one HTTP call; a refused request throws ControlError with the server's message.
-import type { Activity, CallCounts, Delays, FaultRule, FaultRuleState, Group, GroupSpec, NodeMapping, SimulatorState } from './control.types.js';
+import type { Activity, CallCounts, Delays, FaultRule, FaultRuleState, Group, GroupSpec, Instance, NodeMapping, SimulatorState } from './control.types.js';
 
 export class ControlError extends Error {
   override readonly name = 'ControlError';
@@ -64,6 +64,11 @@ export class SimulatorControl {
   /** EC2 takes the instance back; its group replaces it if the pool allows. */
   interrupt(instanceId: string): Promise<Activity> {
     return this.call('POST', `instances/${encodeURIComponent(instanceId)}/interrupt`);
+  }
+
+  /** An operator moves the running instance to another group (DetachInstances, then AttachInstances). */
+  moveInstance(instanceId: string, group: string): Promise<Instance> {
+    return this.call('POST', `instances/${encodeURIComponent(instanceId)}/move`, { group });
   }
 
   injectFault(rule: FaultRule): Promise<FaultRuleState> {

@@ -9,6 +9,7 @@
 //   POST   /control/groups/:name/spot-pool/restore    { size? } → that many more (or any number)
 //   POST   /control/delays                            { launchMs?, terminateMs?, nodeReadyMs?, launchRetryMs? }
 //   POST   /control/instances/:id/interrupt           EC2 takes the instance back → its Activity
+//   POST   /control/instances/:id/move                { group } → the Instance, now in that group (DetachInstances + AttachInstances)
 //   POST   /control/faults                            { action | '*', error, times | rate, seed? }
 //   GET    /control/faults                            the rules still active
 //   DELETE /control/faults[?action=…]                 clear them
@@ -74,6 +75,11 @@ export function handleControl(deps: ControlDeps, method: string, path: string, q
       return { status: 200, json: model.setDelays(object(body)) };
     case 'POST instances/:id/interrupt':
       return { status: 200, json: model.interrupt(id) };
+    case 'POST instances/:id/move': {
+      const group = object(body).group;
+      if (typeof group !== 'string' || group === '') throw new ScenarioError(400, 'a move needs { group }');
+      return { status: 200, json: model.moveInstance(id, group) };
+    }
     case 'POST faults':
       return { status: 201, json: faults.add(object(body) as unknown as FaultRule) };
     case 'GET faults':

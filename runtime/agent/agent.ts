@@ -1,7 +1,7 @@
 // One agent, as the DaemonSet runs it on every node: the SpotGuardFallbackEvent watch feeds
 // the actor system, the node watch feeds spot-health observations, a clock ticks every actor,
 // and (on a spot node of a configured pair) IMDS notices drive the rebalance response.
-import { CoreV1Api, CustomObjectsApi, type KubeConfig, type V1Node } from '@kubernetes/client-node';
+import { CoordinationV1Api, CoreV1Api, CustomObjectsApi, type KubeConfig, type V1Lease, type V1Node } from '@kubernetes/client-node';
 import { asyncScheduler, tap, type Observable, type SchedulerLike, type Subscription } from 'rxjs';
 import { GROUP, PLURAL, VERSION } from '../../crds/spotguardfallbackevent.names.generated.js';
 import type { SpotGuardFallbackEvent } from '../../crds/spotguardfallbackevent.types.js';
@@ -30,7 +30,10 @@ import type { AsgLocks } from '../capacity/asg-lock.port.js';
 import { LedgeredCapacity } from '../capacity/capacity.js';
 import type { ImdsPort } from '../imds.port.js';
 import { FallbackActors, type ChecksResult, type FallbackActorsDeps, type FallbackObserver } from './fallback-actors.js';
+import { fallbackReporter, reportRetrying } from './fallback-reporter.js';
 import { RebalanceResponder } from './rebalance-responder.js';
+import { ResponseSweeper } from './response-sweeper.js';
+import { RESPONSE_SELECTOR, ResponseRecords } from '../kube/response-lease.js';
 import { targetUntrustedReason } from './trust.js';
 
 export interface AgentOptions {
@@ -45,7 +48,14 @@ export interface AgentOptions {
   awsAuth?: { check(): { ok: boolean; detail?: string } | undefined };
   scheduler?: SchedulerLike;
   /** Finer machine timings than the settings allow (tests and the sandbox's scaled-down story). */
-  tuning?: Partial<FallbackEventConfig> & { pollIntervalMs?: number; watchResyncMs?: number; imdsIntervalMs?: number; rebalance?: Partial<RebalanceConfig> };
+  tuning?: Partial<FallbackEventConfig> & {
+    pollIntervalMs?: number;
+    watchResyncMs?: number;
+    imdsIntervalMs?: number;
+    rebalance?: Partial<RebalanceConfig>;
+    /** How long a rebalance-response record outlives its silent holder (RESPONSE_LEASE_SECONDS). */
+    responseLeaseSeconds?: number;
+  };
   /** Told about every actor snapshot (the live view). */
   observer?: FallbackObserver;
   /** Inspection events of every fallback-event actor (Stately's inspector); none by default. */
@@ -67,7 +77,7 @@ function nodeView(node: V1Node): NodeView {
 }
 
 export function fallbackConfig(config: Config, tuning: AgentOptions['tuning'] = {}): FallbackEventConfig {
-  const { pollIntervalMs: _poll, watchResyncMs: _resync, imdsIntervalMs: _imds, rebalance: _rebalance, ...machine } = tuning;
+  const { pollIntervalMs: _poll, watchResyncMs: _resync, imdsIntervalMs: _imds, rebalance: _rebalance, responseLeaseSeconds: _lease, ...machine } = tuning;
   return {
     asgPairs: config.asgPairs,
     minimumWaitMs: config.minimumWaitMs,
@@ -77,7 +87,10 @@ export function fallbackConfig(config: Config, tuning: AgentOptions['tuning'] = 
     claimLeaseSeconds: config.claimLeaseSeconds,
     recheckIntervalMs: config.recheckIntervalMs,
     stepRetryBackoffMs: Math.max(1000, Math.min(30_000, config.recheckIntervalMs)),
+    stepRetryMaxBackoffMs: config.stepRetryMaxBackoffMs,
     maxStepAttempts: config.maxStepAttempts,
+    // At the 15 s poll, a group missing for three polls in a row (30 s and more) is gone.
+    asgMissingObservations: 3,
     ttlMs: config.eventTtlMs,
     ...machine,
   };
@@ -94,7 +107,11 @@ export class Agent {
   private readonly scheduler: SchedulerLike;
   private readonly asgObserver: AsgObserver;
   readonly locks: AsgLocks;
+  /** What every fallback-event actor decides by (settings and tuning). */
+  private readonly machineConfig: FallbackEventConfig;
   responder: RebalanceResponder | undefined;
+  readonly records: ResponseRecords;
+  private readonly sweeper: ResponseSweeper;
   /** The last IMDS poll: undefined until one has answered or failed. */
   private imdsOk: { ok: boolean; detail?: string } | undefined;
   private stopped = false;
@@ -102,15 +119,35 @@ export class Agent {
   constructor(private readonly options: AgentOptions) {
     const { config, kubeConfig, identity, log } = options;
     this.scheduler = options.scheduler ?? asyncScheduler;
+    this.machineConfig = fallbackConfig(config, options.tuning);
     this.store = new FallbackEventStore(kubeConfig, { namespace: config.namespace });
     const kubeNodes = new KubeNodes(kubeConfig);
     this.nodes = options.nodes ?? kubeNodes;
     const asgObserver = new AsgObserver(options.autoscaling, { intervalMs: options.tuning?.pollIntervalMs ?? config.asgPollIntervalMs, scheduler: this.scheduler });
     this.asgObserver = asgObserver;
     this.locks = new AsgLeaseLocks(kubeConfig, { holderIdentity: identity.podName, namespace: config.namespace });
+    this.records = new ResponseRecords(kubeConfig, { holderIdentity: identity.podName, namespace: config.namespace, leaseDurationSeconds: options.tuning?.responseLeaseSeconds });
+    this.sweeper = new ResponseSweeper({
+      records: this.records,
+      nodeName: identity.nodeName,
+      capacity: new LedgeredCapacity(this.locks, options.autoscaling, { log }),
+      locks: this.locks,
+      autoscaling: options.autoscaling,
+      store: this.store,
+      nodeViews: () => [...this.nodeCache.values()],
+      onDemandTimeoutMs: config.onDemandTimeoutMs,
+      minimumWaitDuration: formatDuration(config.minimumWaitMs),
+      dryRun: config.dryRun,
+      now: () => this.scheduler.now(),
+      log,
+      metrics: options.metrics,
+      events: options.events,
+      // A record this agent finishes is renewed on each sweep: well inside its lease.
+      intervalMs: Math.min(15_000, (this.records.durationSeconds * 1000) / 3),
+    });
     this.actors = new FallbackActors({
       agent: { id: identity.podName, nodeName: identity.nodeName },
-      config: fallbackConfig(config, options.tuning),
+      config: this.machineConfig,
       store: this.store,
       asgObserver,
       nodeViews: () => [...this.nodeCache.values()],
@@ -148,7 +185,25 @@ export class Agent {
       informerSource<V1Node & { metadata: object }>(kubeConfig, '/api/v1/nodes', () => core.listNode() as never),
       { keyOf: (n) => n.metadata?.name ?? '', scheduler: this.scheduler, resyncMs },
     );
+    // The rebalance responses under way (response-lease.ts): a handful of Leases, watched so
+    // that a response whose agent is gone is finished by another (response-sweeper.ts).
+    const coordination = kubeConfig.makeApiClient(CoordinationV1Api);
+    const responses = watchResource<V1Lease>(
+      informerSource<V1Lease & { metadata: object }>(
+        kubeConfig,
+        `/apis/coordination.k8s.io/v1/namespaces/${config.namespace}/leases`,
+        () => coordination.listNamespacedLease({ namespace: config.namespace, labelSelector: RESPONSE_SELECTOR }) as never,
+        RESPONSE_SELECTOR,
+      ),
+      { keyOf: (l) => l.metadata?.name ?? '', scheduler: this.scheduler, resyncMs },
+    );
     this.subscriptions.push(
+      responses.subscribe((e) => {
+        if (e.type === 'SYNCED') this.sweeper.reset(e.objects.map((l) => this.records.held(l)));
+        else if (e.type === 'ADDED' || e.type === 'MODIFIED') this.sweeper.seen(this.records.held(e.object));
+        else if (e.type === 'DELETED') this.sweeper.gone(e.object.metadata?.name ?? '');
+        else if (e.type === 'WATCH_ERROR') log.warn({ err: e.message, attempt: e.attempt }, 'rebalance-response watch failed, restarting');
+      }),
       nodes.subscribe((e) => {
         if (e.type === 'SYNCED') {
           this.nodeCache.clear();
@@ -168,10 +223,13 @@ export class Agent {
       }),
       clock(config.tickIntervalMs, this.scheduler).subscribe((t) => {
         this.actors.tick(t.now);
+        // Whether a node is gone is only known once the node list has synced.
+        if (this.nodesSynced) this.sweeper.tick(t.now);
         const phases = this.actors.phases();
         this.options.metrics?.setEventPhases(phases);
         // Every event not yet Completed or Failed stands for one on-demand node still running.
         this.options.metrics?.setOnDemandNodes(phases.Pending + phases.Monitoring + phases.ReadyForScaleDown + phases.ScalingDown);
+        reportRetrying(this.options.metrics, this.actors.objects(), this.machineConfig);
       }),
     );
     log.info({ node: this.options.identity.nodeName, pod: this.options.identity.podName, dryRun: config.dryRun }, 'started agent');
@@ -207,6 +265,7 @@ export class Agent {
             onDemandASGName: pair.onDemand,
             spotCapacityTimeoutMs: config.spotCapacityTimeoutMs,
             onDemandTimeoutMs: config.onDemandTimeoutMs,
+            protectionWindowMs: config.protectionWindowMs,
             retryBackoffMs: Math.max(1000, Math.min(30_000, config.recheckIntervalMs)),
             minimumWaitDuration: formatDuration(config.minimumWaitMs),
             ...this.options.tuning?.rebalance,
@@ -216,8 +275,10 @@ export class Agent {
           autoscaling,
           asgObserver: this.asgObserver,
           store: this.store,
+          records: this.records,
           nodes: this.nodes,
           nodeViews: () => [...this.nodeCache.values()],
+          drain: config.drain,
           evictionTimeoutMs: config.evictionTimeoutMs,
           dryRun: config.dryRun,
           now: () => this.scheduler.now(),
@@ -226,7 +287,7 @@ export class Agent {
           events: this.options.events,
         });
         const notices = imdsNotices(imds, { intervalMs: this.options.tuning?.imdsIntervalMs, scheduler: this.scheduler });
-        this.responder.start(this.trackImds(notices), clock(config.tickIntervalMs, this.scheduler));
+        void this.responder.start(this.trackImds(notices), clock(config.tickIntervalMs, this.scheduler));
         log.info({ node: identity.nodeName, instance: instanceId, asg: pair.spot }, 'started answering rebalance notices');
         return;
       } catch (err) {
@@ -298,35 +359,8 @@ export class Agent {
   }
 
   private observer(): FallbackObserver {
-    const { metrics, events, observer } = this.options;
-    const target = (e: SpotGuardFallbackEvent) => ({ kind: 'SpotGuardFallbackEvent' as const, name: e.metadata?.name ?? '', namespace: e.metadata?.namespace, uid: e.metadata?.uid, apiVersion: e.apiVersion });
-    return {
-      ...observer,
-      phaseCommitted: (e, from, to) => {
-        void events?.record(target(e), to === 'Failed' ? 'Warning' : 'Normal', to, e.status?.message ?? `${from} → ${to}`);
-        if (to === 'Completed') {
-          const end = Date.parse(e.status?.completionTime ?? '');
-          const start = Date.parse(e.spec.timestamp);
-          if (!Number.isNaN(end) && !Number.isNaN(start)) metrics?.addOnDemandNodeSeconds((end - start) / 1000);
-          const stable = Date.parse(e.status?.conditions?.find((c) => c.type === 'SpotRestored')?.lastTransitionTime ?? '');
-          if (!Number.isNaN(end) && !Number.isNaN(stable)) metrics?.observeScaleDownDuration((end - stable) / 1000);
-        }
-        observer?.phaseCommitted?.(e, from, to);
-      },
-      stepFinished: (e, step, result) => {
-        metrics?.scaleDownStep(step, result.ok ? 'ok' : result.code);
-        const node = { kind: 'Node' as const, name: e.spec.onDemandNodeName };
-        void events?.record(node, result.ok ? 'Normal' : 'Warning', result.ok ? `SpotGuardScaleDown${step[0]?.toUpperCase()}${step.slice(1)}` : 'SpotGuardScaleDownStepFailed', result.ok ? `scale-down step ${step} done for ${e.metadata?.name}${result.message ? `: ${result.message}` : ''}` : `scale-down step ${step} failed for ${e.metadata?.name}: ${result.message}`);
-        observer?.stepFinished?.(e, step, result);
-      },
-      conflict: (e) => {
-        metrics?.optimisticConflict();
-        observer?.conflict?.(e);
-      },
-      takeover: (e, previous) => {
-        metrics?.claimTakeover();
-        observer?.takeover?.(e, previous);
-      },
-    };
+    const { metrics, events, observer, log } = this.options;
+    return fallbackReporter({ config: this.machineConfig, log, metrics, events, observer });
   }
+
 }

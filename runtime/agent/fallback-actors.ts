@@ -14,7 +14,7 @@ import type { AsgObserver } from '../../streams/asg-observation.stream.js';
 import { spotObservation, type NodeView } from '../../streams/spot-health.js';
 import type { FallbackEventStore } from '../kube/fallback-event.store.js';
 import type { Logger } from '../log.js';
-import { runStep, type StepDeps, type StepResult } from './scale-down-steps.js';
+import { rollBack, runStep, type RollbackResult, type StepDeps, type StepResult } from './scale-down-steps.js';
 
 type FallbackActor = Actor<typeof fallbackEventMachine>;
 /** check: which safety check blocked, for the condition's reason. */
@@ -28,6 +28,11 @@ export interface FallbackObserver {
   /** This agent's own commit moved the event to a new phase (exactly one agent per change). */
   phaseCommitted?(event: SpotGuardFallbackEvent, from: Phase, to: Phase): void;
   stepFinished?(event: SpotGuardFallbackEvent, step: string, result: StepResult): void;
+  rollbackFinished?(event: SpotGuardFallbackEvent, result: RollbackResult): void;
+  /** This agent's own commit landed: `before` is the object it was computed from (one agent per change). */
+  committed?(before: SpotGuardFallbackEvent, after: SpotGuardFallbackEvent): void;
+  /** The holder's observation found ASGs of the event missing (each time; the machine decides when they are gone). */
+  asgsNotFound?(event: SpotGuardFallbackEvent, asgs: readonly string[]): void;
   conflict?(event: SpotGuardFallbackEvent): void;
   takeover?(event: SpotGuardFallbackEvent, previousHolder: string): void;
   snapshot?(name: string, snapshot: FallbackSnapshot | undefined): void;
@@ -141,6 +146,7 @@ export class FallbackActors {
     actor.on('commit', (intent) => void this.commit(entry, intent));
     actor.on('runChecks', () => void this.checks(entry));
     actor.on('runStep', (intent) => void this.step(entry, intent.step));
+    actor.on('rollBack', () => void this.rollback(entry));
     actor.on('delete', (intent) => void this.delete(entry, intent));
     actor.subscribe({
       next: (snapshot) => this.changed(entry, snapshot),
@@ -178,8 +184,10 @@ export class FallbackActors {
     // Only the claim holder observes AWS (invariant 8); the others read what it records.
     const watchSpot = SPOT_WATCHING.includes(phase) && isHolder({ ...context, now: Math.max(context.now, this.deps.now()) });
     if (watchSpot && !entry.spot) {
+      const { spec } = context.object;
+      // The on-demand ASG is asked about in the same call: a deleted one fails the event too.
       entry.spot = this.deps.asgObserver
-        .observe(context.object.spec.spotASGName)
+        .observe(spec.spotASGName, [spec.onDemandASGName])
         .pipe(
           filter((e) => {
             if (e.type === 'ASG_ERROR') this.deps.log.warn({ event: entry.name, asg: e.asgName, code: e.code, err: e.message }, 'could not observe spot asg');
@@ -187,7 +195,14 @@ export class FallbackActors {
           }),
           map((e) => (e.type === 'ASG_OBSERVED' ? spotObservation(e.snapshot, this.deps.nodeViews()) : undefined)),
         )
-        .subscribe((observation) => observation && this.send(entry, { type: 'SPOT_OBSERVED', observation }));
+        .subscribe((observation) => {
+          if (!observation) return;
+          if (observation.asgsNotFound) {
+            this.deps.log.warn({ event: entry.name, asg: observation.asgsNotFound.join(',') }, 'found no asg');
+            this.deps.observer?.asgsNotFound?.(entry.actor.getSnapshot().context.object, observation.asgsNotFound);
+          }
+          this.send(entry, { type: 'SPOT_OBSERVED', observation });
+        });
     } else if (!watchSpot && entry.spot) {
       entry.spot.unsubscribe();
       entry.spot = undefined;
@@ -212,6 +227,7 @@ export class FallbackActors {
           this.deps.log.info({ event: entry.name, node: base.spec.onDemandNodeName, asg: base.spec.onDemandASGName, from, to, message: result.event.status?.message }, 'moved event to new phase');
           this.deps.observer?.phaseCommitted?.(result.event, from, to);
         }
+        this.deps.observer?.committed?.(base, result.event);
         this.send(entry, { type: 'COMMITTED', object: result.event });
       } else if (result.outcome === 'conflict') {
         this.deps.observer?.conflict?.(result.latest);
@@ -244,6 +260,20 @@ export class FallbackActors {
     this.deps.observer?.stepFinished?.(object, step, result);
     if (result.ok) this.send(entry, { type: 'STEP_DONE', step, message: result.message, replaced: result.replaced });
     else this.send(entry, { type: 'STEP_FAILED', step, code: result.code, message: result.message, retryable: result.retryable, replaced: result.replaced });
+  }
+
+  private async rollback(entry: Entry): Promise<void> {
+    const object = entry.actor.getSnapshot().context.object;
+    const result = await rollBack(object, { nodes: this.deps.steps.nodes, dryRun: this.deps.steps.dryRun, log: this.deps.log });
+    if (entry.stopped) return;
+    this.deps.observer?.rollbackFinished?.(object, result);
+    if (result.ok) this.send(entry, { type: 'ROLLBACK_DONE', untainted: result.untainted, uncordoned: result.uncordoned, message: result.message });
+    else this.send(entry, { type: 'ROLLBACK_FAILED', code: result.code, message: result.message, retryable: result.retryable, untainted: result.untainted });
+  }
+
+  /** Every event this agent has an actor for, as last known. */
+  objects(): SpotGuardFallbackEvent[] {
+    return [...this.entries.values()].map((e) => e.actor.getSnapshot().context.object);
   }
 
   private async delete(entry: Entry, intent: Extract<FallbackEventIntent, { type: 'delete' }>): Promise<void> {

@@ -6,27 +6,28 @@
 // fall back at once record two different on-demand instances.
 import { filter, type Observable, type Subscription } from 'rxjs';
 import { createActor, type Actor } from 'xstate';
-import { COMPONENT_VALUE } from '../../crds/phases.js';
-import type { SpotGuardFallbackEvent } from '../../crds/spotguardfallbackevent.types.js';
 import type { AsgPair } from '../../machines/fallback-event.types.js';
 import { rebalanceResponseMachine } from '../../machines/rebalance-response.machine.js';
-import type { CapacityObservation, RebalanceConfig, RebalanceIntent } from '../../machines/rebalance-response.types.js';
+import type { CapacityObservation, RebalanceConfig, RebalanceIntent, ResumableStep } from '../../machines/rebalance-response.types.js';
 import type { AsgObserver, AsgSnapshot } from '../../streams/asg-observation.stream.js';
 import type { ImdsEvent } from '../../streams/imds.stream.js';
 import type { NodeView } from '../../streams/spot-health.js';
 import { isRetryable, type AutoScalingPort } from '../autoscaling.port.js';
 import type { AsgLocks } from '../capacity/asg-lock.port.js';
 import { isLockLost, isLockTimeout, type CapacityPort } from '../capacity/capacity.port.js';
-import { INTERRUPTION_RULES } from '../kube/drain-policy.js';
+import { INTERRUPTION_RULES, scaleDownRules, type DrainSettings } from '../kube/drain-policy.js';
 import { isForbidden, isInvalid, KubeError } from '../kube/kube-errors.js';
 import type { EventRecorder } from '../kube/events.recorder.js';
 import type { FallbackEventStore } from '../kube/fallback-event.store.js';
-import { REBALANCE_TAINT, type NodePort } from '../kube/nodes.port.js';
+import { REBALANCE_CORDONED_BY, REBALANCE_TAINT, type NodePort } from '../kube/nodes.port.js';
+import { RecordLost, type HeldRecord, type ResponseRecords } from '../kube/response-lease.js';
 import type { Logger } from '../log.js';
 import type { AgentMetrics } from '../metrics.js';
+import { recordFallback } from './fallback-record.js';
+import { finishResponse } from './response-finisher.js';
+import { advanced, type Baseline, type ResponseRecord, type ResponseStep } from './response-record.js';
 
-/** Names the rebalance notice an event was recorded for, so a retried record finds its own. */
-export const REQUEST_ANNOTATION = `${COMPONENT_VALUE}.aws.amazon.com/request`;
+export { REQUEST_ANNOTATION } from './fallback-record.js';
 
 export interface RebalanceResponderDeps {
   nodeName: string;
@@ -38,8 +39,12 @@ export interface RebalanceResponderDeps {
   autoscaling: AutoScalingPort;
   asgObserver: AsgObserver;
   store: FallbackEventStore;
+  /** Where the response is recorded for whoever takes it up after this agent. */
+  records: ResponseRecords;
   nodes: NodePort;
   nodeViews: () => readonly NodeView[];
+  /** What retiring the at-risk node may evict beyond kubectl's defaults (the SPOT_GUARD_DRAIN_* settings). */
+  drain: DrainSettings;
   evictionTimeoutMs: number;
   dryRun: boolean;
   now: () => number;
@@ -50,11 +55,8 @@ export interface RebalanceResponderDeps {
 
 type ResponseActor = Actor<typeof rebalanceResponseMachine>;
 
-/** Instances and activities an ASG had before our increment: anything else is new. */
-interface Baseline {
-  instances: Set<string>;
-  activities: Set<string>;
-}
+const RESUMABLE: Record<ResumableStep, true> = { spot: true, 'on-demand': true, recorded: true, protected: true, retiring: true };
+const isResumable = (step: ResponseStep): step is ResumableStep => step in RESUMABLE;
 
 const message = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
@@ -64,7 +66,7 @@ const message = (err: unknown): string => (err instanceof Error ? err.message : 
  * says nothing about spot capacity; anything else (refused, forbidden, invalid) is final.
  */
 function retryable(err: unknown): boolean {
-  if (isRetryable(err) || isLockTimeout(err) || isLockLost(err)) return true;
+  if (isRetryable(err) || isLockTimeout(err) || isLockLost(err) || err instanceof RecordLost) return true;
   return err instanceof KubeError && !isForbidden(err) && !isInvalid(err);
 }
 
@@ -72,11 +74,21 @@ export class RebalanceResponder {
   readonly actor: ResponseActor;
   private readonly log: Logger;
   private requestId: string | undefined;
-  private readonly baselines = new Map<string, Baseline>();
+  /** The response's record as last written by this agent, and the Lease version it is at. */
+  private record: ResponseRecord | undefined;
+  private held: HeldRecord | undefined;
+  private lastRenewal = 0;
+  /** A finish under way or waiting (the node interrupted or the response given up). */
+  private finishing: Promise<void> | undefined;
+  /** The step the response winds down from, once it does; finishing is tried again until done. */
+  private windingDown: ResponseStep | undefined;
+  private lastFinishAttempt = 0;
+  private nodeUid = '';
   /** The on-demand instance our event records (it may differ from the one first seen). */
   private recorded: { instanceId: string; nodeName: string; event: string } | undefined;
   private observing: { asg: string; subscription: Subscription } | undefined;
   private readonly subscriptions: Subscription[] = [];
+  private stopped = false;
   /** Whether the on-demand ASG's max size is what the response waits for (reported once). */
   private atMaxSize = false;
 
@@ -88,15 +100,19 @@ export class RebalanceResponder {
     this.actor.on('*', (intent) => void this.perform(intent));
     this.actor.subscribe({
       next: (snapshot) => {
-        this.followState(snapshot.value);
+        this.followState(snapshot.hasTag('observe-spot') ? deps.pair.spot : snapshot.hasTag('observe-on-demand') ? deps.pair.onDemand : undefined);
         this.reportAtMaxSize(snapshot.hasTag('on-demand-at-max-size'), snapshot.context.lastError);
+        if (snapshot.hasTag('gave-up')) this.windDown('gave-up');
       },
       error: (err) => this.log.error({ err: message(err) }, 'rebalance-response actor failed'),
     });
   }
 
-  start(notices: Observable<ImdsEvent>, ticks: Observable<{ now: number }>): void {
+  /** Takes up this node's recorded response, if any, then listens; resolves once listening. */
+  async start(notices: Observable<ImdsEvent>, ticks: Observable<{ now: number }>): Promise<void> {
     this.actor.start();
+    await this.resume();
+    if (this.stopped) return;
     this.subscriptions.push(
       notices.pipe(filter((e) => e.type !== 'IMDS_ERROR')).subscribe((e) => {
         if (e.type === 'REBALANCE_RECOMMENDED') {
@@ -108,11 +124,15 @@ export class RebalanceResponder {
           this.actor.send(e);
         }
       }),
-      ticks.subscribe((t) => this.actor.send({ type: 'TICK', now: t.now })),
+      ticks.subscribe((t) => {
+        this.actor.send({ type: 'TICK', now: t.now });
+        this.keepRecord();
+      }),
     );
   }
 
   stop(): void {
+    this.stopped = true;
     for (const s of this.subscriptions.splice(0)) s.unsubscribe();
     this.observing?.subscription.unsubscribe();
     this.observing = undefined;
@@ -120,9 +140,7 @@ export class RebalanceResponder {
   }
 
   /** Polls the ASG whose replacement the machine waits for, and only while it waits. */
-  private followState(value: unknown): void {
-    const state = JSON.stringify(value);
-    const asg = /AwaitingSpot/.test(state) ? this.deps.pair.spot : /AwaitingOnDemand|AwaitingReady/.test(state) ? this.deps.pair.onDemand : undefined;
+  private followState(asg: string | undefined): void {
     if (this.observing && this.observing.asg !== asg) {
       this.observing.subscription.unsubscribe();
       this.observing = undefined;
@@ -169,11 +187,12 @@ export class RebalanceResponder {
       const node = readyOf(this.recorded.instanceId);
       return { instanceId: this.recorded.instanceId, nodeName: node?.name, nodeReady: node?.ready ?? false };
     }
-    const baseline = this.baselines.get(snapshot.asgName);
+    const baseline = this.record?.baselines[snapshot.asgName];
     if (!baseline || !snapshot.group) return undefined;
-    const failed = snapshot.activities.find((a) => a.statusCode === 'Failed' && !baseline.activities.has(a.activityId));
+    const [instances, activities] = [new Set(baseline.instances), new Set(baseline.activities)];
+    const failed = snapshot.activities.find((a) => a.statusCode === 'Failed' && !activities.has(a.activityId));
     const taken = snapshot.asgName === this.deps.pair.onDemand ? await this.recordedInstances() : new Set<string>();
-    const fresh = snapshot.group.instances.filter((i) => !baseline.instances.has(i.instanceId) && !taken.has(i.instanceId) && i.lifecycleState === 'InService');
+    const fresh = snapshot.group.instances.filter((i) => !instances.has(i.instanceId) && !taken.has(i.instanceId) && i.lifecycleState === 'InService');
     // Prefer a replacement whose node is Ready, then one that has at least registered.
     const withNode = fresh.map((i) => ({ instanceId: i.instanceId, node: readyOf(i.instanceId) })).filter((c) => c.node);
     const best = withNode.find((c) => c.node?.ready) ?? withNode[0];
@@ -198,8 +217,10 @@ export class RebalanceResponder {
         case 'withdrawSpot': {
           if (this.deps.dryRun) this.log.info({ dryRun: true }, `would withdraw the unfulfilled increment of spot asg ${intent.asg}`);
           else {
-            const result = await this.deps.capacity.withdraw(intent.asg, this.request());
-            this.log.warn({ asg: intent.asg, outcome: result.outcome, from: result.from, to: result.to }, 'withdrew unfulfilled spot increment');
+            const serving = (id: string) => this.deps.nodeViews().some((n) => n.instanceId === id && n.ready);
+            const result = await this.deps.capacity.withdraw(intent.asg, this.request(), { serving });
+            if (result.outcome === 'noSpareInstance') throw new Error(`every instance launched for the spot increment of ${intent.asg} carries workload; it is not taken back`);
+            this.log.warn({ asg: intent.asg, outcome: result.outcome, from: result.from, to: result.to, instance: result.instance }, 'withdrew unfulfilled spot increment');
           }
           this.actor.send({ type: 'SPOT_WITHDRAWN' });
           return;
@@ -208,10 +229,32 @@ export class RebalanceResponder {
           return await this.recordFallback();
         case 'taintAndCordon': {
           await this.protect(intent.nodeName, 'tainted and cordoned at-risk node, its replacement is ready');
+          await this.save('protected', undefined, { replacement: this.actor.getSnapshot().context.replacement });
           this.actor.send({ type: 'NODE_PROTECTED' });
           return;
         }
+        case 'release': {
+          await this.save('released');
+          await this.release(intent.nodeName);
+          this.actor.send({ type: 'NODE_RELEASED' });
+          this.windDown('released');
+          return;
+        }
+        case 'retire': {
+          // Written first: from here the at-risk instance may go with the spot decrement.
+          await this.save('retiring');
+          if (this.deps.dryRun) this.log.info({ dryRun: true }, `would drain node ${intent.nodeName} and terminate ${intent.instanceId} with the spot increment`);
+          else {
+            const result = await this.deps.nodes.drain(intent.nodeName, { rules: scaleDownRules(this.deps.drain), timeoutMs: this.deps.evictionTimeoutMs });
+            this.log.info({ evicted: result.evicted.length, skipped: result.skipped.length }, 'drained at-risk node: no interruption came and a spot replacement serves');
+          }
+          this.actor.send({ type: 'NODE_RETIRED' });
+          this.windDown('retiring');
+          return;
+        }
         case 'drain': {
+          // Written first: whoever finishes the response now knows the instance is going.
+          if (this.record) await this.save('interrupted');
           await this.protect(intent.nodeName, 'tainted and cordoned interrupted node');
           if (this.deps.dryRun) this.log.info({ dryRun: true }, `would drain node ${intent.nodeName}`);
           else {
@@ -220,6 +263,7 @@ export class RebalanceResponder {
             this.log.info({ evicted: result.evicted.length, skipped: result.skipped.length }, 'drained interrupted node');
           }
           this.actor.send({ type: 'NODE_DRAINED' });
+          this.windDown('interrupted');
           return;
         }
       }
@@ -234,7 +278,8 @@ export class RebalanceResponder {
   }
 
   private async scaleUp(asg: string): Promise<void> {
-    await this.takeBaseline(asg);
+    // The record (with what the ASG had before) is in the API server before desired capacity changes.
+    await this.save(asg === this.deps.pair.spot ? 'spot' : 'on-demand', asg);
     if (this.deps.dryRun) {
       this.log.info({ asg, dryRun: true }, `would raise the desired capacity of asg ${asg} by one`);
       this.actor.send({ type: 'SCALED', asg });
@@ -250,66 +295,174 @@ export class RebalanceResponder {
     this.actor.send({ type: 'SCALED', asg });
   }
 
-  /** Remembers what the ASG had before our increment (kept across retries of the same request). */
-  private async takeBaseline(asg: string): Promise<void> {
-    if (this.baselines.has(asg)) return;
+  /** What the ASG has now, taken once per response before its increment (kept across retries). */
+  private async baseline(asg: string): Promise<Baseline> {
+    const kept = this.record?.baselines[asg];
+    if (kept) return kept;
+    const takenAt = new Date(this.deps.now()).toISOString();
     const [group] = (await this.deps.autoscaling.describeGroups([asg])).filter((g) => g.name === asg);
-    const activities = group ? await this.deps.autoscaling.describeActivities(asg, 20) : [];
-    this.baselines.set(asg, { instances: new Set(group?.instances.map((i) => i.instanceId)), activities: new Set(activities.map((a) => a.activityId)) });
+    if (!group) throw new Error(`auto scaling group ${asg} does not exist`);
+    const activities = await this.deps.autoscaling.describeActivities(asg, 20);
+    return { instances: group.instances.map((i) => i.instanceId), activities: activities.map((a) => a.activityId), takenAt };
+  }
+
+  private async recordFallback(): Promise<void> {
+    const event = await recordFallback(this.deps, {
+      requestId: this.request(),
+      pair: this.deps.pair,
+      atRiskNode: this.deps.nodeName,
+      before: this.record?.baselines[this.deps.pair.onDemand]?.instances ?? [],
+      minimumWaitDuration: this.deps.config.minimumWaitDuration,
+    });
+    if (!event) {
+      this.actor.send({ type: 'EFFECT_FAILED', effect: 'recordFallback', message: 'no new on-demand instance is free to record yet', retryable: true });
+      return;
+    }
+    this.recorded = { instanceId: event.spec.onDemandInstanceID ?? '', nodeName: event.spec.onDemandNodeName, event: event.metadata?.name ?? '' };
+    await this.save('recorded', undefined, { event: this.recorded.event });
+    this.actor.send({ type: 'RECORDED', name: this.recorded.event });
+  }
+
+  // ---- the record ----
+
+  /**
+   * Writes the response's record at `step` (with `asg`'s baseline taken first when given). A
+   * record another agent wrote meanwhile is read again and written over: only this node's agent
+   * leads a response that is not winding down, and the capacity ledger keeps repeats harmless.
+   */
+  private async save(step: ResponseStep, asg?: string, extra: Pick<ResponseRecord, 'event' | 'replacement'> = {}): Promise<void> {
+    const now = this.deps.now();
+    const base: ResponseRecord = this.record ?? {
+      requestId: this.request(),
+      node: this.deps.nodeName,
+      nodeUid: this.nodeUid,
+      instanceId: this.deps.instanceId,
+      spotASG: this.deps.pair.spot,
+      onDemandASG: this.deps.pair.onDemand,
+      step,
+      startedAt: new Date(now).toISOString(),
+      stepAt: new Date(now).toISOString(),
+      baselines: {},
+    };
+    const baselines = asg ? { ...base.baselines, [asg]: await this.baseline(asg) } : base.baselines;
+    const next = advanced(base, step, now, { baselines, ...(extra.event ? { event: extra.event } : {}), ...(extra.replacement ? { replacement: extra.replacement } : {}) });
+    if (this.deps.dryRun) {
+      this.record = next;
+      return;
+    }
+    try {
+      this.held = await this.deps.records.write(next, this.held?.resourceVersion);
+    } catch (err) {
+      if (!(err instanceof RecordLost)) throw err;
+      this.held = await this.deps.records.read(this.deps.instanceId);
+      this.held = await this.deps.records.write(next, this.held?.resourceVersion);
+    }
+    this.record = next;
+    this.lastRenewal = now;
   }
 
   /**
-   * Under the on-demand ASG's lock: an event already recorded for this request is ours; else
-   * the first new, registered on-demand instance that no event records yet gets one.
+   * On each tick: the record's heartbeat (a third of its lease), and another attempt at a
+   * finish that is waiting (every 15 s).
    */
-  private async recordFallback(): Promise<void> {
-    const { pair, store } = this.deps;
-    const lock = await this.deps.locks.acquire(pair.onDemand, 60_000);
-    try {
-      const { items } = await store.list();
-      const mine = items.find((e) => e.metadata?.annotations?.[REQUEST_ANNOTATION] === this.request());
-      const event = mine ?? (await this.createEvent(items));
-      if (!event) {
-        this.actor.send({ type: 'EFFECT_FAILED', effect: 'recordFallback', message: 'no new on-demand instance is free to record yet', retryable: true });
+  private keepRecord(): void {
+    const now = this.deps.now();
+    if (this.finishing === undefined && this.windingDown && now - this.lastFinishAttempt >= 15_000) this.windDown(this.windingDown);
+    if (!this.record || !this.held || this.deps.dryRun) return;
+    if (now - this.lastRenewal < (this.deps.records.durationSeconds * 1000) / 3) return;
+    this.lastRenewal = now;
+    const record = this.record;
+    this.deps.records.write(record, this.held.resourceVersion).then(
+      (held) => {
+        if (this.record === record) this.held = held;
+      },
+      (err: unknown) => this.log.warn({ err: message(err) }, 'could not renew the rebalance-response record'),
+    );
+  }
+
+  /** Settles what the response added (response-finisher.ts), then marks its record finished. */
+  private windDown(step: ResponseStep): void {
+    if (this.finishing || !this.record) return;
+    this.windingDown = step;
+    this.lastFinishAttempt = this.deps.now();
+    this.finishing = (async () => {
+      if (this.record?.step !== step) await this.save(step);
+      const record = this.record;
+      if (!record) return;
+      const outcome = await finishResponse(record, { ...this.deps, onDemandTimeoutMs: this.deps.config.onDemandTimeoutMs, minimumWaitDuration: this.deps.config.minimumWaitDuration });
+      if (!outcome.done) {
+        this.log.info({ waitingFor: outcome.waitingFor }, 'rebalance response not finished yet');
         return;
       }
-      this.recorded = { instanceId: event.spec.onDemandInstanceID ?? '', nodeName: event.spec.onDemandNodeName, event: event.metadata?.name ?? '' };
-      this.actor.send({ type: 'RECORDED', name: this.recorded.event });
-    } finally {
-      await lock.release().catch((err: unknown) => this.log.warn({ err: message(err) }, 'could not release asg lock'));
+      if (this.held) await this.deps.records.finish(record, this.held.resourceVersion);
+      this.log.info({ step, event: outcome.event }, 'finished rebalance response');
+      this.record = undefined;
+      this.held = undefined;
+      this.windingDown = undefined;
+    })()
+      .catch((err: unknown) => this.log.warn({ err: message(err) }, 'could not finish the rebalance response, will retry'))
+      .finally(() => {
+        this.finishing = undefined;
+      });
+  }
+
+  /**
+   * This node's response, as recorded by its previous agent: taken over at once (a DaemonSet
+   * runs one agent per node, so the previous holder is gone) and resumed at its step, or wound
+   * down when it was already winding down. Retried until the API server answers.
+   */
+  private async resume(): Promise<void> {
+    for (let delayMs = 1000; !this.stopped; delayMs = Math.min(delayMs * 2, 30_000)) {
+      try {
+        this.nodeUid = (await this.deps.nodes.getNode(this.deps.nodeName))?.uid ?? '';
+        const held = await this.deps.records.read(this.deps.instanceId);
+        if (!held || held.finished) {
+          this.held = held;
+          return;
+        }
+        const { record } = held;
+        if (!record) {
+          this.log.warn({ lease: held.name, holder: held.holder }, 'left alone an unreadable rebalance-response record');
+          this.held = held;
+          return;
+        }
+        this.held = await this.deps.records.write(record, held.resourceVersion);
+        this.record = record;
+        this.requestId = record.requestId;
+        this.lastRenewal = this.deps.now();
+        this.log.warn({ step: record.step, request: record.requestId, previousHolder: held.holder }, 'took up this node\'s recorded rebalance response');
+        if (isResumable(record.step)) {
+          const onDemand = record.baselines[record.onDemandASG];
+          this.actor.send({
+            type: 'RESUMED',
+            step: record.step,
+            spotRequestedAt: Date.parse(record.startedAt),
+            onDemandScaledAt: onDemand ? Date.parse(onDemand.takenAt) : undefined,
+            eventName: record.event,
+            protectedAt: record.step === 'protected' ? Date.parse(record.stepAt) : undefined,
+            replacement: record.replacement,
+          });
+        } else this.windDown(record.step);
+        return;
+      } catch (err) {
+        this.log.warn({ err: message(err), retryInMs: delayMs }, 'could not read this node\'s rebalance-response record, will retry');
+        await new Promise((r) => setTimeout(r, delayMs));
+      }
     }
   }
 
-  private async createEvent(existing: readonly SpotGuardFallbackEvent[]): Promise<SpotGuardFallbackEvent | undefined> {
-    const { pair, store, config } = this.deps;
-    const taken = new Set(existing.map((e) => e.spec.onDemandInstanceID ?? ''));
-    const [group] = (await this.deps.autoscaling.describeGroups([pair.onDemand])).filter((g) => g.name === pair.onDemand);
-    const baseline = this.baselines.get(pair.onDemand);
-    const nodes = this.deps.nodeViews();
-    const candidate = group?.instances
-      .filter((i) => !baseline?.instances.has(i.instanceId) && !taken.has(i.instanceId))
-      .map((i) => ({ instanceId: i.instanceId, node: nodes.find((n) => n.instanceId === i.instanceId) }))
-      .find((c) => c.node);
-    if (!candidate?.node) return undefined;
-    const spec = {
-      spotASGName: pair.spot,
-      onDemandASGName: pair.onDemand,
-      onDemandInstanceID: candidate.instanceId,
-      onDemandNodeName: candidate.node.name,
-      timestamp: new Date(this.deps.now()).toISOString().replace(/\.\d{3}Z$/, 'Z'),
-      minimumWaitDuration: config.minimumWaitDuration,
-    };
-    const message = `Fallback to on-demand completed, waiting ${config.minimumWaitDuration} before monitoring`;
-    const event = await store.create(spec, { phase: 'Pending', spotCapacityRestored: false, scaleDownInitiated: false, message }, { [REQUEST_ANNOTATION]: this.request() });
-    this.log.info({ event: event.metadata?.name, asg: pair.onDemand, instance: spec.onDemandInstanceID, onDemandNode: spec.onDemandNodeName }, 'recorded fallback event');
-    this.deps.metrics?.fallback(pair.spot, pair.onDemand);
-    void this.deps.events?.record(
-      { kind: 'SpotGuardFallbackEvent', name: event.metadata?.name ?? '', namespace: event.metadata?.namespace, uid: event.metadata?.uid, apiVersion: event.apiVersion },
-      'Normal',
-      'FellBackToOnDemand',
-      `spot capacity for ${pair.spot} did not arrive; on-demand node ${spec.onDemandNodeName} (${spec.onDemandInstanceID}) replaces ${this.deps.nodeName}`,
-    );
-    return event;
+  /** The node serves again: the taint and cordon of its protection undone. */
+  private async release(nodeName: string): Promise<void> {
+    if (this.deps.dryRun) {
+      this.log.info({ dryRun: true }, `would untaint node ${nodeName} of ${REBALANCE_TAINT.key} and uncordon it`);
+      return;
+    }
+    await this.deps.nodes.untaint(nodeName, REBALANCE_TAINT);
+    // A node someone else had cordoned before the response stays cordoned.
+    await this.deps.nodes.uncordon(nodeName, { key: REBALANCE_CORDONED_BY, value: this.request() });
+    const done = 'no interruption came: the at-risk node serves again, its on-demand replacement is on record for its scale-down';
+    this.log.info({}, done);
+    void this.deps.events?.record({ kind: 'Node', name: nodeName }, 'Normal', 'SpotGuardReleased', done);
   }
 
   private async protect(nodeName: string, done: string): Promise<void> {
@@ -318,7 +471,7 @@ export class RebalanceResponder {
       return;
     }
     await this.deps.nodes.taint(nodeName, REBALANCE_TAINT);
-    await this.deps.nodes.cordon(nodeName);
+    await this.deps.nodes.cordon(nodeName, { key: REBALANCE_CORDONED_BY, value: this.request() });
     this.log.info({}, done);
     void this.deps.events?.record({ kind: 'Node', name: nodeName }, 'Normal', 'SpotGuardProtected', done);
   }

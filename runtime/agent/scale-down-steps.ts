@@ -7,7 +7,7 @@ import { AwsError, type AutoScalingPort } from '../autoscaling.port.js';
 import { CapacityError, type CapacityPort } from '../capacity/capacity.port.js';
 import { firstFew, podRef, scaleDownRules, type DrainSettings } from '../kube/drain-policy.js';
 import { KubeError } from '../kube/kube-errors.js';
-import { DrainError, SCALE_DOWN_TAINT, type ControlledPods, type NodePort } from '../kube/nodes.port.js';
+import { DrainError, SCALE_DOWN_CORDONED_BY, SCALE_DOWN_TAINT, SCALE_DOWN_TAINTED_BY, type ControlledPods, type NodeMark, type NodePort } from '../kube/nodes.port.js';
 import { describeWaiting, rescheduleProgress } from '../kube/reschedule.js';
 import type { Logger } from '../log.js';
 import { instanceUntrustedReason, targetUntrustedReason } from './trust.js';
@@ -35,13 +35,31 @@ export interface StepDeps {
 
 const untrusted = (message: string): StepResult => ({ ok: false, code: 'Untrusted', message, retryable: false });
 
+/**
+ * Whether retrying can fix a failure. Final: the API server refusing the request itself
+ * (Forbidden, Invalid) or AWS refusing it as malformed (Invalid), and what trust.ts refuses.
+ * AWS's AccessDenied is retried: the SDK reports expired or rotated credentials under it as
+ * well as a missing permission, and either is fixed without touching the event (the
+ * credentials renew, a person fixes the IAM role) while giving up would leave the instance
+ * billing with nobody to scale it down; /readyz and the StepRetrying condition say so meanwhile.
+ */
 function failure(err: unknown): StepResult {
   if (err instanceof DrainError) return { ok: false, code: `Drain${err.code}`, message: err.message, retryable: true, replaced: err.replaced };
   if (err instanceof KubeError) return { ok: false, code: err.code, message: err.message, retryable: err.code !== 'Forbidden' && err.code !== 'Invalid' };
   // The lock stayed held, was lost or its ledger is unreadable: nothing was terminated, or a retry finds it done.
   if (err instanceof CapacityError) return { ok: false, code: err.code, message: err.message, retryable: true };
-  if (err instanceof AwsError) return { ok: false, code: err.code, message: err.message, retryable: err.code !== 'AccessDenied' && err.code !== 'Invalid' };
+  if (err instanceof AwsError) return { ok: false, code: err.code, message: err.message, retryable: err.code !== 'Invalid' };
   return { ok: false, code: 'Unknown', message: err instanceof Error ? err.message : String(err), retryable: true };
+}
+
+/**
+ * The marks the scale-down writes beside its taint and cordon: the event's uid, so that a
+ * rollback undoes only what this event did (never a cordon someone else made, never what a
+ * forged event merely names). No uid (an object not from the API server): no marks.
+ */
+export function scaleDownMarks(event: SpotGuardFallbackEvent): { tainted: NodeMark; cordoned: NodeMark } | undefined {
+  const uid = event.metadata?.uid;
+  return uid ? { tainted: { key: SCALE_DOWN_TAINTED_BY, value: uid }, cordoned: { key: SCALE_DOWN_CORDONED_BY, value: uid } } : undefined;
 }
 
 const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
@@ -63,7 +81,7 @@ export async function runStep(step: ScaleDownStepName, event: SpotGuardFallbackE
         const reason = await targetUntrustedReason(spec, deps.nodes, deps.autoscaling);
         if (reason) return untrusted(reason);
         if (deps.dryRun) return dry(log, `would taint node ${node} with ${SCALE_DOWN_TAINT.key}`);
-        const changed = await deps.nodes.taint(node, SCALE_DOWN_TAINT);
+        const changed = await deps.nodes.taint(node, SCALE_DOWN_TAINT, scaleDownMarks(event)?.tainted);
         log.info({ changed }, 'tainted on-demand node');
         return { ok: true, message: changed ? undefined : 'already tainted' };
       }
@@ -72,7 +90,7 @@ export async function runStep(step: ScaleDownStepName, event: SpotGuardFallbackE
         if (!current) return untrusted(`node ${node} does not exist`);
         if (current.instanceId !== spec.onDemandInstanceID) return untrusted(`node ${node} no longer runs instance ${spec.onDemandInstanceID}`);
         if (deps.dryRun) return dry(log, `would cordon node ${node}`);
-        const changed = await deps.nodes.cordon(node);
+        const changed = await deps.nodes.cordon(node, scaleDownMarks(event)?.cordoned);
         log.info({ changed }, 'cordoned on-demand node');
         return { ok: true, message: changed ? undefined : 'already cordoned' };
       }
@@ -134,6 +152,47 @@ export async function runStep(step: ScaleDownStepName, event: SpotGuardFallbackE
     log.warn({ code: result.ok ? undefined : result.code, err: err instanceof Error ? err.message : String(err) }, 'scale-down step failed');
     return result;
   }
+}
+
+/** untainted on a failure: the taint was removed before the cordon could be, so the next attempt finds no mark for it. */
+export type RollbackResult = { ok: true; untainted: boolean; uncordoned: boolean; message: string } | { ok: false; code: string; message: string; retryable: boolean; untainted: boolean };
+
+/**
+ * Undoes what this event's scale-down did to its node after a final failure: the scale-down
+ * taint and the cordon, each only if the node carries this event's mark (written in the same
+ * patch as the change), so a node someone else cordoned, or one a forged event merely names,
+ * is left as it is. A node that is gone (its instance terminated) has nothing to undo.
+ * Idempotent: a second run finds no marks and reports nothing undone.
+ */
+export async function rollBack(event: SpotGuardFallbackEvent, deps: Pick<StepDeps, 'nodes' | 'dryRun' | 'log'>): Promise<RollbackResult> {
+  const node = event.spec.onDemandNodeName;
+  const log = deps.log.child({ event: event.metadata?.name, node, step: 'rollback' });
+  const marks = scaleDownMarks(event);
+  if (deps.dryRun || !marks) {
+    // A dry run changed nothing, and an event without a uid could not have marked anything.
+    return { ok: true, untainted: false, uncordoned: false, message: `nothing of this event to undo on node ${node}${deps.dryRun ? ' (dry run)' : ''}` };
+  }
+  let untainted = false;
+  try {
+    untainted = await deps.nodes.untaint(node, SCALE_DOWN_TAINT, marks.tainted);
+    const uncordoned = await deps.nodes.uncordon(node, marks.cordoned);
+    log.info({ untainted, uncordoned }, 'rolled back on-demand node');
+    return { ok: true, untainted, uncordoned, message: undoneMessage(node, untainted, uncordoned) };
+  } catch (err) {
+    if (err instanceof KubeError && err.code === 'NotFound') return { ok: true, untainted, uncordoned: false, message: `node ${node} is gone: nothing to undo` };
+    const result = failure(err);
+    const failed = result.ok ? { code: 'Unknown', message: String(err), retryable: true } : result;
+    log.warn({ code: failed.code, err: failed.message, untainted }, 'could not roll back on-demand node');
+    return { ok: false, code: failed.code, message: failed.message, retryable: failed.retryable, untainted };
+  }
+}
+
+/** What a rollback undid, in words. */
+export function undoneMessage(node: string, untainted: boolean, uncordoned: boolean): string {
+  if (untainted && uncordoned) return `removed the scale-down taint ${SCALE_DOWN_TAINT.key} from node ${node} and uncordoned it`;
+  if (untainted) return `removed the scale-down taint ${SCALE_DOWN_TAINT.key} from node ${node}`;
+  if (uncordoned) return `uncordoned node ${node}`;
+  return `nothing of this event to undo on node ${node}`;
 }
 
 function dry(log: Logger, action: string): StepResult {

@@ -40,18 +40,21 @@ export interface AsgLeaseLockOptions {
  * The Lease name for an ASG: DNS-1123, at most 63 characters. A name that had to be changed
  * to fit gets a hash of the original, so two ASGs never share a lease (and so a ledger).
  */
-export function asgLeaseName(asgName: string): string {
-  const clean = asgName
+export const asgLeaseName = (asgName: string): string => leaseName(LEASE_PREFIX, asgName);
+
+/** `prefix` + `key` as a DNS-1123 label; a key that had to change to fit gets its hash. */
+export function leaseName(prefix: string, key: string): string {
+  const clean = key
     .toLowerCase()
     .replace(/[^a-z0-9-]+/g, '-')
     .replace(/-+/g, '-')
     .replace(/^-|-$/g, '');
-  const plain = `${LEASE_PREFIX}${clean}`;
-  if (clean === asgName && plain.length <= MAX_NAME) return plain;
-  const hash = createHash('sha256').update(asgName).digest('hex').slice(0, 10);
-  const room = MAX_NAME - LEASE_PREFIX.length - hash.length - 1;
+  const plain = `${prefix}${clean}`;
+  if (clean === key && plain.length <= MAX_NAME) return plain;
+  const hash = createHash('sha256').update(key).digest('hex').slice(0, 10);
+  const room = MAX_NAME - prefix.length - hash.length - 1;
   const head = clean.slice(0, room).replace(/-$/, '');
-  return head ? `${LEASE_PREFIX}${head}-${hash}` : `${LEASE_PREFIX}${hash}`;
+  return head ? `${prefix}${head}-${hash}` : `${prefix}${hash}`;
 }
 
 function millis(time: unknown): number {

@@ -17,7 +17,23 @@ export type CapacityOutcome =
   | { outcome: 'raised' | 'already'; from: number; to: number }
   | { outcome: 'atMaxSize'; desired: number; max: number };
 
-export type WithdrawOutcome = { outcome: 'withdrawn' | 'already' | 'nothingToWithdraw'; from?: number; to?: number };
+/**
+ * withdrawn: desired capacity lowered by one, with `instance` terminated when one had already
+ * launched for the increment (absent when the decrement only cancelled a launch not yet made).
+ * noSpareInstance: every instance is serving and none was named: nothing changed.
+ */
+export type WithdrawOutcome = { outcome: 'withdrawn' | 'already' | 'nothingToWithdraw' | 'noSpareInstance'; from?: number; to?: number; instance?: string };
+
+/** How a withdraw may take back an increment whose instance already launched. */
+export interface WithdrawOptions {
+  /**
+   * The instance to terminate with the decrement when the group has launched everything it
+   * was asked for: the interrupted at-risk instance once its node is drained.
+   */
+  victim?: string;
+  /** Whether an instance carries workload (its node is Ready): such an instance is never picked. */
+  serving?: (instanceId: string) => boolean;
+}
 
 export interface CapacityPort {
   /**
@@ -26,10 +42,14 @@ export interface CapacityPort {
    */
   increment(asgName: string, requestId: string): Promise<CapacityOutcome>;
   /**
-   * Lowers desired capacity by one, once, and only if the increment for `requestId` is known to
-   * have been applied; never below the group's MinSize.
+   * Takes back the increment for `requestId`, once, and only if it is known to have been
+   * applied; never below the group's MinSize. The ASG never picks the victim: while the group
+   * has fewer live instances than desired, lowering desired capacity only cancels a launch;
+   * otherwise exactly one instance is terminated with the decrement: `options.victim`, else
+   * one launched since the increment (Pending first, then the first listed) that is not serving. With neither, the
+   * outcome is noSpareInstance and nothing changes.
    */
-  withdraw(asgName: string, requestId: string): Promise<WithdrawOutcome>;
+  withdraw(asgName: string, requestId: string, options?: WithdrawOptions): Promise<WithdrawOutcome>;
   /**
    * Terminates exactly `instanceId` and lowers the ASG's desired capacity with it, holding the
    * ASG's lock like every other change of its desired capacity: outside the lock, the decrement

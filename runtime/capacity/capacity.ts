@@ -11,7 +11,7 @@
 import type { AsgDescription, AutoScalingPort } from '../autoscaling.port.js';
 import type { Logger } from '../log.js';
 import type { AsgLocks, HeldAsgLock } from './asg-lock.port.js';
-import { CapacityError, type CapacityOutcome, type CapacityPort, type WithdrawOutcome } from './capacity.port.js';
+import { CapacityError, type CapacityOutcome, type CapacityPort, type WithdrawOptions, type WithdrawOutcome } from './capacity.port.js';
 import { pruneLedger, resolveIntents, withStep, intents, type Ledger, type LedgerStep } from './ledger.js';
 
 export interface LedgeredCapacityOptions {
@@ -46,29 +46,39 @@ export class LedgeredCapacity implements CapacityPort {
     return this.locked<CapacityOutcome>(asgName, async (lock, { ledger, group }) => {
       const done = ledger[requestId]?.increment;
       if (done) return { result: { outcome: 'already', from: done.from, to: done.to }, ledger };
-      const { desired, maxSize } = group ?? (await this.describe(asgName));
+      const { desired, maxSize, instances } = group ?? (await this.describe(asgName));
       if (desired + 1 > maxSize) return { result: { outcome: 'atMaxSize', desired, max: maxSize }, ledger };
-      const step = await this.apply(lock, ledger, requestId, 'increment', desired, desired + 1);
+      const before = instances.map((i) => i.instanceId);
+      const step = await this.apply(lock, ledger, requestId, 'increment', { from: desired, to: desired + 1, before }, () => this.autoscaling.setDesiredCapacity(asgName, desired + 1));
       this.log?.info({ asg: asgName, requestId, from: step.from, to: step.to }, 'raised asg desired capacity');
       return { result: { outcome: 'raised', from: step.from, to: step.to }, ledger: undefined };
     });
   }
 
-  withdraw(asgName: string, requestId: string): Promise<WithdrawOutcome> {
+  withdraw(asgName: string, requestId: string, options: WithdrawOptions = {}): Promise<WithdrawOutcome> {
     return this.locked<WithdrawOutcome>(asgName, async (lock, { ledger, group }) => {
       const record = ledger[requestId];
-      // An increment that was never confirmed may not be ours to take back: lowering desired
-      // capacity makes the ASG terminate an instance of its own choosing.
+      // An increment that was never confirmed may not be ours to take back.
       if (!record?.increment || record.increment.unconfirmed) return { result: { outcome: 'nothingToWithdraw' }, ledger };
-      if (record.withdraw) return { result: { outcome: 'already', from: record.withdraw.from, to: record.withdraw.to }, ledger };
-      const { desired, minSize } = group ?? (await this.describe(asgName));
+      if (record.withdraw) return { result: { outcome: 'already', from: record.withdraw.from, to: record.withdraw.to, instance: record.withdraw.instance }, ledger };
+      // Fresh: what happened since the lock's last holder settled it matters here.
+      const current = group ?? (await this.describe(asgName));
+      const { desired, minSize } = current;
       if (desired - 1 < minSize) {
         this.log?.warn({ asg: asgName, requestId, desired, min: minSize }, 'skipped withdraw at asg min size');
         return { result: { outcome: 'nothingToWithdraw', from: desired, to: desired }, ledger };
       }
-      const step = await this.apply(lock, ledger, requestId, 'withdraw', desired, desired - 1);
-      this.log?.info({ asg: asgName, requestId, from: step.from, to: step.to }, 'withdrew asg desired capacity');
-      return { result: { outcome: 'withdrawn', from: step.from, to: step.to }, ledger: undefined };
+      const victim = spareInstance(current, record.increment.before, options);
+      if (victim === null) {
+        this.log?.warn({ asg: asgName, requestId, desired }, 'left an increment in place: every instance launched for it is serving');
+        return { result: { outcome: 'noSpareInstance', from: desired, to: desired }, ledger };
+      }
+      const change = { from: desired, to: desired - 1, ...(victim ? { instance: victim } : {}) };
+      const step = await this.apply(lock, ledger, requestId, 'withdraw', change, () =>
+        victim ? this.autoscaling.terminateInstance(victim).then(() => undefined) : this.autoscaling.setDesiredCapacity(asgName, desired - 1),
+      );
+      this.log?.info({ asg: asgName, requestId, from: step.from, to: step.to, instance: victim }, victim ? 'withdrew asg desired capacity with the instance launched for it' : 'withdrew asg desired capacity before its launch');
+      return { result: { outcome: 'withdrawn', from: step.from, to: step.to, ...(victim ? { instance: victim } : {}) }, ledger: undefined };
     });
   }
 
@@ -110,11 +120,18 @@ export class LedgeredCapacity implements CapacityPort {
     return { ledger: settled.ledger, group };
   }
 
-  /** Intent, SetDesiredCapacity, applied: the applied mark goes out with the release. */
-  private async apply(lock: HeldAsgLock, ledger: Ledger, requestId: string, kind: 'increment' | 'withdraw', from: number, to: number): Promise<LedgerStep> {
-    const intent: LedgerStep = { from, to, state: 'intent', at: this.iso() };
+  /** Intent, the AWS call, applied: the applied mark goes out with the release. */
+  private async apply(
+    lock: HeldAsgLock,
+    ledger: Ledger,
+    requestId: string,
+    kind: 'increment' | 'withdraw',
+    change: Pick<LedgerStep, 'from' | 'to' | 'before' | 'instance'>,
+    call: () => Promise<void>,
+  ): Promise<LedgerStep> {
+    const intent: LedgerStep = { ...change, state: 'intent', at: this.iso() };
     await lock.writeLedger(withStep(ledger, requestId, kind, intent));
-    await this.autoscaling.setDesiredCapacity(lock.asgName, to);
+    await call();
     const applied: LedgerStep = { ...intent, state: 'applied', at: this.iso() };
     await lock.release(withStep(lock.readLedger(), requestId, kind, applied));
     return applied;
@@ -129,4 +146,24 @@ export class LedgeredCapacity implements CapacityPort {
   private iso(): string {
     return new Date(this.now()).toISOString();
   }
+}
+
+/** Lifecycle states of instances that count toward desired capacity. */
+const LIVE = /^(Pending|InService)/;
+
+/**
+ * Which instance a withdraw terminates with its decrement: none (undefined) while the group
+ * has fewer live instances than desired, since lowering desired then only cancels a launch;
+ * else the named victim, or an instance launched since the increment that is not serving,
+ * Pending ones first; null when there is none.
+ */
+export function spareInstance(group: AsgDescription, before: readonly string[] | undefined, options: WithdrawOptions): string | undefined | null {
+  const live = group.instances.filter((i) => LIVE.test(i.lifecycleState));
+  if (live.length < group.desired) return undefined;
+  if (options.victim && live.some((i) => i.instanceId === options.victim)) return options.victim;
+  if (!before) return null;
+  const known = new Set(before);
+  const fresh = live.filter((i) => !known.has(i.instanceId) && !options.serving?.(i.instanceId));
+  const pick = fresh.find((i) => i.lifecycleState.startsWith('Pending')) ?? fresh[0];
+  return pick?.instanceId ?? null;
 }

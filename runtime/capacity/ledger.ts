@@ -5,6 +5,8 @@
 // A request has at most one increment and at most one withdraw, so a record keeps both under
 // their kind instead of one entry per kind beside each other.
 
+import { jsonObject } from '../json-object.js';
+
 export type StepState = 'intent' | 'applied';
 
 export interface LedgerStep {
@@ -18,6 +20,10 @@ export interface LedgerStep {
    * step counts as done (so it is never repeated) but nothing may be built on it.
    */
   unconfirmed?: { seen: number };
+  /** An increment's: the instances the group had just before it, so that a withdraw can tell the new ones. */
+  before?: string[];
+  /** A withdraw's: the instance terminated with the decrement (absent when the decrement only cancelled a launch). */
+  instance?: string;
 }
 
 export interface LedgerRecord {
@@ -36,20 +42,17 @@ const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isI
 function isStep(v: unknown): v is LedgerStep {
   if (!v || typeof v !== 'object') return false;
   const s = v as Record<string, unknown>;
-  return isCount(s.from) && isCount(s.to) && (s.state === 'intent' || s.state === 'applied') && typeof s.at === 'string' && !Number.isNaN(Date.parse(s.at));
+  const ids = s.before === undefined || (Array.isArray(s.before) && s.before.every((id) => typeof id === 'string'));
+  const instance = s.instance === undefined || typeof s.instance === 'string';
+  return isCount(s.from) && isCount(s.to) && (s.state === 'intent' || s.state === 'applied') && typeof s.at === 'string' && !Number.isNaN(Date.parse(s.at)) && ids && instance;
 }
 
 /** The ledger in `text`, `{}` when there is none, undefined when it cannot be trusted. */
 export function parseLedger(text: string | undefined): Ledger | undefined {
   if (text === undefined || text === '') return {};
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return undefined;
-  for (const record of Object.values(raw as Record<string, unknown>)) {
+  const raw = jsonObject(text);
+  if (!raw) return undefined;
+  for (const record of Object.values(raw)) {
     if (!record || typeof record !== 'object') return undefined;
     const { increment, withdraw } = record as Record<string, unknown>;
     if (increment === undefined && withdraw === undefined) return undefined;

@@ -7,6 +7,7 @@ import type { NodeInfo } from './nodes.port.js';
 export function toNodeInfo(node: V1Node): NodeInfo {
   return {
     name: node.metadata?.name ?? '',
+    uid: node.metadata?.uid ?? '',
     instanceId: instanceIdOf(node.spec?.providerID),
     ready: node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false,
     unschedulable: node.spec?.unschedulable === true,

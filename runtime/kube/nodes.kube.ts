@@ -20,7 +20,7 @@ import type { EvictedPods } from '../../crds/spotguardfallbackevent.types.js';
 import { alwaysLeft, controllerOf, describeRefusals, firstFew, isFinished, nodeOptOut, planDrain, podRef } from './drain-policy.js';
 import { KubeError, refusalCause, toKubeError } from './kube-errors.js';
 import { sameTaint, toNodeInfo } from './node-info.js';
-import { DrainError, type ControlledPods, type DrainOptions, type DrainResult, type NodeInfo, type NodePort, type SkipReason } from './nodes.port.js';
+import { DrainError, type ControlledPods, type DrainOptions, type DrainResult, type NodeInfo, type NodeMark, type NodePort, type SkipReason } from './nodes.port.js';
 
 export interface KubeNodesOptions {
   /** Attempts at a node patch that keeps meeting 409 (another writer) before giving up. */
@@ -31,6 +31,14 @@ export interface KubeNodesOptions {
   pageSize?: number;
   now?: () => number;
 }
+
+/** What a node patch sets: spec fields, and annotations (null removes one). */
+interface NodeChange {
+  spec?: Partial<NonNullable<V1Node['spec']>>;
+  annotations?: Record<string, string | null>;
+}
+
+const carries = (node: V1Node, mark: NodeMark): boolean => node.metadata?.annotations?.[mark.key] === mark.value;
 
 /** gone: not there to evict (deleted meanwhile); refused: 429 or 409, tried again next round. */
 type EvictOutcome = { outcome: 'evicted' | 'gone' } | { outcome: 'refused'; why: string };
@@ -110,24 +118,42 @@ export class KubeNodes implements NodePort, ControlledPods {
     return nodes;
   }
 
-  taint(name: string, taint: V1Taint): Promise<boolean> {
+  taint(name: string, taint: V1Taint, mark?: NodeMark): Promise<boolean> {
     return this.patchNode(name, `taint node ${name} with ${taint.key}:${taint.effect}`, (node) => {
       const taints = node.spec?.taints ?? [];
       if (taints.some((t) => sameTaint(t, taint))) return undefined;
-      return { taints: [...taints, taint].map(wireTaint) };
+      return { spec: { taints: [...taints, taint].map(wireTaint) }, annotations: mark ? { [mark.key]: mark.value } : undefined };
     });
   }
 
-  untaint(name: string, taint: V1Taint): Promise<boolean> {
-    return this.patchNode(name, `untaint node ${name} of ${taint.key}:${taint.effect}`, (node) => {
+  async untaint(name: string, taint: V1Taint, mark?: NodeMark): Promise<boolean> {
+    let removed = false;
+    await this.patchNode(name, `untaint node ${name} of ${taint.key}:${taint.effect}`, (node) => {
+      if (mark && !carries(node, mark)) return undefined;
       const taints = node.spec?.taints ?? [];
-      if (!taints.some((t) => sameTaint(t, taint))) return undefined;
-      return { taints: taints.filter((t) => !sameTaint(t, taint)).map(wireTaint) };
+      removed = taints.some((t) => sameTaint(t, taint));
+      if (!removed && !mark) return undefined;
+      return { spec: removed ? { taints: taints.filter((t) => !sameTaint(t, taint)).map(wireTaint) } : undefined, annotations: mark ? { [mark.key]: null } : undefined };
     });
+    return removed;
   }
 
-  cordon(name: string): Promise<boolean> {
-    return this.patchNode(name, `cordon node ${name}`, (node) => (node.spec?.unschedulable === true ? undefined : { unschedulable: true }));
+  cordon(name: string, mark?: NodeMark): Promise<boolean> {
+    return this.patchNode(name, `cordon node ${name}`, (node) =>
+      node.spec?.unschedulable === true ? undefined : { spec: { unschedulable: true }, annotations: mark ? { [mark.key]: mark.value } : undefined },
+    );
+  }
+
+  async uncordon(name: string, mark?: NodeMark): Promise<boolean> {
+    let uncordoned = false;
+    await this.patchNode(name, `uncordon node ${name}`, (node) => {
+      if (mark && !carries(node, mark)) return undefined;
+      uncordoned = node.spec?.unschedulable === true;
+      if (!uncordoned && !mark) return undefined;
+      // null removes the field, as kubectl uncordon leaves the node.
+      return { spec: uncordoned ? { unschedulable: null as unknown as boolean } : undefined, annotations: mark ? { [mark.key]: null } : undefined };
+    });
+    return uncordoned;
   }
 
   async drain(name: string, options: DrainOptions): Promise<DrainResult> {
@@ -232,15 +258,17 @@ export class KubeNodes implements NodePort, ControlledPods {
   }
 
   /**
-   * Reads the node, asks `change` for the spec fields to set (undefined: nothing to do) and
-   * patches them with the read resourceVersion as a precondition; a 409 starts over.
+   * Reads the node, asks `change` for the spec fields and annotations to set (undefined: nothing
+   * to do; an annotation set to null is removed) and patches them with the read resourceVersion
+   * as a precondition, so a change and its mark land together or not at all; a 409 starts over.
    */
-  private async patchNode(name: string, what: string, change: (node: V1Node) => Partial<V1Node['spec']> | undefined): Promise<boolean> {
+  private async patchNode(name: string, what: string, change: (node: V1Node) => NodeChange | undefined): Promise<boolean> {
     for (let attempt = 1; ; attempt++) {
       const node = await this.readNode(name);
-      const spec = change(node);
-      if (!spec) return false;
-      const body = { metadata: { resourceVersion: node.metadata?.resourceVersion }, spec };
+      const wanted = change(node);
+      if (!wanted) return false;
+      const metadata = { resourceVersion: node.metadata?.resourceVersion, ...(wanted.annotations ? { annotations: wanted.annotations } : {}) };
+      const body = { metadata, ...(wanted.spec ? { spec: wanted.spec } : {}) };
       try {
         await this.core.patchNode({ name, body }, this.mergePatch);
         return true;

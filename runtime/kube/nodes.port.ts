@@ -11,8 +11,27 @@ import type { DrainRules } from './drain-policy.js';
 export const SCALE_DOWN_TAINT: Readonly<V1Taint> = Object.freeze({ key: 'spot-guard.aws.amazon.com/scale-down', value: 'true', effect: 'NoSchedule' });
 export const REBALANCE_TAINT: Readonly<V1Taint> = Object.freeze({ key: 'spot-guard.aws.amazon.com/rebalance', value: 'true', effect: 'NoSchedule' });
 
+/**
+ * Who made a change to a node: an annotation written in the same patch as the change, and only
+ * when the patch makes it (a node already tainted or cordoned gets no mark), so that the change
+ * is undone only by whoever made it. The scale-down marks with the event's uid, which nobody
+ * else's event (a forged one included) can carry.
+ */
+export interface NodeMark {
+  key: string;
+  value: string;
+}
+
+/** The annotations beside the scale-down's taint and cordon: the uid of the event that made them. */
+export const SCALE_DOWN_TAINTED_BY = 'spot-guard.aws.amazon.com/scale-down-tainted-by';
+export const SCALE_DOWN_CORDONED_BY = 'spot-guard.aws.amazon.com/scale-down-cordoned-by';
+/** Beside the cordon of an at-risk node: the rebalance request that made it, so a release uncordons only its own. */
+export const REBALANCE_CORDONED_BY = 'spot-guard.aws.amazon.com/rebalance-cordoned-by';
+
 export interface NodeInfo {
   name: string;
+  /** metadata.uid: what an owner reference to the node names. */
+  uid: string;
   /** From spec.providerID; undefined unless it is a well-formed AWS providerID. */
   instanceId: string | undefined;
   /** The Ready condition is True. */
@@ -65,12 +84,23 @@ export const isDrainError = (e: unknown, code?: DrainErrorCode): e is DrainError
 export interface NodePort {
   getNode(name: string): Promise<NodeInfo | undefined>;
   listNodes(): Promise<NodeInfo[]>;
-  /** Adds the taint unless an equal one (key+effect) is there: idempotent. Returns whether it changed the node. */
-  taint(name: string, taint: V1Taint): Promise<boolean>;
-  /** Removes a taint by key+effect if present (used to undo a rebalance taint). Idempotent. */
-  untaint(name: string, taint: V1Taint): Promise<boolean>;
-  /** spec.unschedulable=true; idempotent. Returns whether it changed the node. */
-  cordon(name: string): Promise<boolean>;
+  /**
+   * Adds the taint unless an equal one (key+effect) is there: idempotent. With `mark`, the patch
+   * that adds the taint also writes the mark. Returns whether it changed the node.
+   */
+  taint(name: string, taint: V1Taint, mark?: NodeMark): Promise<boolean>;
+  /**
+   * Removes a taint by key+effect if present (used to undo a rebalance taint). Idempotent. With
+   * `mark`, only if the node carries that mark (same value), and the mark goes with the taint.
+   */
+  untaint(name: string, taint: V1Taint, mark?: NodeMark): Promise<boolean>;
+  /** spec.unschedulable=true; idempotent. With `mark`, the patch that cordons also writes the mark. Returns whether it changed the node. */
+  cordon(name: string, mark?: NodeMark): Promise<boolean>;
+  /**
+   * spec.unschedulable unset; idempotent. With `mark`, only if the node carries that mark (a node
+   * someone else cordoned stays cordoned), and the mark is removed. Returns whether it changed the node.
+   */
+  uncordon(name: string, mark?: NodeMark): Promise<boolean>;
   /**
    * Evicts the node's pods through the Eviction API (policy/v1), each with its own grace period,
    * as drain-policy.ts decides under `rules`: DaemonSet and mirror pods are skipped, Terminating

@@ -68,7 +68,7 @@ test('helm template renders exactly the objects of deploy/manifests', async ({ h
 test('values reach the objects', async ({ helm: bin }) => {
   const res = await helm(bin, [
     'template', 'x', CHART, '-n', 'ops', '--set', 'asgPairs=a=b', '--set', 'minimumWait=30m', '--set', 'image.tag=9.9.9', '--set', 'awsRegion=eu-west-1',
-    '--set', 'onDemandTimeout=15m', '--set', 'tickInterval=2s', '--set', 'recheckInterval=1m', '--set', 'maxStepAttempts=7',
+    '--set', 'onDemandTimeout=15m', '--set', 'tickInterval=2s', '--set', 'recheckInterval=1m', '--set', 'maxStepAttempts=7', '--set', 'stepRetryMaxBackoff=20m',
     '--set-string', 'serviceAccount.annotations.eks\\.amazonaws\\.com/role-arn=arn:aws:iam::111122223333:role/spot-guard',
   ]);
   assert.is(res.code, 0, res.stderr);
@@ -81,6 +81,7 @@ test('values reach the objects', async ({ helm: bin }) => {
   assert.is(cm.data.SPOT_GUARD_TICK_INTERVAL, '2s');
   assert.is(cm.data.SPOT_GUARD_RECHECK_INTERVAL, '1m');
   assert.is(cm.data.SPOT_GUARD_MAX_STEP_ATTEMPTS, '7');
+  assert.is(cm.data.SPOT_GUARD_STEP_RETRY_MAX_BACKOFF, '20m');
   const sa = objects.get('ServiceAccount/ops/spot-guard') as unknown as { metadata: { annotations?: Record<string, string> } };
   assert.equal(sa.metadata.annotations, { 'eks.amazonaws.com/role-arn': 'arn:aws:iam::111122223333:role/spot-guard' });
   assert.match(res.stdout, 'image: "ghcr.io/spot-guard/spot-guard:9.9.9"');

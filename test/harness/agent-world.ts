@@ -281,17 +281,21 @@ export function recordingNodes(port: NodePort, who: string, calls: CallLog): Nod
     getNode: (name) => port.getNode(name),
     listNodes: () => port.listNodes(),
     remainingPods: (name) => port.remainingPods(name),
-    taint: async (name, taint) => {
+    taint: async (name, taint, mark) => {
       calls.push({ who, call: 'taint', arg: `${name} ${taint.key}` });
-      return port.taint(name, taint);
+      return port.taint(name, taint, mark);
     },
-    untaint: async (name, taint) => {
+    untaint: async (name, taint, mark) => {
       calls.push({ who, call: 'untaint', arg: `${name} ${taint.key}` });
-      return port.untaint(name, taint);
+      return port.untaint(name, taint, mark);
     },
-    cordon: async (name) => {
+    cordon: async (name, mark) => {
       calls.push({ who, call: 'cordon', arg: name });
-      return port.cordon(name);
+      return port.cordon(name, mark);
+    },
+    uncordon: async (name, mark) => {
+      calls.push({ who, call: 'uncordon', arg: name });
+      return port.uncordon(name, mark);
     },
     drain: async (name, options) => {
       calls.push({ who, call: 'drain', arg: name });

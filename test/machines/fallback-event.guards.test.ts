@@ -4,7 +4,7 @@ import * as assert from 'uvu/assert';
 import * as g from '../../machines/fallback-event.guards.js';
 import type { FallbackEventContext } from '../../machines/fallback-event.types.js';
 import type { FallbackEventStatus } from '../../crds/spotguardfallbackevent.types.js';
-import { agentB, agentC, agentOnDemand, config, iso, MIN, observation, seedEvent, T0 } from './fixtures.js';
+import { agentB, agentC, agentOnDemand, config, iso, MIN, missing, observation, seedEvent, T0 } from './fixtures.js';
 
 const test = suite('fallback-event guards');
 
@@ -19,6 +19,7 @@ function ctx(status: FallbackEventStatus = { phase: 'Pending' }, now = T0, over:
     lastCheckAt: undefined,
     lastStepFailureAt: undefined,
     stepStartedAt: undefined,
+    asgMissingCount: 0,
     ...over,
   };
 }
@@ -130,15 +131,44 @@ test('checksDue and stepRetryDue pace re-runs', () => {
   assert.ok(g.checksDue(ctx()));
   assert.not.ok(g.checksDue(ctx({}, T0 + 29_999, { lastCheckAt: T0 })));
   assert.ok(g.checksDue(ctx({}, T0 + 30_000, { lastCheckAt: T0 })));
-  assert.ok(g.stepRetryDue(ctx()));
-  assert.not.ok(g.stepRetryDue(ctx({}, T0 + 9_999, { lastStepFailureAt: T0 })));
-  assert.ok(g.stepRetryDue(ctx({}, T0 + 10_000, { lastStepFailureAt: T0 })));
+  assert.ok(g.stepRetryDue(ctx(), 'drain'));
+  assert.not.ok(g.stepRetryDue(ctx({}, T0 + 9_999, { lastStepFailureAt: T0 }), 'drain'), 'a failure this actor could not record');
+  assert.ok(g.stepRetryDue(ctx({}, T0 + 10_000, { lastStepFailureAt: T0 }), 'drain'));
 });
 
-test('lastAttempt counts the attempts recorded in status', () => {
-  assert.not.ok(g.lastAttempt(ctx({ phase: 'ScalingDown', scaleDown: { drain: { attempts: 1 } } }), 'drain'));
-  assert.ok(g.lastAttempt(ctx({ phase: 'ScalingDown', scaleDown: { drain: { attempts: 2 } } }), 'drain'));
-  assert.not.ok(g.lastAttempt(ctx({ phase: 'ScalingDown', scaleDown: { drain: { attempts: 2 } } }), 'taint'));
+test('stepRetryDue waits for the next attempt time recorded in status, whoever recorded it', () => {
+  const status: FallbackEventStatus = { phase: 'ScalingDown', scaleDown: { terminate: { attempts: 4, nextAttemptAt: iso(T0 + 80_000) }, rollback: { reason: 'r', requestedAt: iso(T0), nextAttemptAt: iso(T0 + 20_000) } } };
+  assert.not.ok(g.stepRetryDue(ctx(status, T0 + 79_999), 'terminate'), 'an agent that took the claim over keeps the backoff');
+  assert.ok(g.stepRetryDue(ctx(status, T0 + 80_000), 'terminate'));
+  assert.ok(g.stepRetryDue(ctx(status, T0), 'drain'), 'another step has its own record');
+  assert.not.ok(g.stepRetryDue(ctx(status, T0 + 19_999), 'rollback'));
+  assert.ok(g.stepRetryDue(ctx(status, T0 + 20_000), 'rollback'));
+});
+
+test('retryDelayMs doubles from the step retry backoff up to its cap, and never overflows', () => {
+  assert.equal([1, 2, 3, 4, 5, 50, 5000].map((n) => g.retryDelayMs(config, n)), [10_000, 20_000, 40_000, 40_000, 40_000, 40_000, 40_000]);
+  const shipped = { ...config, stepRetryBackoffMs: 30_000, stepRetryMaxBackoffMs: 600_000 };
+  assert.equal([1, 2, 3, 4, 5, 6].map((n) => g.retryDelayMs(shipped, n)), [30_000, 60_000, 120_000, 240_000, 480_000, 600_000]);
+});
+
+test('needsAttention: from maxStepAttempts attempts on, which only reports (it never fails the event)', () => {
+  assert.not.ok(g.needsAttention(config, config.maxStepAttempts - 1));
+  assert.ok(g.needsAttention(config, config.maxStepAttempts));
+  assert.ok(g.needsAttention(config, 1000));
+});
+
+test('rollbackPending: asked for and not yet done', () => {
+  assert.not.ok(g.rollbackPending(seedEvent({ phase: 'ScalingDown' })));
+  assert.ok(g.rollbackPending(seedEvent({ phase: 'ScalingDown', scaleDown: { rollback: { reason: 'r', requestedAt: iso(T0) } } })));
+  assert.not.ok(g.rollbackPending(seedEvent({ phase: 'Failed', scaleDown: { rollback: { reason: 'r', requestedAt: iso(T0), completedAt: iso(T0) } } })));
+});
+
+test('asgGone: an ASG missing in asgMissingObservations observations in a row, never in one', () => {
+  const gone = missing(['my-spot-asg'], T0);
+  assert.not.ok(g.asgGone(ctx({ phase: 'Monitoring' }), gone), 'one empty answer is not proof');
+  assert.ok(g.asgGone(ctx({ phase: 'Monitoring' }, T0, { asgMissingCount: 1 }), gone));
+  assert.not.ok(g.asgGone(ctx({ phase: 'Monitoring' }, T0, { asgMissingCount: 5 }), observation(false, T0)), 'found again');
+  assert.ok(g.asgGone(ctx({ phase: 'Monitoring' }, T0, { config: { ...config, asgMissingObservations: 1 } }), gone));
 });
 
 test('currentStep is the first step without completedAt', () => {

@@ -15,13 +15,15 @@ import { edgePaths, shortestPaths, type Path as PathOf } from './paths.js';
 
 const test = suite('fallback-event model');
 
-/** An event in every phase, and in ScalingDown at every step. */
+/** An event in every phase, in ScalingDown at every step, and rolling back after a final failure. */
 function initialObjects(): SpotGuardFallbackEvent[] {
   const objects = PHASES.filter((p) => p !== 'ScalingDown').map((p) => seedEvent(phaseStatus(p, T0)));
   SCALE_DOWN_STEPS.forEach((_, i) => {
     const done = Object.fromEntries(SCALE_DOWN_STEPS.slice(0, i).map((s) => [s, { completedAt: iso(T0) }]));
     objects.push(seedEvent({ ...phaseStatus('ScalingDown', T0), scaleDown: { startedAt: iso(T0), ...done } }));
   });
+  const tainted = { taint: { completedAt: iso(T0) }, cordon: { completedAt: iso(T0) } };
+  objects.push(seedEvent({ ...phaseStatus('ScalingDown', T0), scaleDown: { startedAt: iso(T0), ...tainted, rollback: { reason: 'instance moved to another ASG', requestedAt: iso(T0) } } }));
   return objects;
 }
 

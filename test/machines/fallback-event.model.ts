@@ -8,7 +8,7 @@ import type { FallbackEventStatus, SpotGuardFallbackEvent } from '../../crds/spo
 import * as g from '../../machines/fallback-event.guards.js';
 import { fallbackEventMachine, placeOf } from '../../machines/fallback-event.machine.js';
 import type { FallbackEventEvent, FallbackEventInput } from '../../machines/fallback-event.types.js';
-import { agentC, config, iso, MIN, observation } from './fixtures.js';
+import { agentC, config, iso, MIN, missing, observation } from './fixtures.js';
 import { onlyOurEvents } from './paths.js';
 
 export type Snapshot = SnapshotFrom<typeof fallbackEventMachine>;
@@ -70,6 +70,8 @@ export function eventsFor(snapshot: Snapshot): FallbackEventEvent[] {
     { type: 'TICK', now: now + 25 * 60 * MIN }, // past the TTL
     { type: 'SPOT_OBSERVED', observation: observation(true, now) },
     { type: 'SPOT_OBSERVED', observation: observation(false, now) },
+    // DescribeAutoScalingGroups found no spot ASG: once is not proof it is gone, in a row it is.
+    { type: 'SPOT_OBSERVED', observation: missing([object.spec.spotASGName], now) },
     { type: 'OBSERVED', object: byOther(snapshot) },
     { type: 'OBSERVED', object }, // a lagging watch: same version, ignored
     { type: 'CHECKS_DONE', outcome: 'passed', reason: 'all checks passed' },
@@ -86,16 +88,25 @@ export function eventsFor(snapshot: Snapshot): FallbackEventEvent[] {
     if (pending) events.push({ type: 'CONFLICT', latest: moved });
   }
   const phase = g.phaseOf(object);
-  if (phase === 'ScalingDown') {
-    const step = placeOf(object).step ?? 'terminate';
+  const place = placeOf(object).step;
+  if (place === 'rollback') {
+    events.push(
+      { type: 'ROLLBACK_DONE', untainted: true, uncordoned: true, message: `removed the scale-down taint and uncordoned node ${object.spec.onDemandNodeName}` },
+      { type: 'ROLLBACK_FAILED', code: 'Unavailable', message: 'API server unavailable', retryable: true },
+      { type: 'ROLLBACK_FAILED', code: 'Forbidden', message: 'nodes is forbidden', retryable: false },
+    );
+  } else if (phase === 'ScalingDown') {
+    const step = place ?? 'terminate';
     events.push(
       { type: 'STEP_DONE', step, message: `${step} done` },
-      { type: 'STEP_FAILED', step, code: 'Transient', message: 'API server unavailable', retryable: true },
-      { type: 'STEP_FAILED', step, code: 'NotFound', message: 'instance not in the on-demand ASG', retryable: false },
+      { type: 'STEP_FAILED', step, code: 'Unavailable', message: 'API server unavailable', retryable: true },
+      { type: 'STEP_FAILED', step, code: 'Untrusted', message: 'instance not in the on-demand ASG', retryable: false },
     );
     const index = SCALE_DOWN_STEPS.indexOf(step);
     const done = Object.fromEntries(SCALE_DOWN_STEPS.slice(0, index + 1).map((s) => [s, { completedAt: iso(now) }]));
     if (step !== 'terminate') events.push({ type: 'OBSERVED', object: byOther(snapshot, { scaleDown: { ...object.status?.scaleDown, ...done } }) });
+    // Another holder met a final failure and asked for the rollback.
+    events.push({ type: 'OBSERVED', object: byOther(snapshot, { scaleDown: { ...object.status?.scaleDown, rollback: { reason: 'instance moved to another ASG', requestedAt: iso(now) } } }) });
   }
   if (pending) events.push({ type: 'COMMITTED', object: committed(object, pending) }, { type: 'CONFLICT', latest: byOther(snapshot) });
   events.push({ type: 'COMMIT_FAILED', code: 'Unavailable', message: 'etcdserver: request timed out' });
@@ -109,12 +120,17 @@ export function eventsFor(snapshot: Snapshot): FallbackEventEvent[] {
  */
 function pendingFacts(pending: FallbackEventStatus | undefined): unknown {
   if (!pending) return undefined;
+  // Attempts are counted up to the point where a person is asked to look: a failure is
+  // retried for as long as it takes, and the model must stay finite.
+  const attempts = (n: number | undefined) => Math.min(n ?? 0, config.maxStepAttempts);
+  const rollback = pending.scaleDown?.rollback;
   return [
     pending.phase,
     !!pending.spotHealthySince,
     !!pending.claim,
     pending.scaleDownInitiated ?? false,
-    SCALE_DOWN_STEPS.map((step) => `${pending.scaleDown?.[step]?.completedAt ? 'done' : ''}${pending.scaleDown?.[step]?.attempts ?? 0}`).join(','),
+    SCALE_DOWN_STEPS.map((step) => `${pending.scaleDown?.[step]?.completedAt ? 'done' : ''}${attempts(pending.scaleDown?.[step]?.attempts)}`).join(','),
+    rollback ? `rollback ${rollback.completedAt ? 'done' : ''}${attempts(rollback.attempts)}` : '',
     pending.message?.split(':')[0],
   ];
 }
@@ -134,7 +150,11 @@ export function abstractState(snapshot: Snapshot): string {
     renewalDue: g.isHolder(c) && c.now - renewed >= (c.config.claimLeaseSeconds * 1000) / 3,
   };
   if (phase === 'Pending') facts.wait = g.minimumWaitElapsed(c);
-  if (phase === 'Monitoring' || phase === 'ReadyForScaleDown') facts.fresh = g.freshlyHealthy(c);
+  if (phase === 'Monitoring' || phase === 'ReadyForScaleDown') {
+    facts.fresh = g.freshlyHealthy(c);
+    // Past the threshold the count behaves the same (the next miss fails the event).
+    facts.asgMissing = Math.min(c.asgMissingCount, c.config.asgMissingObservations);
+  }
   if (phase === 'Monitoring') {
     facts.since = !!c.object.status?.spotHealthySince;
     facts.windowOver = c.now - Date.parse(c.object.status?.spotHealthySince ?? '') >= c.config.stabilityWindowMs;
@@ -145,8 +165,8 @@ export function abstractState(snapshot: Snapshot): string {
   }
   if (phase === 'ScalingDown') {
     const step = placeOf(c.object).step ?? 'terminate';
-    facts.retryDue = g.stepRetryDue(c);
-    facts.lastAttempt = g.lastAttempt(c, step);
+    facts.retryDue = g.stepRetryDue(c, step);
+    facts.attention = g.needsAttention(c.config, c.object.status?.scaleDown?.[step]?.attempts ?? 0);
   }
   if (g.isTerminal(c.object)) facts.expired = g.expired(c);
   return JSON.stringify(facts);
@@ -166,7 +186,7 @@ export function fallbackEventModel(input: FallbackEventInput) {
  * multiply with every redundant edge, so only the distinct ones are kept.
  */
 export function storyEventsFor(snapshot: Snapshot): FallbackEventEvent[] {
-  const keep = new Set(['TICK', 'COMMITTED', 'SPOT_OBSERVED', 'CHECKS_DONE', 'STEP_DONE', 'STEP_FAILED', 'DELETED']);
+  const keep = new Set(['TICK', 'COMMITTED', 'SPOT_OBSERVED', 'CHECKS_DONE', 'STEP_DONE', 'STEP_FAILED', 'ROLLBACK_DONE', 'ROLLBACK_FAILED', 'DELETED']);
   const here = coarseState(snapshot);
   const seen = new Set<string>([here]);
   const phase = g.phaseOf(snapshot.context.object);
@@ -175,6 +195,11 @@ export function storyEventsFor(snapshot: Snapshot): FallbackEventEvent[] {
     // Spot health matters in Monitoring (and a healthy one before the checks); elsewhere its
     // branches only multiply the paths.
     if (e.type === 'SPOT_OBSERVED' && phase !== 'Monitoring' && !(phase === 'ReadyForScaleDown' && g.isHealthy(e.observation))) return false;
+    // A deleted ASG is one story of its own (missing, then missing again: Failed), told from a
+    // Monitoring that has seen no health yet; anywhere else it would multiply every path.
+    const { context } = snapshot;
+    const missingStory = g.isHolder(context) && !context.pending && !context.object.status?.spotHealthySince && (!context.observation || context.asgMissingCount > 0);
+    if (e.type === 'SPOT_OBSERVED' && e.observation.asgsNotFound && !missingStory) return false;
     // One clock step per phase: the one its story waits for.
     if (e.type === 'TICK' && !STORY_TICKS[phase].includes(e.now - snapshot.context.now)) return false;
     const next = coarseState(getNextSnapshot(fallbackEventMachine, snapshot, e));
@@ -201,6 +226,7 @@ export function coarseState(snapshot: Snapshot): string {
     snapshot.value,
     g.isHolder(c),
     pendingFacts(c.pending),
+    Math.min(c.asgMissingCount, c.config.asgMissingObservations),
     !!c.object.status?.spotHealthySince,
     g.minimumWaitElapsed(c),
     g.freshlyHealthy(c),

@@ -9,14 +9,29 @@ import { validateFallbackEvent } from '../../crds/validate.js';
 import { fallbackEventMachine } from '../../machines/fallback-event.machine.js';
 import { BlockedReason } from '../../crds/phases.js';
 import type { EvictedPods } from '../../crds/spotguardfallbackevent.types.js';
-import { blockedMessage, checksBlocked, claimed, MAX_EVICTED_RECORDS, stepCompleted, stepFailed, toFailed } from '../../machines/fallback-event.status.js';
+import {
+  asgNotFound,
+  blockedMessage,
+  checksBlocked,
+  claimed,
+  failureCause,
+  MAX_EVICTED_RECORDS,
+  reasonOf,
+  rollbackFailed,
+  rollbackGaveUp,
+  rollbackRequested,
+  rolledBack,
+  stepCompleted,
+  stepFailed,
+  toFailed,
+} from '../../machines/fallback-event.status.js';
 import type { FallbackEventContext, SpotObservation } from '../../machines/fallback-event.types.js';
 import { agentB, config, iso, observation, seedEvent, T0 } from './fixtures.js';
 
 const test = suite('fallback-event status builders');
 
 function ctx(status: FallbackEventStatus, o: SpotObservation | undefined): FallbackEventContext {
-  return { object: seedEvent(status), agent: agentB, config, now: T0, observation: o, pending: undefined, lastCheckAt: undefined, lastStepFailureAt: undefined, stepStartedAt: undefined };
+  return { object: seedEvent(status), agent: agentB, config, now: T0, observation: o, pending: undefined, lastCheckAt: undefined, lastStepFailureAt: undefined, stepStartedAt: undefined, asgMissingCount: 0 };
 }
 
 test('a renewal while spot is watched records the holder\'s latest observation, healthy or not', () => {
@@ -56,7 +71,11 @@ test('a status built around a reason longer than the schema allows still passes 
   assert.ok(refusal.length > 3 * MESSAGE_MAX_LENGTH);
   const scaling = ctx({ phase: 'ScalingDown', scaleDown: { startedAt: iso(T0) } }, undefined);
   const built: [string, FallbackEventStatus][] = [
-    ['a failed step', stepFailed(scaling, 'drain', refusal)],
+    ['a failed step', stepFailed(scaling, 'drain', 'DrainTimeout', refusal)],
+    ['a rollback asked for', rollbackRequested(scaling, refusal, 'drain')],
+    ['a rollback retried', rollbackFailed(ctx(rollbackRequested(scaling, refusal), undefined), 'Unavailable', refusal)],
+    ['rolled back', rolledBack(ctx(rollbackRequested(scaling, refusal), undefined), true, true, refusal)],
+    ['a rollback refused', rollbackGaveUp(ctx(rollbackRequested(scaling, refusal), undefined), 'Forbidden', refusal)],
     ['a completed step', stepCompleted(scaling, 'drain', refusal)],
     ['blocked safety checks', checksBlocked(ctx({ phase: 'ReadyForScaleDown' }, undefined), refusal)],
     ['Failed', toFailed(scaling, refusal)],
@@ -97,7 +116,7 @@ const record = (name: string, pods: number, since = SINCE): EvictedPods => ({ na
 test('what a drain evicted is recorded for the wait for the reschedule, across attempts, and passes the schema', () => {
   const scaling = ctx({ phase: 'ScalingDown', scaleDown: { startedAt: iso(T0) } }, undefined);
   // A first attempt times out having evicted one web pod; the second evicts another and an api pod.
-  const failed = stepFailed(scaling, 'drain', 'drain of node ip-10-0-2-100 timed out', [record('web', 1, '2025-01-15T10:00:50Z')]);
+  const failed = stepFailed(scaling, 'drain', 'DrainTimeout', 'drain of node ip-10-0-2-100 timed out', [record('web', 1, '2025-01-15T10:00:50Z')]);
   const done = stepCompleted(ctx(failed, undefined), 'drain', '3 pods evicted, 0 skipped', [record('web', 1), record('api', 1)]);
   assert.equal(done.scaleDown?.evicted, [record('web', 2, SINCE), record('api', 1)]);
   const checked = validateFallbackEvent(seedEvent(done));
@@ -112,6 +131,101 @@ test('the record stays within the schema\'s cap however many controllers a node 
   assert.is(status.scaleDown?.evicted?.length, MAX_EVICTED_RECORDS);
   const checked = validateFallbackEvent(seedEvent(status));
   assert.ok(checked.ok, checked.ok ? '' : checked.errors.join('; '));
+});
+
+const conditionOf = (status: FallbackEventStatus, type: string) => status.conditions?.find((c) => c.type === type);
+const valid = (name: string, status: FallbackEventStatus): void => {
+  const checked = validateFallbackEvent(seedEvent(status));
+  assert.ok(checked.ok, `${name}: ${checked.ok ? '' : checked.errors.join('; ')}`);
+};
+
+test('a retryable failure records when the step is tried again, doubling up to the cap, and says so in StepRetrying', () => {
+  const claim = { holder: agentB.id, acquiredAt: iso(T0), renewedAt: iso(T0), leaseSeconds: 30 };
+  let status: FallbackEventStatus = { phase: 'ScalingDown', claim, scaleDown: { startedAt: iso(T0) } };
+  const delays: number[] = [];
+  for (let attempt = 1; attempt <= 5; attempt++) {
+    status = stepFailed(ctx(status, undefined), 'terminate', 'Unavailable', 'TerminateInstanceInAutoScalingGroup: The request has failed due to a temporary failure of the server.');
+    assert.is(status.phase, 'ScalingDown', 'a retryable failure is never final');
+    assert.is(status.scaleDown?.terminate?.attempts, attempt);
+    delays.push(Date.parse(status.scaleDown?.terminate?.nextAttemptAt ?? '') - T0);
+    const retrying = conditionOf(status, 'StepRetrying');
+    assert.equal([retrying?.status, retrying?.reason], ['True', 'Unavailable']);
+    assert.match(retrying?.message ?? '', new RegExp(`^step terminate failed ${attempt} times? in a row \\(Unavailable\\), next attempt at `));
+    assert.is(/needs attention/.test(retrying?.message ?? ''), attempt >= config.maxStepAttempts, `attempt ${attempt}: a person is asked to look from maxStepAttempts on`);
+    valid(`attempt ${attempt}`, status);
+  }
+  assert.equal(delays, [10_000, 20_000, 40_000, 40_000, 40_000]);
+  const done = stepCompleted(ctx(status, undefined), 'terminate', 'instance i-0987654321fedcba0 terminated');
+  assert.is(done.phase, 'Completed');
+  assert.equal([conditionOf(done, 'StepRetrying')?.status, conditionOf(done, 'StepRetrying')?.reason], ['False', 'Succeeded']);
+  assert.is(done.scaleDown?.terminate?.nextAttemptAt, undefined);
+  assert.is(done.scaleDown?.terminate?.attempts, 6);
+  valid('completed', done);
+});
+
+test('condition reasons made of failure codes keep to the schema', () => {
+  assert.is(reasonOf('DrainTimeout'), 'DrainTimeout');
+  assert.is(reasonOf('Not Found!'), 'NotFound');
+  assert.is(reasonOf('42-bad'), 'bad');
+  assert.is(reasonOf(''), 'Failed');
+  assert.is(reasonOf('::'), 'Failed');
+});
+
+test('a final failure asks for the rollback before anything is committed Failed', () => {
+  const scaling = ctx({ phase: 'ScalingDown', scaleDownInitiated: true, scaleDown: { startedAt: iso(T0), taint: { completedAt: iso(T0) }, cordon: { completedAt: iso(T0) }, drain: { attempts: 1, nextAttemptAt: iso(T0), message: 'timed out' } }, conditions: [{ type: 'StepRetrying', status: 'True', reason: 'DrainTimeout', lastTransitionTime: iso(T0) }] }, undefined);
+  const requested = rollbackRequested(scaling, 'scale-down step drain failed: nodes "ip-10-0-2-100" is forbidden', 'drain');
+  assert.is(requested.phase, 'ScalingDown');
+  assert.is(requested.claim?.holder, agentB.id, 'the holder keeps the claim to do the rollback');
+  assert.equal(requested.scaleDown?.rollback, { reason: 'scale-down step drain failed: nodes "ip-10-0-2-100" is forbidden', requestedAt: iso(T0) });
+  assert.is(requested.scaleDown?.drain?.attempts, 2, 'the failed attempt is recorded');
+  assert.is(requested.scaleDown?.drain?.nextAttemptAt, undefined);
+  assert.equal([conditionOf(requested, 'StepRetrying')?.status, conditionOf(requested, 'StepRetrying')?.reason], ['False', 'NotRetryable']);
+  valid('requested', requested);
+
+  const retried = rollbackFailed(ctx(requested, undefined), 'Unavailable', 'patch node ip-10-0-2-100: etcdserver: request timed out');
+  assert.is(retried.phase, 'ScalingDown', 'a rollback that can be retried is not skipped');
+  assert.is(retried.scaleDown?.rollback?.attempts, 1);
+  assert.is(retried.scaleDown?.rollback?.nextAttemptAt, iso(T0 + 10_000));
+  assert.equal([conditionOf(retried, 'StepRetrying')?.status, conditionOf(retried, 'StepRetrying')?.reason], ['True', 'Unavailable']);
+  valid('retried', retried);
+
+  const done = rolledBack(ctx(retried, undefined), true, true, 'removed the scale-down taint and uncordoned node ip-10-0-2-100');
+  assert.is(done.phase, 'Failed');
+  assert.is(done.claim, undefined);
+  assert.is(done.completionTime, iso(T0));
+  assert.match(done.message ?? '', /^scale-down step drain failed: .*; removed the scale-down taint and uncordoned node ip-10-0-2-100$/);
+  assert.equal([done.scaleDown?.rollback?.completedAt, done.scaleDown?.rollback?.attempts, done.scaleDown?.rollback?.untainted, done.scaleDown?.rollback?.uncordoned], [iso(T0), 2, true, true]);
+  assert.equal([conditionOf(done, 'RolledBack')?.status, conditionOf(done, 'RolledBack')?.reason], ['True', 'NodeRestored']);
+  assert.equal([conditionOf(done, 'StepRetrying')?.status, conditionOf(done, 'StepRetrying')?.reason], ['False', 'Succeeded']);
+  assert.is(failureCause(done), 'ScaleDownFailed');
+  valid('rolled back', done);
+
+  // The taint went before an attempt failed at the cordon: the next attempt finds no mark for it, and the record still says it was undone.
+  const half = rollbackFailed(ctx(requested, undefined), 'Unavailable', 'uncordon node ip-10-0-2-100: etcdserver: request timed out', true);
+  assert.is(half.scaleDown?.rollback?.untainted, true);
+  const finished = rolledBack(ctx(half, undefined), false, true, 'uncordoned node ip-10-0-2-100');
+  assert.equal([finished.scaleDown?.rollback?.untainted, finished.scaleDown?.rollback?.uncordoned], [true, true]);
+
+  const nothing = rolledBack(ctx(requested, undefined), false, false, 'nothing of this event to undo on node ip-10-0-2-100');
+  assert.equal([conditionOf(nothing, 'RolledBack')?.status, conditionOf(nothing, 'RolledBack')?.reason], ['True', 'NothingToUndo']);
+
+  const refused = rollbackGaveUp(ctx(requested, undefined), 'Forbidden', 'nodes "ip-10-0-2-100" is forbidden');
+  assert.is(refused.phase, 'Failed');
+  assert.equal([conditionOf(refused, 'RolledBack')?.status, conditionOf(refused, 'RolledBack')?.reason], ['False', 'RollbackFailed']);
+  assert.match(refused.message ?? '', /may still carry Spot Guard's scale-down taint or cordon/);
+  valid('refused', refused);
+});
+
+test('a missing ASG fails the event naming it, with AsgFound=False', () => {
+  const status = asgNotFound(ctx({ phase: 'Monitoring', claim: { holder: agentB.id, acquiredAt: iso(T0), renewedAt: iso(T0), leaseSeconds: 30 } }, undefined), ['my-spot-asg']);
+  assert.is(status.phase, 'Failed');
+  assert.is(status.claim, undefined);
+  assert.match(status.message ?? '', /^spot ASG my-spot-asg no longer exists: DescribeAutoScalingGroups returned no such group 2 times in a row; nothing was changed/);
+  assert.equal([conditionOf(status, 'AsgFound')?.status, conditionOf(status, 'AsgFound')?.reason], ['False', 'AsgNotFound']);
+  assert.is(failureCause(status), 'AsgNotFound');
+  assert.match(asgNotFound(ctx({ phase: 'Monitoring' }, undefined), ['my-spot-asg', 'my-ondemand-asg']).message ?? '', /^spot ASG my-spot-asg and on-demand ASG my-ondemand-asg no longer exist/);
+  valid('asg gone', status);
+  assert.is(failureCause(toFailed(ctx({ phase: 'Pending' }, undefined), 'spot ASG x is not in the configured ASG pairs')), 'Untrusted');
 });
 
 test('fitMessage keeps what fits, cuts the rest to the limit in characters, and says how much went', () => {

@@ -13,7 +13,9 @@ export const config: FallbackEventConfig = {
   claimLeaseSeconds: 30,
   recheckIntervalMs: 30_000,
   stepRetryBackoffMs: 10_000,
+  stepRetryMaxBackoffMs: 40_000,
   maxStepAttempts: 3,
+  asgMissingObservations: 2,
   ttlMs: 24 * 60 * MIN,
 };
 
@@ -43,6 +45,11 @@ export function observation(healthy: boolean, observedAt: number): SpotObservati
   return healthy
     ? { inService: 3, desired: 3, activitiesInProgress: 0, nodesReady: 3, nodesTotal: 3, observedAt }
     : { inService: 2, desired: 3, activitiesInProgress: 1, nodesReady: 2, nodesTotal: 2, observedAt };
+}
+
+/** An observation that did not find the named ASGs (DescribeAutoScalingGroups returned no such group). */
+export function missing(asgs: string[], observedAt: number): SpotObservation {
+  return { inService: 0, desired: 0, activitiesInProgress: 0, nodesReady: 0, nodesTotal: 0, observedAt, asgsNotFound: asgs };
 }
 
 export const iso = (t: number): string => new Date(t).toISOString().replace(/\.\d{3}Z$/, 'Z');

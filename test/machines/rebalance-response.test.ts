@@ -24,6 +24,7 @@ const input: RebalanceInput = {
     spotCapacityTimeoutMs: 120_000,
     onDemandTimeoutMs: 600_000,
     retryBackoffMs: 5_000,
+    protectionWindowMs: 3_600_000,
     minimumWaitDuration: '10m',
   },
 };
@@ -43,7 +44,7 @@ function run(events: RebalanceEvent[]): { snapshot: Snapshot; intents: Rebalance
 }
 
 test('guards', () => {
-  const c: RebalanceContext = { ...input, spotRequestedAt: T0, spotScaledAt: T0, onDemandScaledAt: T0, replacement: undefined, eventName: undefined, atMaxRefusals: 0, failedAt: T0, lastError: undefined };
+  const c: RebalanceContext = { ...input, spotRequestedAt: T0, spotScaledAt: T0, onDemandScaledAt: T0, replacement: undefined, eventName: undefined, protectedAt: undefined, atMaxRefusals: 0, failedAt: T0, lastError: undefined };
   assert.ok(g.replacementReady({ ...spotNode, nodeReady: true }));
   assert.not.ok(g.replacementReady({ ...spotNode, nodeReady: false }));
   assert.not.ok(g.replacementReady({ nodeReady: true }));
@@ -55,6 +56,9 @@ test('guards', () => {
   assert.not.ok(g.spotScaleUpTimedOut({ ...c, now: T0 + 119_999 }));
   assert.ok(g.spotScaleUpTimedOut({ ...c, now: T0 + 120_000 }));
   assert.not.ok(g.spotScaleUpTimedOut({ ...c, spotRequestedAt: undefined, now: T0 + 1e9 }), 'not asked, no timeout');
+  assert.not.ok(g.protectionWindowPassed({ ...c, now: T0 + 1e9 }), 'not protected, no window');
+  assert.not.ok(g.protectionWindowPassed({ ...c, protectedAt: T0, now: T0 + 3_599_999 }));
+  assert.ok(g.protectionWindowPassed({ ...c, protectedAt: T0, now: T0 + 3_600_000 }));
   assert.ok(g.onDemandTimedOut({ ...c, now: T0 + 600_000 }));
   assert.not.ok(g.onDemandTimedOut({ ...c, now: T0 + 599_999 }));
   assert.ok(g.retryDue({ ...c, now: T0 + 5_000 }));
@@ -206,11 +210,74 @@ test('a spot interruption at any point drains the node at once', () => {
   assert.equal(intents.at(-1), { type: 'drain', nodeName: 'ip-10-0-1-50' });
 });
 
+test('a restarted agent takes up the recorded response at its step, and its timeouts count from the record, not from the restart', () => {
+  const requested = T0 - input.config.spotCapacityTimeoutMs + 10_000;
+  const { snapshot, intents } = run([
+    { type: 'RESUMED', step: 'spot', spotRequestedAt: requested },
+    { type: 'SCALED', asg: 'my-spot-asg' },
+    { type: 'TICK', now: T0 + 5_000 },
+  ]);
+  assert.equal(intents.map((i) => i.type), ['scaleUp'], 'the spot increment is asked for again (the ledger finds it made)');
+  assert.equal(snapshot.value, { Responding: 'AwaitingSpot' }, 'not timed out yet');
+  const later = run([
+    { type: 'RESUMED', step: 'spot', spotRequestedAt: requested },
+    { type: 'SCALED', asg: 'my-spot-asg' },
+    { type: 'TICK', now: T0 + 10_000 },
+  ]);
+  assert.equal(later.snapshot.value, { Responding: { FallingBack: 'Withdrawing' } }, 'the recorded request time ends the wait 10 s after the restart');
+
+  const recorded = run([{ type: 'RESUMED', step: 'recorded', spotRequestedAt: requested, onDemandScaledAt: T0 - 1_000, eventName: 'fallback-1' }]);
+  assert.equal(recorded.intents.map((i) => i.type), ['recordFallback'], 'the record is asked for again and finds its own event');
+  assert.is(recorded.snapshot.context.eventName, 'fallback-1');
+  const protectedAgain = run([{ type: 'RESUMED', step: 'protected', spotRequestedAt: requested }]);
+  assert.equal(protectedAgain.intents, [{ type: 'taintAndCordon', nodeName: 'ip-10-0-1-50' }]);
+});
+
+test('no interruption within the window: after a spot replacement the at-risk node is retired, after an on-demand one it serves again', () => {
+  const W = input.config.protectionWindowMs;
+  const spot = run([
+    { type: 'REBALANCE_RECOMMENDED', noticeTime: new Date(T0).toISOString() },
+    { type: 'SCALED', asg: 'my-spot-asg' },
+    { type: 'SPOT_OBSERVED', observation: { ...spotNode, nodeReady: true } },
+    { type: 'NODE_PROTECTED' },
+    { type: 'TICK', now: T0 + W - 1 },
+  ]);
+  assert.equal(spot.snapshot.value, 'Protected', 'still within the window');
+  const retired = run([
+    { type: 'REBALANCE_RECOMMENDED', noticeTime: new Date(T0).toISOString() },
+    { type: 'SCALED', asg: 'my-spot-asg' },
+    { type: 'SPOT_OBSERVED', observation: { ...spotNode, nodeReady: true } },
+    { type: 'NODE_PROTECTED' },
+    { type: 'TICK', now: T0 + W },
+    { type: 'NODE_RETIRED' },
+  ]);
+  assert.equal(retired.intents.at(-1), { type: 'retire', nodeName: 'ip-10-0-1-50', instanceId: 'i-0123456789abcdef0' });
+  assert.equal(retired.snapshot.value, 'Retired');
+
+  const released = run([
+    { type: 'REBALANCE_RECOMMENDED', noticeTime: new Date(T0).toISOString() },
+    { type: 'SCALED', asg: 'my-spot-asg' },
+    { type: 'TICK', now: T0 + input.config.spotCapacityTimeoutMs },
+    { type: 'SPOT_WITHDRAWN' },
+    { type: 'SCALED', asg: 'my-ondemand-asg' },
+    { type: 'ON_DEMAND_OBSERVED', observation: { ...odNode, nodeReady: true } },
+    { type: 'RECORDED', name: 'fallback-1' },
+    { type: 'ON_DEMAND_OBSERVED', observation: { ...odNode, nodeReady: true } },
+    { type: 'NODE_PROTECTED' },
+    { type: 'TICK', now: T0 + input.config.spotCapacityTimeoutMs + W },
+    { type: 'NODE_RELEASED' },
+    { type: 'INTERRUPTION_NOTICED', action: 'terminate', time: new Date(T0 + W + 200_000).toISOString() },
+  ]);
+  assert.ok(released.intents.some((i) => i.type === 'release'));
+  assert.equal(released.snapshot.value, 'Draining', 'a released node still answers its interruption');
+});
+
 // ---- model-based ----
 
-function eventsFor(snapshot: Snapshot): RebalanceEvent[] {
+/** later: the resumptions and what follows the protection window, left out of the simple paths. */
+function eventsFor(snapshot: Snapshot, later = true): RebalanceEvent[] {
   const { now } = snapshot.context;
-  const effects: RebalanceIntent['type'][] = ['scaleUp', 'withdrawSpot', 'recordFallback', 'taintAndCordon', 'drain'];
+  const effects: RebalanceIntent['type'][] = ['scaleUp', 'withdrawSpot', 'recordFallback', 'taintAndCordon', 'drain', 'release', 'retire'];
   return [
     { type: 'TICK', now: now + 1_000 },
     { type: 'TICK', now: now + input.config.retryBackoffMs },
@@ -229,7 +296,15 @@ function eventsFor(snapshot: Snapshot): RebalanceEvent[] {
     { type: 'RECORDED', name: 'fallback-1736938845-abc123' },
     { type: 'NODE_PROTECTED' },
     { type: 'NODE_DRAINED' },
-    ...effects.map((effect) => ({ type: 'EFFECT_FAILED' as const, effect, message: 'throttled', retryable: true })),
+    ...(later ? ([{ type: 'TICK', now: now + input.config.protectionWindowMs }, { type: 'NODE_RELEASED' }, { type: 'NODE_RETIRED' }] as const) : []),
+    ...(later ? (['spot', 'on-demand', 'recorded', 'protected', 'retiring'] as const) : []).map((step) => ({
+      type: 'RESUMED' as const,
+      step,
+      spotRequestedAt: now - 1_000,
+      onDemandScaledAt: step === 'spot' ? undefined : now - 500,
+      ...(step === 'protected' ? { protectedAt: now - 100, replacement: { ...spotNode, kind: 'spot' as const } } : {}),
+    })),
+    ...effects.filter((effect) => later || (effect !== 'release' && effect !== 'retire')).map((effect) => ({ type: 'EFFECT_FAILED' as const, effect, message: 'throttled', retryable: true })),
     { type: 'EFFECT_FAILED', effect: 'scaleUp', message: 'at max size', retryable: false, atMaxSize: true },
     { type: 'EFFECT_FAILED', effect: 'scaleUp', message: 'SetDesiredCapacity: AccessDenied', retryable: false },
   ];
@@ -237,15 +312,18 @@ function eventsFor(snapshot: Snapshot): RebalanceEvent[] {
 
 function abstractState(snapshot: Snapshot): string {
   const c = snapshot.context;
-  return JSON.stringify([snapshot.value, c.failedAt !== undefined, g.retryDue(c), g.atMaxRetryDue(c), g.spotTimedOut(c), g.onDemandTimedOut(c)]);
+  return JSON.stringify([snapshot.value, c.failedAt !== undefined, g.retryDue(c), g.atMaxRetryDue(c), g.spotTimedOut(c), g.onDemandTimedOut(c), g.protectionWindowPassed(c), snapshot.matches('Protected') || snapshot.matches({ Responding: 'Protecting' }) ? c.replacement?.kind : undefined]);
 }
 
 const model = createTestModel(rebalanceResponseMachine, { input, ...onlyOurEvents(eventsFor), serializeState: (s) => abstractState(s) });
+// Simple paths multiply with every shortcut out of Idle and every way on from Protected: the
+// resumptions and the protection window are left to the shortest and edge paths.
+const noResumes = createTestModel(rebalanceResponseMachine, { input, ...onlyOurEvents((s: Snapshot) => eventsFor(s, false)), serializeState: (s) => abstractState(s) });
 
 test('model: shortest, edge and simple paths cover every declared state and transition', () => {
   const shortest = shortestPaths<RebalanceInput, RebalanceEvent, Snapshot>(model, input);
   const edges = edgePaths<RebalanceInput, RebalanceEvent, Snapshot>(model, input, abstractState);
-  const simple = model
+  const simple = noResumes
     .getSimplePaths({ toState: (s) => (s).matches('Protected') })
     .map((p) => ({ input, events: p.steps.map((s) => s.event), final: p.state }));
   assert.ok(simple.length > 0);
@@ -259,12 +337,16 @@ test('model: shortest, edge and simple paths cover every declared state and tran
   }
 });
 
-test('model: no path taints the node before a replacement was observed Ready', () => {
+// A response resumed at 'protected' was recorded so only after its replacement was Ready and
+// the node tainted: taking it up taints again (idempotently), the one taint without a Ready observation.
+test('model: no path taints the node before a replacement was observed Ready (or the record says it was)', () => {
   for (const path of edgePaths<RebalanceInput, RebalanceEvent, Snapshot>(model, input, abstractState)) {
     const { intents } = run(path.events);
     const taint = intents.findIndex((i) => i.type === 'taintAndCordon');
     if (taint === -1) continue;
-    const readyEvent = path.events.findIndex((e) => (e.type === 'SPOT_OBSERVED' || e.type === 'ON_DEMAND_OBSERVED') && e.observation.nodeReady && !!e.observation.nodeName);
+    const readyEvent = path.events.findIndex(
+      (e) => ((e.type === 'SPOT_OBSERVED' || e.type === 'ON_DEMAND_OBSERVED') && e.observation.nodeReady && !!e.observation.nodeName) || (e.type === 'RESUMED' && e.step === 'protected'),
+    );
     assert.ok(readyEvent !== -1, `tainted without a Ready replacement: ${path.events.map((e) => e.type).join(' ')}`);
   }
 });

@@ -5,15 +5,17 @@
 // moto launches every instance at once, so "spot capacity does not arrive in time" is played
 // by never registering a node for the new spot instance: it never becomes a Ready node.
 import { AutoScalingClient, UpdateAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
-import { CoreV1Api } from '@kubernetes/client-node';
+import { CoordinationV1Api, CoreV1Api } from '@kubernetes/client-node';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Agent } from '../../runtime/agent/agent.js';
 import { REQUEST_ANNOTATION } from '../../runtime/agent/rebalance-responder.js';
+import { parseRecord, type ResponseRecord } from '../../runtime/agent/response-record.js';
+import { RESPONSE_ANNOTATION, responseLeaseName } from '../../runtime/kube/response-lease.js';
 import { ImdsHttpClient } from '../../runtime/imds.http.js';
 import { FallbackEventStore } from '../../runtime/kube/fallback-event.store.js';
 import { EventRecorder } from '../../runtime/kube/events.recorder.js';
-import { REBALANCE_TAINT } from '../../runtime/kube/nodes.port.js';
+import { REBALANCE_CORDONED_BY, REBALANCE_TAINT } from '../../runtime/kube/nodes.port.js';
 import { AgentMetrics } from '../../runtime/metrics.js';
 import { startAemm, type Aemm } from '../../dev/sandbox/aemm.js';
 import {
@@ -45,9 +47,10 @@ test.before(
     ctx.world = await startAgentWorld({ withKubelets: true });
     ctx.aemms = [];
     ctx.agents = [];
-    await createAsgPair(ctx.world.moto, 3, 0);
+    // Three spot nodes, and spot instances without a node yet for the tests that need a node of their own.
+    await createAsgPair(ctx.world.moto, 8, 0);
     const [spot] = await ctx.world.aws.describeGroups([SPOT_ASG]);
-    for (const [i, instance] of (spot?.instances ?? []).entries()) await registerNode(ctx.world, `spot-node-${i}`, instance.instanceId);
+    for (const [i, instance] of (spot?.instances ?? []).slice(0, 3).entries()) await registerNode(ctx.world, `spot-node-${i}`, instance.instanceId);
   }),
 );
 test.after(async (ctx) => {
@@ -56,16 +59,27 @@ test.after(async (ctx) => {
   await ctx.world?.stop();
 });
 
-function startAgent(ctx: Ctx, nodeName: string, aemm: Aemm, report: { metrics?: AgentMetrics; events?: EventRecorder } = {}): Agent {
+interface AgentChoices {
+  metrics?: AgentMetrics;
+  events?: EventRecorder;
+  settings?: Record<string, string>;
+  podName?: string;
+}
+
+/** Records outlive a silent holder by this much here (60 s when shipped). */
+const LEASE_SECONDS = 4;
+
+function startAgent(ctx: Ctx, nodeName: string, aemm: Aemm | undefined, choices: AgentChoices = {}): Agent {
   const agent = new Agent({
-    ...report,
-    identity: { podName: `spot-guard-${nodeName}`, nodeName },
+    metrics: choices.metrics,
+    events: choices.events,
+    identity: { podName: choices.podName ?? `spot-guard-${nodeName}`, nodeName },
     // A long minimum wait keeps the recorded event in Pending: this suite is about the response.
-    config: agentConfig({ SPOT_GUARD_MINIMUM_WAIT: '1h', SPOT_GUARD_SPOT_CAPACITY_TIMEOUT: '5s' }),
+    config: agentConfig({ SPOT_GUARD_MINIMUM_WAIT: '1h', SPOT_GUARD_SPOT_CAPACITY_TIMEOUT: '5s', ...choices.settings }),
     kubeConfig: ctx.world.agentKubeConfig(),
     autoscaling: ctx.world.aws,
-    imds: new ImdsHttpClient({ endpoint: aemm.url }),
-    tuning: { imdsIntervalMs: 500 },
+    imds: aemm ? new ImdsHttpClient({ endpoint: aemm.url }) : undefined,
+    tuning: { imdsIntervalMs: 500, responseLeaseSeconds: LEASE_SECONDS },
     log: quietLog(),
   });
   ctx.agents.push(agent);
@@ -76,14 +90,49 @@ function startAgent(ctx: Ctx, nodeName: string, aemm: Aemm, report: { metrics?: 
 const desired = async (world: AgentWorld): Promise<Record<string, number>> =>
   Object.fromEntries((await world.aws.describeGroups([SPOT_ASG, ON_DEMAND_ASG])).map((g) => [g.name, g.desired]));
 
+const liveInstances = async (world: AgentWorld, asg: string): Promise<string[]> =>
+  ((await world.aws.describeGroups([asg]))[0]?.instances ?? []).filter((i) => /^(Pending|InService)/.test(i.lifecycleState)).map((i) => i.instanceId).sort();
+
+/** A spot instance no node runs on yet, registered as `name`. */
+async function spotNode(world: AgentWorld, name: string): Promise<string> {
+  const core = world.admin.makeApiClient(CoreV1Api);
+  const registered = new Set((await core.listNode()).items.map((n) => n.spec?.providerID?.split('/').at(-1)));
+  const instance = (await liveInstances(world, SPOT_ASG)).find((id) => !registered.has(id));
+  assert.ok(instance, 'a spot instance with no node yet');
+  await registerNode(world, name, instance);
+  return instance;
+}
+
+/** Nodes a test deleted keep their instance here. */
+const knownProviderIDs = new Map<string, string>();
+
+/** The rebalance-response record of the instance of `node` as the API server has it. */
+async function recordOf(world: AgentWorld, node: string): Promise<{ holder?: string; text?: string; record?: ResponseRecord } | undefined> {
+  const core = world.admin.makeApiClient(CoreV1Api);
+  const current = (await core.listNode()).items.find((n) => n.metadata?.name === node)?.spec?.providerID;
+  if (current) knownProviderIDs.set(node, current);
+  const providerID = current ?? knownProviderIDs.get(node) ?? '';
+  try {
+    const lease = await world.admin.makeApiClient(CoordinationV1Api).readNamespacedLease({ name: responseLeaseName(providerID.split('/').at(-1) ?? ''), namespace: 'kube-system' });
+    const text = lease.metadata?.annotations?.[RESPONSE_ANNOTATION];
+    return { holder: lease.spec?.holderIdentity, text, record: parseRecord(text) };
+  } catch {
+    return undefined;
+  }
+}
+
 test('spot does not come: the increment is withdrawn, on-demand comes, the event is recorded, and the node is tainted only once the replacement is Ready', async (ctx) => {
   const { world } = ctx;
   const core = world.admin.makeApiClient(CoreV1Api);
   const aemm = await startAemm({ rebalanceDelaySec: 1 });
   ctx.aemms.push(aemm);
+  const original = await liveInstances(world, SPOT_ASG);
   startAgent(ctx, 'spot-node-0', aemm);
 
-  await waitFor('the spot ASG scaled first, 3 → 4', async () => (await desired(world))[SPOT_ASG] === 4);
+  await waitFor('the spot ASG scaled first, 8 → 9', async () => (await desired(world))[SPOT_ASG] === 9);
+  const recorded = await recordOf(world, 'spot-node-0');
+  assert.is(recorded?.record?.step, 'spot', 'the response is recorded in the API server before capacity changes');
+  assert.equal([...(recorded?.record?.baselines[SPOT_ASG]?.instances ?? [])].sort(), original, 'with what the spot ASG had before');
   const isProtected = async () => {
     const node = await core.readNode({ name: 'spot-node-0' });
     return !!node.spec?.unschedulable || !!node.spec?.taints?.some((t) => t.key === REBALANCE_TAINT.key);
@@ -94,8 +143,9 @@ test('spot does not come: the increment is withdrawn, on-demand comes, the event
   // withdraws its increment and falls back.
   await waitFor('the increment withdrawn and on-demand raised 0 → 1', async () => {
     const d = await desired(world);
-    return d[SPOT_ASG] === 3 && d[ON_DEMAND_ASG] === 1;
+    return d[SPOT_ASG] === 8 && d[ON_DEMAND_ASG] === 1;
   }, 60_000);
+  assert.equal(await liveInstances(world, SPOT_ASG), original, 'the withdraw took back the instance launched for it, not one the ASG picked');
   const [od] = await world.aws.describeGroups([ON_DEMAND_ASG]);
   const instanceId = od?.instances[0]?.instanceId ?? '';
   assert.ok(instanceId);
@@ -120,17 +170,16 @@ test('spot does not come: the increment is withdrawn, on-demand comes, the event
     return node.spec?.unschedulable && node.spec.taints?.some((t) => t.key === REBALANCE_TAINT.key && t.effect === 'NoSchedule');
   }, 60_000);
   assert.is((await store.list()).items.length, 1, 'one event for one fallback');
-  assert.equal(await desired(world), { [SPOT_ASG]: 3, [ON_DEMAND_ASG]: 1 }, 'exactly one replacement');
+  assert.equal(await desired(world), { [SPOT_ASG]: 8, [ON_DEMAND_ASG]: 1 }, 'exactly one replacement');
+  const kept = await recordOf(world, 'spot-node-0');
+  assert.is(kept?.record?.step, 'protected', 'the record stays while the interruption may still come');
+  assert.is(kept?.record?.event, event.metadata?.name);
 });
 
 test('a spot interruption notice drains the node at once', async (ctx) => {
   const { world } = ctx;
   const core = world.admin.makeApiClient(CoreV1Api);
-  // The withdraw above may have terminated any spot instance: use one that is still there.
-  const [spot] = await world.aws.describeGroups([SPOT_ASG]);
-  const spotNode0 = (await core.readNode({ name: 'spot-node-0' })).spec?.providerID ?? '';
-  const instance = spot?.instances.find((i) => i.lifecycleState === 'InService' && !spotNode0.endsWith(i.instanceId))?.instanceId ?? '';
-  await registerNode(world, 'spot-node-x', instance);
+  await spotNode(world, 'spot-node-x');
   await placePod(world, 'web-on-node-x', 'spot-node-x');
   const aemm = await startAemm({ interruptionDelaySec: 1 });
   ctx.aemms.push(aemm);
@@ -154,16 +203,12 @@ test('an on-demand ASG at its max size: the node keeps its pods, one Warning Eve
     // Neither ASG has room: the spot increment is refused for good, so is the on-demand one.
     await maxSize(SPOT_ASG, before[SPOT_ASG] ?? 0);
     await maxSize(ON_DEMAND_ASG, before[ON_DEMAND_ASG] ?? 0);
-    const [spot] = await world.aws.describeGroups([SPOT_ASG]);
-    const registered = new Set((await core.listNode()).items.map((n) => n.spec?.providerID?.split('/').at(-1)));
-    const instance = spot?.instances.find((i) => i.lifecycleState === 'InService' && !registered.has(i.instanceId))?.instanceId ?? '';
-    assert.ok(instance, 'a spot instance with no node yet');
-    await registerNode(world, 'spot-node-m', instance);
+    await spotNode(world, 'spot-node-m');
     const metrics = new AgentMetrics();
     const events = new EventRecorder(world.agentKubeConfig(), { podName: 'spot-guard-spot-node-m', nodeName: 'spot-node-m' }, quietLog());
     const aemm = await startAemm({ rebalanceDelaySec: 1 });
     ctx.aemms.push(aemm);
-    startAgent(ctx, 'spot-node-m', aemm, { metrics, events });
+    const agent = startAgent(ctx, 'spot-node-m', aemm, { metrics, events });
 
     const gauge = `spot_guard_on_demand_asg_at_max_size{on_demand_asg="${ON_DEMAND_ASG}"}`;
     await waitFor('the at-max-size metric at 1', async () => (await metrics.metrics()).includes(`${gauge} 1`), 60_000);
@@ -180,9 +225,149 @@ test('an on-demand ASG at its max size: the node keeps its pods, one Warning Eve
     await waitFor('on-demand raised by one', async () => (await desired(world))[ON_DEMAND_ASG] === (before[ON_DEMAND_ASG] ?? 0) + 1, 120_000);
     await waitFor('the at-max-size metric back at 0', async () => (await metrics.metrics()).includes(`${gauge} 0`), 30_000);
     assert.is((await atMaxEvents()).length, 1, 'one Event for the episode');
+    // Its on-demand instance never registers: the response would claim the next tests' instances.
+    await agent.stop({ release: false });
   } finally {
+    await maxSize(SPOT_ASG, 50);
+    await maxSize(ON_DEMAND_ASG, 50);
     admin.destroy();
   }
+});
+
+// ---- the response outlives its agent and its node (issue 13) ----
+
+test('an interruption while spot is awaited: the drained at-risk instance goes with the decrement, the spot launch stays as its replacement, and the record is finished', async (ctx) => {
+  const { world } = ctx;
+  const core = world.admin.makeApiClient(CoreV1Api);
+  const atRisk = await spotNode(world, 'spot-node-i');
+  const before = await desired(world);
+  const aemm = await startAemm({ rebalanceDelaySec: 1, interruptionDelaySec: 8 });
+  ctx.aemms.push(aemm);
+  // Spot never becomes a Ready node here, and the wait for it outlasts the interruption.
+  startAgent(ctx, 'spot-node-i', aemm, { settings: { SPOT_GUARD_SPOT_CAPACITY_TIMEOUT: '10m' } });
+  await waitFor('the spot increment made', async () => (await desired(world))[SPOT_ASG] === (before[SPOT_ASG] ?? 0) + 1);
+  const raised = await liveInstances(world, SPOT_ASG);
+
+  await waitFor('the record finished', async () => (await recordOf(world, 'spot-node-i'))?.text === '', 60_000);
+  assert.equal(await desired(world), before, 'both ASGs back where they started');
+  const after = await liveInstances(world, SPOT_ASG);
+  assert.not.ok(after.includes(atRisk), 'the interrupted instance went with the decrement');
+  assert.equal(after, raised.filter((id) => id !== atRisk), 'the instance launched for the increment stays as its replacement');
+  const node = await core.readNode({ name: 'spot-node-i' });
+  assert.ok(node.spec?.unschedulable, 'the at-risk node was drained first');
+});
+
+test('a restarted agent takes up its node\'s response from the record: nothing is raised twice, and the fallback goes on', async (ctx) => {
+  const { world } = ctx;
+  const core = world.admin.makeApiClient(CoreV1Api);
+  await spotNode(world, 'spot-node-r');
+  const before = await desired(world);
+  const aemm = await startAemm({ rebalanceDelaySec: 1 });
+  ctx.aemms.push(aemm);
+  const settings = { SPOT_GUARD_SPOT_CAPACITY_TIMEOUT: '15s' };
+  const first = startAgent(ctx, 'spot-node-r', aemm, { settings });
+  await waitFor('the spot increment made', async () => (await desired(world))[SPOT_ASG] === (before[SPOT_ASG] ?? 0) + 1);
+  const recorded = await waitFor('the record', async () => (await recordOf(world, 'spot-node-r'))?.record);
+  // The agent dies where it stands (no release, nothing cleaned up); the DaemonSet starts another.
+  await first.stop({ release: false });
+  startAgent(ctx, 'spot-node-r', aemm, { settings, podName: 'spot-guard-spot-node-r-restarted' });
+  await waitFor('the restarted agent holds the record', async () => (await recordOf(world, 'spot-node-r'))?.holder === 'spot-guard-spot-node-r-restarted');
+  assert.is((await desired(world))[SPOT_ASG], (before[SPOT_ASG] ?? 0) + 1, 'the spot increment is not made again');
+
+  await waitFor('spot taken back and on-demand raised', async () => {
+    const d = await desired(world);
+    return d[SPOT_ASG] === before[SPOT_ASG] && d[ON_DEMAND_ASG] === (before[ON_DEMAND_ASG] ?? 0) + 1;
+  }, 60_000);
+  const record = await recordOf(world, 'spot-node-r');
+  assert.is(record?.record?.requestId, recorded.requestId, 'the same response, not a new one');
+  assert.is(record?.record?.startedAt, recorded.startedAt, 'its times kept');
+  const fresh = (await liveInstances(world, ON_DEMAND_ASG)).filter((id) => !(record?.record?.baselines[ON_DEMAND_ASG]?.instances ?? []).includes(id));
+  assert.is(fresh.length, 1);
+  await registerNode(world, 'od-node-r', fresh[0] ?? '');
+  const store = new FallbackEventStore(world.admin);
+  const event = await waitFor('the fallback recorded for this request', async () =>
+    (await store.list()).items.find((e) => e.metadata?.annotations?.[REQUEST_ANNOTATION] === recorded.requestId),
+  );
+  assert.is(event.spec.onDemandInstanceID, fresh[0]);
+  await waitFor('spot-node-r tainted and cordoned', async () => !!(await core.readNode({ name: 'spot-node-r' })).spec?.unschedulable, 60_000);
+});
+
+test('a node gone with its agent in the middle of the response: another agent finishes it from the record', async (ctx) => {
+  const { world } = ctx;
+  const core = world.admin.makeApiClient(CoreV1Api);
+  await spotNode(world, 'spot-node-g');
+  const before = await desired(world);
+  // An agent on another node, which answers no notices of its own.
+  startAgent(ctx, 'spot-node-1', undefined);
+  const aemm = await startAemm({ rebalanceDelaySec: 1 });
+  ctx.aemms.push(aemm);
+  const doomed = startAgent(ctx, 'spot-node-g', aemm, { settings: { SPOT_GUARD_SPOT_CAPACITY_TIMEOUT: '3s' } });
+  await waitFor('on-demand raised', async () => (await desired(world))[ON_DEMAND_ASG] === (before[ON_DEMAND_ASG] ?? 0) + 1, 60_000);
+  const { record } = (await recordOf(world, 'spot-node-g')) ?? {};
+  assert.is(record?.step, 'on-demand');
+  // The agent and its node are gone before the on-demand instance registered.
+  await doomed.stop({ release: false });
+  await core.deleteNode({ name: 'spot-node-g' });
+
+  const fresh = (await liveInstances(world, ON_DEMAND_ASG)).filter((id) => !(record?.baselines[ON_DEMAND_ASG]?.instances ?? []).includes(id));
+  assert.is(fresh.length, 1);
+  await registerNode(world, 'od-node-g', fresh[0] ?? '');
+  const store = new FallbackEventStore(world.admin);
+  const event = await waitFor('the other agent recorded the on-demand instance', async () =>
+    (await store.list()).items.find((e) => e.metadata?.annotations?.[REQUEST_ANNOTATION] === record?.requestId),
+  60_000);
+  assert.is(event.spec.onDemandInstanceID, fresh[0]);
+  // Finished, and then gone with its node (the garbage collector follows the owner reference).
+  await waitFor('the record finished', async () => ((await recordOf(world, 'spot-node-g'))?.text ?? '') === '', 30_000);
+  assert.equal(await desired(world), { ...before, [ON_DEMAND_ASG]: (before[ON_DEMAND_ASG] ?? 0) + 1 }, 'spot back where it started; on-demand kept, on record for its scale-down');
+});
+
+test('no interruption within the protection window after a spot replacement: the at-risk node is drained and its instance goes with the spot increment', async (ctx) => {
+  const { world } = ctx;
+  const core = world.admin.makeApiClient(CoreV1Api);
+  const atRisk = await spotNode(world, 'spot-node-w');
+  const before = await desired(world);
+  const aemm = await startAemm({ rebalanceDelaySec: 1 });
+  ctx.aemms.push(aemm);
+  startAgent(ctx, 'spot-node-w', aemm, { settings: { SPOT_GUARD_SPOT_CAPACITY_TIMEOUT: '10m', SPOT_GUARD_PROTECTION_WINDOW: '3s' } });
+  const original = await liveInstances(world, SPOT_ASG);
+  await waitFor('the spot increment made', async () => (await desired(world))[SPOT_ASG] === (before[SPOT_ASG] ?? 0) + 1);
+  const [launched] = await waitFor('the spot launch', async () => {
+    const fresh = (await liveInstances(world, SPOT_ASG)).filter((id) => !original.includes(id));
+    return fresh.length > 0 ? fresh : undefined;
+  });
+  await registerNode(world, 'spot-repl-w', launched ?? '');
+  await waitFor('spot-node-w protected', async () => !!(await core.readNode({ name: 'spot-node-w' })).spec?.unschedulable);
+
+  await waitFor('the record finished', async () => (await recordOf(world, 'spot-node-w'))?.text === '', 60_000);
+  assert.equal(await desired(world), before, 'the spot ASG back where it started');
+  const after = await liveInstances(world, SPOT_ASG);
+  assert.not.ok(after.includes(atRisk), 'the at-risk instance went with the decrement');
+  assert.ok(after.includes(launched ?? ''), 'the replacement stays');
+});
+
+test('no interruption within the protection window after an on-demand replacement: the at-risk node serves again, the on-demand node stays on record', async (ctx) => {
+  const { world } = ctx;
+  const core = world.admin.makeApiClient(CoreV1Api);
+  await spotNode(world, 'spot-node-v');
+  const before = await desired(world);
+  const aemm = await startAemm({ rebalanceDelaySec: 1 });
+  ctx.aemms.push(aemm);
+  startAgent(ctx, 'spot-node-v', aemm, { settings: { SPOT_GUARD_SPOT_CAPACITY_TIMEOUT: '3s', SPOT_GUARD_PROTECTION_WINDOW: '3s' } });
+  await waitFor('on-demand raised', async () => (await desired(world))[ON_DEMAND_ASG] === (before[ON_DEMAND_ASG] ?? 0) + 1, 60_000);
+  const { record } = (await recordOf(world, 'spot-node-v')) ?? {};
+  const fresh = (await liveInstances(world, ON_DEMAND_ASG)).filter((id) => !(record?.baselines[ON_DEMAND_ASG]?.instances ?? []).includes(id));
+  await registerNode(world, 'od-node-v', fresh[0] ?? '');
+  await waitFor('spot-node-v protected', async () => !!(await core.readNode({ name: 'spot-node-v' })).spec?.unschedulable, 60_000);
+
+  await waitFor('the record finished', async () => (await recordOf(world, 'spot-node-v'))?.text === '', 60_000);
+  const node = await core.readNode({ name: 'spot-node-v' });
+  assert.not.ok(node.spec?.unschedulable, 'uncordoned');
+  assert.not.ok(node.spec?.taints?.some((t) => t.key === REBALANCE_TAINT.key), 'untainted');
+  assert.is(node.metadata?.annotations?.[REBALANCE_CORDONED_BY], undefined, 'and the mark of its cordon gone with it');
+  assert.equal(await desired(world), { ...before, [ON_DEMAND_ASG]: (before[ON_DEMAND_ASG] ?? 0) + 1 }, 'the on-demand node stays until its event scales it down');
+  const store = new FallbackEventStore(world.admin);
+  assert.ok((await store.list()).items.some((e) => e.spec.onDemandInstanceID === fresh[0]), 'on record');
 });
 
 test.run();

@@ -65,8 +65,8 @@ function dyingAt(step: ScaleDownStepName, nodes: NodePort, aws: AutoScalingPort,
   return {
     nodes: {
       ...nodes,
-      taint: hang('taint', (name, taint) => nodes.taint(name, taint)),
-      cordon: hang('cordon', (name) => nodes.cordon(name)),
+      taint: hang('taint', (name, taint, mark) => nodes.taint(name, taint, mark)),
+      cordon: hang('cordon', (name, mark) => nodes.cordon(name, mark)),
       drain: hang('drain', (name, options) => nodes.drain(name, options)),
       remainingPods: hang('remainingPods', (name) => nodes.remainingPods(name)),
     },

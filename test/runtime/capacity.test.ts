@@ -66,6 +66,11 @@ async function desired(ctx: Ctx, asg: string): Promise<number> {
   return group.desired;
 }
 
+async function instancesOf(ctx: Ctx, asg: string): Promise<string[]> {
+  const [group] = await ctx.admin.describeGroups([asg]);
+  return (group?.instances ?? []).filter((i) => /^(Pending|InService)/.test(i.lifecycleState)).map((i) => i.instanceId).sort();
+}
+
 async function readLease(ctx: Ctx, asg: string): Promise<V1Lease> {
   return ctx.leases.readNamespacedLease({ name: asgLeaseName(asg), namespace: NS });
 }
@@ -130,6 +135,7 @@ test('lease names are DNS-1123 labels, and names that had to change never share 
 test('10 agents raising at once end at exactly desired + 10, round after round, and 10 withdraws return it', async (ctx) => {
   const asg = await createAsg(ctx, { desired: 3, max: 20 });
   const agents = Array.from({ length: 10 }, (_, i) => agent(ctx, `agent-${i}`));
+  const original = await instancesOf(ctx, asg);
   for (let round = 1; round <= 3; round++) {
     const ids = agents.map((_, i) => `ip-10-0-0-${i}.ec2.internal@2025-01-15T10:0${round}:00Z`);
     const raised = await Promise.all(agents.map((a, i) => a.increment(asg, ids[i] ?? '')));
@@ -143,6 +149,7 @@ test('10 agents raising at once end at exactly desired + 10, round after round, 
     const withdrawn = await Promise.all(agents.map((a, i) => a.withdraw(asg, ids[i] ?? '')));
     assert.ok(withdrawn.every((w) => w.outcome === 'withdrawn'), JSON.stringify(withdrawn));
     assert.is(await desired(ctx, asg), 3, `round ${round}: back where it started`);
+    assert.equal(await instancesOf(ctx, asg), original, `round ${round}: each withdraw took back an instance launched for it, never one that was there before`);
   }
   assert.is((await readLease(ctx, asg)).spec?.holderIdentity, undefined, 'the lock is free afterwards');
 });
@@ -171,13 +178,40 @@ test('retries: a second increment or withdraw with the same requestId changes no
   assert.equal(await a.increment(asg, 'n1@t1'), { outcome: 'raised', from: 3, to: 4 });
   assert.equal(await agent(ctx, 'agent-b').increment(asg, 'n1@t1'), { outcome: 'already', from: 3, to: 4 }, 'even from another agent');
   assert.is(await desired(ctx, asg), 4);
-  assert.equal(await a.withdraw(asg, 'n1@t1'), { outcome: 'withdrawn', from: 4, to: 3 });
-  assert.equal(await a.withdraw(asg, 'n1@t1'), { outcome: 'already', from: 4, to: 3 });
+  const withdrawn = await a.withdraw(asg, 'n1@t1');
+  assert.equal(withdrawn, { outcome: 'withdrawn', from: 4, to: 3, instance: withdrawn.instance });
+  assert.ok(withdrawn.instance, 'moto launched the increment at once: the withdraw took that instance back');
+  assert.equal(await a.withdraw(asg, 'n1@t1'), { outcome: 'already', from: 4, to: 3, instance: withdrawn.instance });
   assert.is(await desired(ctx, asg), 3);
   assert.equal(await a.withdraw(asg, 'never-raised@t1'), { outcome: 'nothingToWithdraw' });
   assert.is(await desired(ctx, asg), 3);
   assert.equal(await a.increment(asg, 'n1@t1'), { outcome: 'already', from: 3, to: 4 }, 'a withdrawn request is not raised again');
   assert.is(await desired(ctx, asg), 3);
+});
+
+test('the ASG never picks the victim: a withdraw terminates the named instance, else one launched for the increment that is not serving, else nothing', async (ctx) => {
+  const asg = await createAsg(ctx, { desired: 3 });
+  const a = agent(ctx, 'agent-a');
+  const original = await instancesOf(ctx, asg);
+  await a.increment(asg, 'n1@t1');
+  assert.equal([...((await ledgerOf(ctx, asg))['n1@t1']?.increment?.before ?? [])].sort(), original, 'the ledger keeps what the group had before');
+  const [launched] = (await instancesOf(ctx, asg)).filter((id) => !original.includes(id));
+  assert.ok(launched, 'moto launched the increment at once');
+
+  assert.equal(await a.withdraw(asg, 'n1@t1', { serving: (id) => id === launched }), { outcome: 'noSpareInstance', from: 4, to: 4 }, 'the only new instance is serving');
+  assert.is(await desired(ctx, asg), 4, 'nothing changed');
+
+  assert.equal(await a.withdraw(asg, 'n1@t1'), { outcome: 'withdrawn', from: 4, to: 3, instance: launched });
+  assert.equal(await instancesOf(ctx, asg), original);
+  assert.equal((await ledgerOf(ctx, asg))['n1@t1']?.withdraw?.instance, launched, 'the ledger names what it terminated');
+
+  // The interrupted at-risk instance, once drained, goes with the decrement instead.
+  const [atRisk] = original;
+  assert.ok(atRisk);
+  await a.increment(asg, 'n2@t1');
+  const withNew = await instancesOf(ctx, asg);
+  assert.equal(await a.withdraw(asg, 'n2@t1', { victim: atRisk }), { outcome: 'withdrawn', from: 4, to: 3, instance: atRisk });
+  assert.equal(await instancesOf(ctx, asg), withNew.filter((id) => id !== atRisk), 'the new instance stays as the replacement');
 });
 
 test('withdraw never goes below MinSize', async (ctx) => {

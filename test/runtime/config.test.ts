@@ -31,11 +31,25 @@ test('defaults: only the ASG pairs are required', () => {
     imdsEndpoint: 'http://169.254.169.254',
     awsRegion: undefined,
     onDemandTimeoutMs: 600_000,
+    protectionWindowMs: 3_600_000,
     tickIntervalMs: 1000,
     recheckIntervalMs: 30_000,
+    stepRetryMaxBackoffMs: 600_000,
     maxStepAttempts: 5,
     statelyInspectUrl: undefined,
   });
+});
+
+test('the cap of a failed step\'s retry backoff: a duration from 1s to 24h', () => {
+  const good = loadConfig({ ...base, SPOT_GUARD_STEP_RETRY_MAX_BACKOFF: '1h' });
+  assert.ok(good.ok && good.config.stepRetryMaxBackoffMs === 3_600_000, JSON.stringify(good));
+  const problems = (env: Record<string, string>) => {
+    const r = loadConfig({ ...base, ...env });
+    return r.ok ? [] : r.problems;
+  };
+  assert.equal(problems({ SPOT_GUARD_STEP_RETRY_MAX_BACKOFF: 'forever' }), ['SPOT_GUARD_STEP_RETRY_MAX_BACKOFF=forever: not a duration such as 90s, 10m or 1h30m']);
+  assert.equal(problems({ SPOT_GUARD_STEP_RETRY_MAX_BACKOFF: '0s' }), ['SPOT_GUARD_STEP_RETRY_MAX_BACKOFF=0s: must be at least 1s']);
+  assert.equal(problems({ SPOT_GUARD_STEP_RETRY_MAX_BACKOFF: '25h' }), ['SPOT_GUARD_STEP_RETRY_MAX_BACKOFF=25h: must be at most 24h']);
 });
 
 test('several pairs, and every setting read from its variable', () => {

@@ -183,7 +183,8 @@ test('getNode maps the node; a missing node is undefined for getNode and NotFoun
   await core.patchNodeStatus({ name: 'ip-10-0-1-1', body: { status: { conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady' }] } } }, mergePatch);
   await createNode(core, 'ip-10-0-1-2', { providerID: 'kind://docker/x/y' });
   const info = await nodes.getNode('ip-10-0-1-1');
-  assert.equal(info, { name: 'ip-10-0-1-1', instanceId: 'i-0123456789abcdef0', ready: true, unschedulable: false, taints: [{ key: NOT_READY, effect: 'NoSchedule' }], labels: { 'kubernetes.io/hostname': 'ip-10-0-1-1' } });
+  const { metadata } = await core.readNode({ name: 'ip-10-0-1-1' });
+  assert.equal(info, { name: 'ip-10-0-1-1', uid: metadata?.uid ?? 'missing', instanceId: 'i-0123456789abcdef0', ready: true, unschedulable: false, taints: [{ key: NOT_READY, effect: 'NoSchedule' }], labels: { 'kubernetes.io/hostname': 'ip-10-0-1-1' } });
   const other = await nodes.getNode('ip-10-0-1-2');
   assert.is(other?.ready, false);
   assert.is(other?.instanceId, undefined);

@@ -75,6 +75,20 @@ test('a pool of N grants exactly N spot launches; an interruption does not give 
   assert.ok(failed('spot').length > 1);
 });
 
+test('a moved instance keeps running in its new group, and neither group launches or terminates for it', () => {
+  const { model, states } = world();
+  model.createGroup({ name: 'other', capacityType: 'on-demand', minSize: 0, maxSize: 1, desiredCapacity: 0 });
+  model.setDesiredCapacity('od', 2);
+  const [first, second] = model.instancesOf('od');
+  model.moveInstance(first?.instanceId ?? '', 'other');
+  model.advance(T0 + 60_000);
+  assert.equal([model.group('od')?.desiredCapacity, model.group('other')?.desiredCapacity], [1, 1]);
+  assert.equal(states('od'), ['InService']);
+  assert.equal(model.instancesOf('other').map((i) => [i.instanceId, i.lifecycleState]), [[first?.instanceId, 'InService']]);
+  assert.throws(() => model.moveInstance(second?.instanceId ?? '', 'other'), /at its max size/);
+  assert.throws(() => model.moveInstance(second?.instanceId ?? '', 'nowhere'), /no group nowhere/);
+});
+
 test('scale-in takes pending instances first, then the newest InService ones', () => {
   const { model } = world({ launchMs: 1000, terminateMs: 1000 });
   model.setDesiredCapacity('od', 2);

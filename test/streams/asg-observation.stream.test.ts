@@ -230,6 +230,21 @@ test('an absent group is a snapshot without group, and its activities are not as
   assert.equal(port.calls, ['0 DescribeAutoScalingGroups gone']);
 });
 
+test('companions are asked about in the same describe call, and the ones it did not return are named', () => {
+  const scheduler = testScheduler();
+  const { port, observer } = fixture(scheduler);
+  runBounded(scheduler, ({ expectObservable }) => {
+    const snapshot = (companionsNotFound: string[], observedAt: number): AsgObservationEvent => ({
+      type: 'ASG_OBSERVED',
+      snapshot: { asgName: 'spot', group: group('spot', 2), activities: [spotActivity], observedAt, companionsNotFound },
+    });
+    // Three watchers of the same pair share one poller; the plain spot watcher has its own.
+    for (let i = 0; i < 3; i++) expectObservable(observer.observe('spot', ['od']), '^ 15ms !').toBe('a 9ms b', { a: snapshot([], 0), b: snapshot([], 10) });
+    expectObservable(observer.observe('spot', ['deleted-od']), '^ 5ms !').toBe('a', { a: snapshot(['deleted-od'], 0) });
+  });
+  assert.equal(port.calls.filter((c) => c.includes('DescribeAutoScalingGroups')), ['0 DescribeAutoScalingGroups spot,od', '0 DescribeAutoScalingGroups spot,deleted-od', '10 DescribeAutoScalingGroups spot,od']);
+});
+
 test('against moto with the real adapter: a snapshot carries the group\'s desired capacity and instances, and polling stops after', async () => {
   const moto = await startMoto();
   const credentials = { accessKeyId: 'testing', secretAccessKey: 'testing' };

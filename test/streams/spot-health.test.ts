@@ -49,7 +49,15 @@ const cases: [string, AsgSnapshot, NodeView[], Omit<SpotObservation, 'observedAt
     { inService: 1, desired: 1, activitiesInProgress: 3, nodesReady: 1, nodesTotal: 1 },
     false,
   ],
-  ['an absent group wants nothing and is not healthy', snapshot(undefined, []), [node('i-1')], { inService: 0, desired: 0, activitiesInProgress: 0, nodesReady: 0, nodesTotal: 0 }, false],
+  ['an absent group wants nothing, is not healthy, and is named', snapshot(undefined, []), [node('i-1')], { inService: 0, desired: 0, activitiesInProgress: 0, nodesReady: 0, nodesTotal: 0, asgsNotFound: ['spot'] }, false],
+  [
+    'an on-demand ASG asked about in the same call and not found is named too',
+    { ...snapshot(1, [instance('i-1')]), companionsNotFound: ['od'] },
+    [node('i-1')],
+    { inService: 1, desired: 1, activitiesInProgress: 0, nodesReady: 1, nodesTotal: 1, asgsNotFound: ['od'] },
+    true,
+  ],
+  ['companions that were all found add nothing', { ...snapshot(1, [instance('i-1')]), companionsNotFound: [] }, [node('i-1')], { inService: 1, desired: 1, activitiesInProgress: 0, nodesReady: 1, nodesTotal: 1 }, true],
 ];
 
 for (const [name, snap, nodes, expected, healthy] of cases) {

@@ -67,7 +67,7 @@ test('the fallback-event graph knows its phases, steps, final states and route t
   const graph = statechartGraph(fallbackEventMachine);
   const node = (id: string) => graph.nodes.find((n) => n.id === id);
   assert.equal(node('')?.children, ['Pending', 'Monitoring', 'ReadyForScaleDown', 'ScalingDown', 'Completed', 'Failed']);
-  assert.equal(node('ScalingDown')?.children, ['ScalingDown.resume', 'ScalingDown.taint', 'ScalingDown.cordon', 'ScalingDown.drain', 'ScalingDown.waitForReschedule', 'ScalingDown.terminate']);
+  assert.equal(node('ScalingDown')?.children, ['ScalingDown.resume', 'ScalingDown.taint', 'ScalingDown.cordon', 'ScalingDown.drain', 'ScalingDown.waitForReschedule', 'ScalingDown.terminate', 'ScalingDown.rollback']);
   assert.ok(node('Pending')?.initial);
   assert.ok(node('ScalingDown.resume')?.initial);
   assert.equal(graph.nodes.filter((n) => n.final).map((n) => n.id), ['Completed.deleted', 'Failed.deleted']);
@@ -81,16 +81,28 @@ test('the fallback-event graph knows its phases, steps, final states and route t
   });
   const resume = graph.edges.filter((e) => e.source === 'ScalingDown.resume');
   assert.ok(resume.every((e) => e.eventless && e.event === '' && e.guard === 'inline'));
-  assert.equal(resume.map((e) => e.targets[0]), ['ScalingDown.taint', 'ScalingDown.cordon', 'ScalingDown.drain', 'ScalingDown.waitForReschedule', 'ScalingDown.terminate']);
+  assert.equal(resume.map((e) => e.targets[0]), ['ScalingDown.taint', 'ScalingDown.cordon', 'ScalingDown.drain', 'ScalingDown.waitForReschedule', 'ScalingDown.terminate', 'ScalingDown.rollback']);
+  // No dead end: a step's final failure goes to the rollback, never straight to Failed; only the rollback's commit ends the event.
+  for (const step of ['taint', 'cordon', 'drain', 'waitForReschedule', 'terminate']) {
+    const failed = graph.edges.filter((e) => e.source === `ScalingDown.${step}.running` && e.event === 'STEP_FAILED');
+    assert.equal(failed.map((e) => [e.guard, e.targets]), [['stepRetryable', [`ScalingDown.${step}.committing`]], ['stepIs', [`ScalingDown.${step}.committing`]]], step);
+  }
+  assert.equal(graph.edges.filter((e) => e.source === 'ScalingDown.rollback.running').map((e) => `${e.event}${e.guard ? ` [${e.guard}]` : ''}`), ['OBSERVED [samePlace]', 'COMMITTED [samePlace]', 'CONFLICT [samePlace]', 'TICK [renewalDue]', 'ROLLBACK_DONE', 'ROLLBACK_FAILED [rollbackRetryable]', 'ROLLBACK_FAILED']);
+  // A deleted ASG is judged wherever spot is watched.
+  assert.equal(graph.edges.filter((e) => e.guard === 'asgGone').map((e) => e.source), ['Monitoring.idle', 'ReadyForScaleDown.idle', 'ReadyForScaleDown.checking']);
 });
 
 test('the rebalance-response graph has its retry self-loops and entry actions', () => {
   const graph = statechartGraph(rebalanceResponseMachine);
   const selfs = graph.edges.filter((e) => e.kind === 'self').map((e) => e.source);
   // The spot scale-up is asked for again too: a throttled call says nothing about spot capacity.
-  assert.equal(selfs, ['Responding.ScalingSpot', 'Responding.FallingBack.Withdrawing', 'Responding.FallingBack.ScalingOnDemand', 'Responding.Recording', 'Responding.Protecting', 'Draining']);
+  assert.equal(selfs, ['Responding.ScalingSpot', 'Responding.FallingBack.Withdrawing', 'Responding.FallingBack.ScalingOnDemand', 'Responding.Recording', 'Responding.Protecting', 'Retiring', 'Releasing', 'Draining']);
   assert.ok(graph.edges.filter((e) => e.kind === 'self').every((e) => e.event === 'TICK' && e.reenter && e.guard === 'retryDue'));
   assert.equal(graph.nodes.find((n) => n.id === 'Responding.ScalingSpot')?.entry, ['scaleSpot', 'clearFailure']);
+  // A restarted agent takes its node's response up at the recorded step.
+  assert.equal(graph.edges.filter((e) => e.event === 'RESUMED').map((e) => e.targets.join()), ['Responding.ScalingSpot', 'Responding.FallingBack.ScalingOnDemand', 'Responding.Recording', 'Responding.Protecting', 'Retiring']);
+  // No interruption within the window: the spot replacement keeps its place, or the node serves again.
+  assert.equal(graph.edges.filter((e) => e.source === 'Protected' && e.event === 'TICK').map((e) => `${e.guard} -> ${e.targets.join()}`), ['windowPassedSpot -> Retiring', 'windowPassed -> Releasing']);
 });
 
 const sample = setup({

@@ -48,6 +48,19 @@ test('ScalingDown names the step, its attempt and message; Completed counts down
   assert.equal(done.waiting, { guard: 'mayDelete', why: 'deleted after the TTL: 23h left' });
 });
 
+test('a step waiting out its backoff says when it is tried again; a rollback says what it undoes and why', () => {
+  const retrying = eventView(seedEvent({ phase: 'ScalingDown', scaleDown: { terminate: { attempts: 6, nextAttemptAt: iso(T0 + 4 * MIN), message: 'AWS unavailable' } } }), { settings, now: T0 });
+  assert.equal(retrying.waiting, { guard: 'stepIs', why: 'step 1/5: taint' }, 'the first step not done is the one shown');
+  const terminate = Object.fromEntries(['taint', 'cordon', 'drain', 'waitForReschedule'].map((s) => [s, { completedAt: iso(T0) }]));
+  const due = eventView(seedEvent({ phase: 'ScalingDown', scaleDown: { ...terminate, terminate: { attempts: 6, nextAttemptAt: iso(T0 + 4 * MIN), message: 'AWS unavailable' } } }), { settings, now: T0 });
+  assert.equal(due.waiting, { guard: 'stepIs', why: 'step 5/5: terminate, attempt 7 in 4m (AWS unavailable)' });
+  const rolling = seedEvent({ phase: 'ScalingDown', scaleDown: { ...terminate, rollback: { reason: 'instance moved to ASG other', requestedAt: iso(T0), attempts: 1, nextAttemptAt: iso(T0 + 10_000) } } });
+  const view = eventView(rolling, { settings, now: T0 });
+  assert.equal(view.waiting, { guard: 'stepDue', why: 'undoing the scale-down of node ip-10-0-2-100, attempt 2 in 10s (instance moved to ASG other)' });
+  assert.equal(view.active, ['ScalingDown', 'ScalingDown.rollback']);
+  assert.ok(view.timeline.some((e) => e.what === 'scale-down failed for good, rolling back: instance moved to ASG other'));
+});
+
 test('the timeline merges what the object records with what the view saw, in time order, with who did it', () => {
   const book = new TimelineBook();
   book.saw(seedEvent({ phase: 'Pending' }), T0);
