@@ -48,7 +48,7 @@ test.before(
     ctx.aemms = [];
     ctx.agents = [];
     // Three spot nodes, and spot instances without a node yet for the tests that need a node of their own.
-    await createAsgPair(ctx.world.moto, 8, 0);
+    await createAsgPair(ctx.world.moto, SPOT_START, 0);
     const [spot] = await ctx.world.aws.describeGroups([SPOT_ASG]);
     for (const [i, instance] of (spot?.instances ?? []).slice(0, 3).entries()) await registerNode(ctx.world, `spot-node-${i}`, instance.instanceId);
   }),
@@ -58,6 +58,9 @@ test.after(async (ctx) => {
   await Promise.all((ctx.aemms ?? []).map((a) => a.stop()));
   await ctx.world?.stop();
 });
+
+/** Spot instances at the start: three nodes, and spares that later tests register as their own at-risk nodes. */
+const SPOT_START = 10;
 
 interface AgentChoices {
   metrics?: AgentMetrics;
@@ -129,7 +132,7 @@ test('spot does not come: the increment is withdrawn, on-demand comes, the event
   const original = await liveInstances(world, SPOT_ASG);
   startAgent(ctx, 'spot-node-0', aemm);
 
-  await waitFor('the spot ASG scaled first, 8 → 9', async () => (await desired(world))[SPOT_ASG] === 9);
+  await waitFor('the spot ASG scaled first, by one', async () => (await desired(world))[SPOT_ASG] === SPOT_START + 1);
   const recorded = await recordOf(world, 'spot-node-0');
   assert.is(recorded?.record?.step, 'spot', 'the response is recorded in the API server before capacity changes');
   assert.equal([...(recorded?.record?.baselines[SPOT_ASG]?.instances ?? [])].sort(), original, 'with what the spot ASG had before');
@@ -143,7 +146,7 @@ test('spot does not come: the increment is withdrawn, on-demand comes, the event
   // withdraws its increment and falls back.
   await waitFor('the increment withdrawn and on-demand raised 0 → 1', async () => {
     const d = await desired(world);
-    return d[SPOT_ASG] === 8 && d[ON_DEMAND_ASG] === 1;
+    return d[SPOT_ASG] === SPOT_START && d[ON_DEMAND_ASG] === 1;
   }, 60_000);
   assert.equal(await liveInstances(world, SPOT_ASG), original, 'the withdraw took back the instance launched for it, not one the ASG picked');
   const [od] = await world.aws.describeGroups([ON_DEMAND_ASG]);
@@ -170,7 +173,7 @@ test('spot does not come: the increment is withdrawn, on-demand comes, the event
     return node.spec?.unschedulable && node.spec.taints?.some((t) => t.key === REBALANCE_TAINT.key && t.effect === 'NoSchedule');
   }, 60_000);
   assert.is((await store.list()).items.length, 1, 'one event for one fallback');
-  assert.equal(await desired(world), { [SPOT_ASG]: 8, [ON_DEMAND_ASG]: 1 }, 'exactly one replacement');
+  assert.equal(await desired(world), { [SPOT_ASG]: SPOT_START, [ON_DEMAND_ASG]: 1 }, 'exactly one replacement');
   const kept = await recordOf(world, 'spot-node-0');
   assert.is(kept?.record?.step, 'protected', 'the record stays while the interruption may still come');
   assert.is(kept?.record?.event, event.metadata?.name);
@@ -320,6 +323,36 @@ test('a node gone with its agent in the middle of the response: another agent fi
   // Finished, and then gone with its node (the garbage collector follows the owner reference).
   await waitFor('the record finished', async () => ((await recordOf(world, 'spot-node-g'))?.text ?? '') === '', 30_000);
   assert.equal(await desired(world), { ...before, [ON_DEMAND_ASG]: (before[ON_DEMAND_ASG] ?? 0) + 1 }, 'spot back where it started; on-demand kept, on record for its scale-down');
+});
+
+test('an interruption after the fallback is recorded and before the taint: the node is drained, the event stands, spot is back where it started, the record finished', async (ctx) => {
+  const { world } = ctx;
+  const core = world.admin.makeApiClient(CoreV1Api);
+  await spotNode(world, 'spot-node-k');
+  const before = await desired(world);
+  const aemm = await startAemm({ rebalanceDelaySec: 1 });
+  ctx.aemms.push(aemm);
+  startAgent(ctx, 'spot-node-k', aemm, { settings: { SPOT_GUARD_SPOT_CAPACITY_TIMEOUT: '3s' } });
+  await waitFor('on-demand raised', async () => (await desired(world))[ON_DEMAND_ASG] === (before[ON_DEMAND_ASG] ?? 0) + 1, 60_000);
+  const { record } = (await recordOf(world, 'spot-node-k')) ?? {};
+  const fresh = (await liveInstances(world, ON_DEMAND_ASG)).filter((id) => !(record?.baselines[ON_DEMAND_ASG]?.instances ?? []).includes(id));
+  // Registered but never Ready: the response waits in AwaitingReady with its event recorded.
+  await registerNode(world, 'od-node-k', fresh[0] ?? '', { ready: false });
+  const store = new FallbackEventStore(world.admin);
+  const mine = async () => (await store.list()).items.find((e) => e.metadata?.annotations?.[REQUEST_ANNOTATION] === record?.requestId);
+  await waitFor('the fallback recorded', mine);
+  assert.is((await recordOf(world, 'spot-node-k'))?.record?.step, 'recorded');
+  assert.not.ok((await core.readNode({ name: 'spot-node-k' })).spec?.unschedulable, 'not tainted yet: the replacement is not Ready');
+
+  // The interruption notice, served from the same address as before.
+  const port = Number(new URL(aemm.url).port);
+  await aemm.stop();
+  const interrupting = await startAemm({ port, rebalanceDelaySec: 0, interruptionDelaySec: 0 });
+  ctx.aemms.push(interrupting);
+  await waitFor('the record finished', async () => (await recordOf(world, 'spot-node-k'))?.text === '', 60_000);
+  assert.ok((await core.readNode({ name: 'spot-node-k' })).spec?.unschedulable, 'drained');
+  assert.ok(await mine(), 'the event stands: its on-demand node replaces the interrupted one until spot is back');
+  assert.equal(await desired(world), { ...before, [ON_DEMAND_ASG]: (before[ON_DEMAND_ASG] ?? 0) + 1 });
 });
 
 test('no interruption within the protection window after a spot replacement: the at-risk node is drained and its instance goes with the spot increment', async (ctx) => {
