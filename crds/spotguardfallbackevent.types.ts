@@ -126,6 +126,10 @@ export interface ScaleDownStep {
    */
   by?: string;
   message?: string;
+  /**
+   * The step was only logged, nothing was changed (the agent ran with SPOT_GUARD_DRY_RUN)
+   */
+  dryRun?: boolean;
 }
 /**
  * After a failure that retrying cannot fix, the undoing of what this event's scale-down did to the on-demand node (its scale-down taint, its cordon). Recorded before anything is undone, so whichever agent holds the claim finishes it; the event goes Failed once it is done.

@@ -3,7 +3,7 @@ import ucs2lengthModule0 from 'ajv/dist/runtime/ucs2length.js';
 import formatsModule1 from 'ajv-formats/dist/formats.js';
 export const validate = validate10;
 export default validate10;
-const schema11 = {"type":"object","description":"A fallback from spot to on-demand capacity, tracked until the on-demand node is scaled down.","required":["spec"],"properties":{"apiVersion":{"type":"string"},"kind":{"type":"string"},"metadata":{"type":"object"},"spec":{"title":"FallbackEventSpec","type":"object","description":"What happened. Written once by the agent that fell back; immutable.","required":["spotASGName","onDemandASGName","onDemandNodeName","timestamp"],"properties":{"spotASGName":{"type":"string","description":"Name of the spot Auto Scaling Group","minLength":1,"maxLength":255,"pattern":"^[A-Za-z0-9][A-Za-z0-9._:/@+=-]*$"},"onDemandASGName":{"type":"string","description":"Name of the on-demand Auto Scaling Group","minLength":1,"maxLength":255,"pattern":"^[A-Za-z0-9][A-Za-z0-9._:/@+=-]*$"},"onDemandInstanceID":{"type":"string","description":"EC2 instance ID of the on-demand node","pattern":"^i-[0-9a-f]{8,17}$"},"onDemandNodeName":{"type":"string","description":"Kubernetes node name of the on-demand node","minLength":1,"maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"},"timestamp":{"type":"string","format":"date-time","description":"When the fallback occurred"},"minimumWaitDuration":{"type":"string","description":"Minimum wait time before scale-down, as hours, minutes and seconds (10m, 1h30m, 90s)","maxLength":32,"pattern":"^([0-9]+h([0-9]+m)?([0-9]+s)?|[0-9]+m([0-9]+s)?|[0-9]+s)$"}}},"status":{"title":"FallbackEventStatus","type":"object","description":"What the agents have observed and done. Written only through the status subresource.","default":{},"properties":{"spotCapacityRestored":{"type":"boolean","default":false,"description":"Whether spot capacity is restored"},"scaleDownInitiated":{"type":"boolean","default":false,"description":"Whether scale-down has been initiated"},"spotHealthySince":{"type":"string","format":"date-time","description":"When spot became healthy"},"phase":{"type":"string","default":"Pending","enum":["Pending","Monitoring","ReadyForScaleDown","ScalingDown","Completed","Failed"],"description":"Current phase of the fallback event"},"message":{"type":"string","description":"Human-readable status message","maxLength":1024},"claim":{"title":"Claim","type":"object","description":"The agent that currently works on this event. Another agent may take over once renewedAt + leaseSeconds has passed.","required":["holder","acquiredAt","renewedAt","leaseSeconds"],"properties":{"holder":{"type":"string","description":"Identity of the agent (its pod name)","minLength":1,"maxLength":253},"holderNode":{"type":"string","description":"Node the holding agent runs on","maxLength":253},"acquiredAt":{"type":"string","format":"date-time"},"renewedAt":{"type":"string","format":"date-time"},"leaseSeconds":{"type":"integer","minimum":1,"maximum":3600}}},"scaleDown":{"title":"ScaleDownProgress","type":"object","description":"Progress of the five scale-down steps, so another agent resumes at the right one.","properties":{"startedAt":{"type":"string","format":"date-time"},"taint":{"title":"ScaleDownStep","type":"object","description":"One scale-down step. A step with completedAt is never repeated.","properties":{"startedAt":{"type":"string","format":"date-time"},"completedAt":{"type":"string","format":"date-time"},"attempts":{"type":"integer","minimum":0},"nextAttemptAt":{"type":"string","format":"date-time","description":"After a failure that retrying can fix, when the step is tried again (the pause doubles with each failure, up to a cap); whichever agent holds the claim waits for it"},"by":{"type":"string","description":"The claim holder that ran the step","maxLength":253},"message":{"type":"string","maxLength":1024}}},"cordon":{"title":"ScaleDownStep","type":"object","description":"One scale-down step. A step with completedAt is never repeated.","properties":{"startedAt":{"type":"string","format":"date-time"},"completedAt":{"type":"string","format":"date-time"},"attempts":{"type":"integer","minimum":0},"nextAttemptAt":{"type":"string","format":"date-time","description":"After a failure that retrying can fix, when the step is tried again (the pause doubles with each failure, up to a cap); whichever agent holds the claim waits for it"},"by":{"type":"string","description":"The claim holder that ran the step","maxLength":253},"message":{"type":"string","maxLength":1024}}},"drain":{"title":"ScaleDownStep","type":"object","description":"One scale-down step. A step with completedAt is never repeated.","properties":{"startedAt":{"type":"string","format":"date-time"},"completedAt":{"type":"string","format":"date-time"},"attempts":{"type":"integer","minimum":0},"nextAttemptAt":{"type":"string","format":"date-time","description":"After a failure that retrying can fix, when the step is tried again (the pause doubles with each failure, up to a cap); whichever agent holds the claim waits for it"},"by":{"type":"string","description":"The claim holder that ran the step","maxLength":253},"message":{"type":"string","maxLength":1024}}},"waitForReschedule":{"title":"ScaleDownStep","type":"object","description":"One scale-down step. A step with completedAt is never repeated.","properties":{"startedAt":{"type":"string","format":"date-time"},"completedAt":{"type":"string","format":"date-time"},"attempts":{"type":"integer","minimum":0},"nextAttemptAt":{"type":"string","format":"date-time","description":"After a failure that retrying can fix, when the step is tried again (the pause doubles with each failure, up to a cap); whichever agent holds the claim waits for it"},"by":{"type":"string","description":"The claim holder that ran the step","maxLength":253},"message":{"type":"string","maxLength":1024}}},"terminate":{"title":"ScaleDownStep","type":"object","description":"One scale-down step. A step with completedAt is never repeated.","properties":{"startedAt":{"type":"string","format":"date-time"},"completedAt":{"type":"string","format":"date-time"},"attempts":{"type":"integer","minimum":0},"nextAttemptAt":{"type":"string","format":"date-time","description":"After a failure that retrying can fix, when the step is tried again (the pause doubles with each failure, up to a cap); whichever agent holds the claim waits for it"},"by":{"type":"string","description":"The claim holder that ran the step","maxLength":253},"message":{"type":"string","maxLength":1024}}},"rollback":{"title":"ScaleDownRollback","type":"object","description":"After a failure that retrying cannot fix, the undoing of what this event's scale-down did to the on-demand node (its scale-down taint, its cordon). Recorded before anything is undone, so whichever agent holds the claim finishes it; the event goes Failed once it is done.","required":["reason","requestedAt"],"properties":{"reason":{"type":"string","description":"Why the scale-down cannot go on; the Failed event's message","maxLength":1024},"requestedAt":{"type":"string","format":"date-time"},"completedAt":{"type":"string","format":"date-time"},"attempts":{"type":"integer","minimum":0},"nextAttemptAt":{"type":"string","format":"date-time","description":"After a failed attempt that retrying can fix, when the rollback is tried again"},"by":{"type":"string","description":"The claim holder that ran the rollback","maxLength":253},"untainted":{"type":"boolean","description":"Whether the rollback removed the scale-down taint that this event had put on the node"},"uncordoned":{"type":"boolean","description":"Whether the rollback uncordoned the node that this event had cordoned"},"message":{"type":"string","description":"What was undone, or why the last attempt failed","maxLength":1024}}},"evicted":{"type":"array","description":"The controllers whose pods the drain evicted, so that whichever agent waits for the reschedule knows which replacements to wait for. Pods without a controller and finished pods are not listed (nothing replaces them).","maxItems":256,"items":{"title":"EvictedPods","type":"object","required":["namespace","kind","name","uid","pods","since"],"properties":{"namespace":{"type":"string","maxLength":63},"kind":{"type":"string","description":"The controller's kind, e.g. ReplicaSet or StatefulSet","maxLength":63},"name":{"type":"string","maxLength":253},"uid":{"type":"string","description":"The controller's uid, as its pods' controller ownerReference names it","maxLength":64},"pods":{"type":"integer","description":"How many of its pods the drain evicted","minimum":1},"since":{"type":"string","format":"date-time","description":"When the drain that evicted them began, by the API server's clock; a pod of this controller created since then is a replacement"}}}}}},"spotHealth":{"title":"SpotHealth","type":"object","description":"The last observation of the spot ASG, written by the claim holder so other agents need not ask AWS.","required":["inService","desired","activitiesInProgress","observedAt"],"properties":{"inService":{"type":"integer","minimum":0},"desired":{"type":"integer","minimum":0},"activitiesInProgress":{"type":"integer","minimum":0},"nodesReady":{"type":"integer","minimum":0},"nodesTotal":{"type":"integer","minimum":0},"healthy":{"type":"boolean"},"observedAt":{"type":"string","format":"date-time"},"observedBy":{"type":"string","maxLength":253}}},"conditions":{"type":"array","maxItems":16,"items":{"title":"Condition","type":"object","required":["type","status","lastTransitionTime"],"properties":{"type":{"type":"string","maxLength":64},"status":{"type":"string","enum":["True","False","Unknown"]},"reason":{"type":"string","maxLength":128,"pattern":"^([A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?)?$"},"message":{"type":"string","maxLength":1024},"lastTransitionTime":{"type":"string","format":"date-time"}}}},"completionTime":{"type":"string","format":"date-time","description":"When the event reached Completed or Failed; the TTL counts from here."}}}}};
+const schema11 = {"type":"object","description":"A fallback from spot to on-demand capacity, tracked until the on-demand node is scaled down.","required":["spec"],"properties":{"apiVersion":{"type":"string"},"kind":{"type":"string"},"metadata":{"type":"object"},"spec":{"title":"FallbackEventSpec","type":"object","description":"What happened. Written once by the agent that fell back; immutable.","required":["spotASGName","onDemandASGName","onDemandNodeName","timestamp"],"properties":{"spotASGName":{"type":"string","description":"Name of the spot Auto Scaling Group","minLength":1,"maxLength":255,"pattern":"^[A-Za-z0-9][A-Za-z0-9._:/@+=-]*$"},"onDemandASGName":{"type":"string","description":"Name of the on-demand Auto Scaling Group","minLength":1,"maxLength":255,"pattern":"^[A-Za-z0-9][A-Za-z0-9._:/@+=-]*$"},"onDemandInstanceID":{"type":"string","description":"EC2 instance ID of the on-demand node","pattern":"^i-[0-9a-f]{8,17}$"},"onDemandNodeName":{"type":"string","description":"Kubernetes node name of the on-demand node","minLength":1,"maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"},"timestamp":{"type":"string","format":"date-time","description":"When the fallback occurred"},"minimumWaitDuration":{"type":"string","description":"Minimum wait time before scale-down, as hours, minutes and seconds (10m, 1h30m, 90s)","maxLength":32,"pattern":"^([0-9]+h([0-9]+m)?([0-9]+s)?|[0-9]+m([0-9]+s)?|[0-9]+s)$"}}},"status":{"title":"FallbackEventStatus","type":"object","description":"What the agents have observed and done. Written only through the status subresource.","default":{},"properties":{"spotCapacityRestored":{"type":"boolean","default":false,"description":"Whether spot capacity is restored"},"scaleDownInitiated":{"type":"boolean","default":false,"description":"Whether scale-down has been initiated"},"spotHealthySince":{"type":"string","format":"date-time","description":"When spot became healthy"},"phase":{"type":"string","default":"Pending","enum":["Pending","Monitoring","ReadyForScaleDown","ScalingDown","Completed","Failed"],"description":"Current phase of the fallback event"},"message":{"type":"string","description":"Human-readable status message","maxLength":1024},"claim":{"title":"Claim","type":"object","description":"The agent that currently works on this event. Another agent may take over once renewedAt + leaseSeconds has passed.","required":["holder","acquiredAt","renewedAt","leaseSeconds"],"properties":{"holder":{"type":"string","description":"Identity of the agent (its pod name)","minLength":1,"maxLength":253},"holderNode":{"type":"string","description":"Node the holding agent runs on","maxLength":253},"acquiredAt":{"type":"string","format":"date-time"},"renewedAt":{"type":"string","format":"date-time"},"leaseSeconds":{"type":"integer","minimum":1,"maximum":3600}}},"scaleDown":{"title":"ScaleDownProgress","type":"object","description":"Progress of the five scale-down steps, so another agent resumes at the right one.","properties":{"startedAt":{"type":"string","format":"date-time"},"taint":{"title":"ScaleDownStep","type":"object","description":"One scale-down step. A step with completedAt is never repeated.","properties":{"startedAt":{"type":"string","format":"date-time"},"completedAt":{"type":"string","format":"date-time"},"attempts":{"type":"integer","minimum":0},"nextAttemptAt":{"type":"string","format":"date-time","description":"After a failure that retrying can fix, when the step is tried again (the pause doubles with each failure, up to a cap); whichever agent holds the claim waits for it"},"by":{"type":"string","description":"The claim holder that ran the step","maxLength":253},"message":{"type":"string","maxLength":1024},"dryRun":{"type":"boolean","description":"The step was only logged, nothing was changed (the agent ran with SPOT_GUARD_DRY_RUN)"}}},"cordon":{"title":"ScaleDownStep","type":"object","description":"One scale-down step. A step with completedAt is never repeated.","properties":{"startedAt":{"type":"string","format":"date-time"},"completedAt":{"type":"string","format":"date-time"},"attempts":{"type":"integer","minimum":0},"nextAttemptAt":{"type":"string","format":"date-time","description":"After a failure that retrying can fix, when the step is tried again (the pause doubles with each failure, up to a cap); whichever agent holds the claim waits for it"},"by":{"type":"string","description":"The claim holder that ran the step","maxLength":253},"message":{"type":"string","maxLength":1024},"dryRun":{"type":"boolean","description":"The step was only logged, nothing was changed (the agent ran with SPOT_GUARD_DRY_RUN)"}}},"drain":{"title":"ScaleDownStep","type":"object","description":"One scale-down step. A step with completedAt is never repeated.","properties":{"startedAt":{"type":"string","format":"date-time"},"completedAt":{"type":"string","format":"date-time"},"attempts":{"type":"integer","minimum":0},"nextAttemptAt":{"type":"string","format":"date-time","description":"After a failure that retrying can fix, when the step is tried again (the pause doubles with each failure, up to a cap); whichever agent holds the claim waits for it"},"by":{"type":"string","description":"The claim holder that ran the step","maxLength":253},"message":{"type":"string","maxLength":1024},"dryRun":{"type":"boolean","description":"The step was only logged, nothing was changed (the agent ran with SPOT_GUARD_DRY_RUN)"}}},"waitForReschedule":{"title":"ScaleDownStep","type":"object","description":"One scale-down step. A step with completedAt is never repeated.","properties":{"startedAt":{"type":"string","format":"date-time"},"completedAt":{"type":"string","format":"date-time"},"attempts":{"type":"integer","minimum":0},"nextAttemptAt":{"type":"string","format":"date-time","description":"After a failure that retrying can fix, when the step is tried again (the pause doubles with each failure, up to a cap); whichever agent holds the claim waits for it"},"by":{"type":"string","description":"The claim holder that ran the step","maxLength":253},"message":{"type":"string","maxLength":1024},"dryRun":{"type":"boolean","description":"The step was only logged, nothing was changed (the agent ran with SPOT_GUARD_DRY_RUN)"}}},"terminate":{"title":"ScaleDownStep","type":"object","description":"One scale-down step. A step with completedAt is never repeated.","properties":{"startedAt":{"type":"string","format":"date-time"},"completedAt":{"type":"string","format":"date-time"},"attempts":{"type":"integer","minimum":0},"nextAttemptAt":{"type":"string","format":"date-time","description":"After a failure that retrying can fix, when the step is tried again (the pause doubles with each failure, up to a cap); whichever agent holds the claim waits for it"},"by":{"type":"string","description":"The claim holder that ran the step","maxLength":253},"message":{"type":"string","maxLength":1024},"dryRun":{"type":"boolean","description":"The step was only logged, nothing was changed (the agent ran with SPOT_GUARD_DRY_RUN)"}}},"rollback":{"title":"ScaleDownRollback","type":"object","description":"After a failure that retrying cannot fix, the undoing of what this event's scale-down did to the on-demand node (its scale-down taint, its cordon). Recorded before anything is undone, so whichever agent holds the claim finishes it; the event goes Failed once it is done.","required":["reason","requestedAt"],"properties":{"reason":{"type":"string","description":"Why the scale-down cannot go on; the Failed event's message","maxLength":1024},"requestedAt":{"type":"string","format":"date-time"},"completedAt":{"type":"string","format":"date-time"},"attempts":{"type":"integer","minimum":0},"nextAttemptAt":{"type":"string","format":"date-time","description":"After a failed attempt that retrying can fix, when the rollback is tried again"},"by":{"type":"string","description":"The claim holder that ran the rollback","maxLength":253},"untainted":{"type":"boolean","description":"Whether the rollback removed the scale-down taint that this event had put on the node"},"uncordoned":{"type":"boolean","description":"Whether the rollback uncordoned the node that this event had cordoned"},"message":{"type":"string","description":"What was undone, or why the last attempt failed","maxLength":1024}}},"evicted":{"type":"array","description":"The controllers whose pods the drain evicted, so that whichever agent waits for the reschedule knows which replacements to wait for. Pods without a controller and finished pods are not listed (nothing replaces them).","maxItems":256,"items":{"title":"EvictedPods","type":"object","required":["namespace","kind","name","uid","pods","since"],"properties":{"namespace":{"type":"string","maxLength":63},"kind":{"type":"string","description":"The controller's kind, e.g. ReplicaSet or StatefulSet","maxLength":63},"name":{"type":"string","maxLength":253},"uid":{"type":"string","description":"The controller's uid, as its pods' controller ownerReference names it","maxLength":64},"pods":{"type":"integer","description":"How many of its pods the drain evicted","minimum":1},"since":{"type":"string","format":"date-time","description":"When the drain that evicted them began, by the API server's clock; a pod of this controller created since then is a replacement"}}}}}},"spotHealth":{"title":"SpotHealth","type":"object","description":"The last observation of the spot ASG, written by the claim holder so other agents need not ask AWS.","required":["inService","desired","activitiesInProgress","observedAt"],"properties":{"inService":{"type":"integer","minimum":0},"desired":{"type":"integer","minimum":0},"activitiesInProgress":{"type":"integer","minimum":0},"nodesReady":{"type":"integer","minimum":0},"nodesTotal":{"type":"integer","minimum":0},"healthy":{"type":"boolean"},"observedAt":{"type":"string","format":"date-time"},"observedBy":{"type":"string","maxLength":253}}},"conditions":{"type":"array","maxItems":16,"items":{"title":"Condition","type":"object","required":["type","status","lastTransitionTime"],"properties":{"type":{"type":"string","maxLength":64},"status":{"type":"string","enum":["True","False","Unknown"]},"reason":{"type":"string","maxLength":128,"pattern":"^([A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?)?$"},"message":{"type":"string","maxLength":1024},"lastTransitionTime":{"type":"string","format":"date-time"}}}},"completionTime":{"type":"string","format":"date-time","description":"When the event reached Completed or Failed; the TTL counts from here."}}}}};
 const func2 = ucs2lengthModule0.default;
 const pattern0 = new RegExp("^[A-Za-z0-9][A-Za-z0-9._:/@+=-]*$", "u");
 const pattern2 = new RegExp("^i-[0-9a-f]{8,17}$", "u");
@@ -819,9 +819,9 @@ vErrors.push(err66);
 errors++;
 }
 }
-}
-else {
-const err67 = {instancePath:instancePath+"/status/scaleDown/taint",schemaPath:"#/properties/status/properties/scaleDown/properties/taint/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data24.dryRun !== undefined){
+if(typeof data24.dryRun !== "boolean"){
+const err67 = {instancePath:instancePath+"/status/scaleDown/taint/dryRun",schemaPath:"#/properties/status/properties/scaleDown/properties/taint/properties/dryRun/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err67];
 }
@@ -831,14 +831,9 @@ vErrors.push(err67);
 errors++;
 }
 }
-if(data22.cordon !== undefined){
-let data31 = data22.cordon;
-if(data31 && typeof data31 == "object" && !Array.isArray(data31)){
-if(data31.startedAt !== undefined){
-let data32 = data31.startedAt;
-if(typeof data32 === "string"){
-if(!(formats0.validate(data32))){
-const err68 = {instancePath:instancePath+"/status/scaleDown/cordon/startedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/cordon/properties/startedAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+}
+else {
+const err68 = {instancePath:instancePath+"/status/scaleDown/taint",schemaPath:"#/properties/status/properties/scaleDown/properties/taint/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err68];
 }
@@ -848,8 +843,14 @@ vErrors.push(err68);
 errors++;
 }
 }
-else {
-const err69 = {instancePath:instancePath+"/status/scaleDown/cordon/startedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/cordon/properties/startedAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data22.cordon !== undefined){
+let data32 = data22.cordon;
+if(data32 && typeof data32 == "object" && !Array.isArray(data32)){
+if(data32.startedAt !== undefined){
+let data33 = data32.startedAt;
+if(typeof data33 === "string"){
+if(!(formats0.validate(data33))){
+const err69 = {instancePath:instancePath+"/status/scaleDown/cordon/startedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/cordon/properties/startedAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
 if(vErrors === null){
 vErrors = [err69];
 }
@@ -859,11 +860,8 @@ vErrors.push(err69);
 errors++;
 }
 }
-if(data31.completedAt !== undefined){
-let data33 = data31.completedAt;
-if(typeof data33 === "string"){
-if(!(formats0.validate(data33))){
-const err70 = {instancePath:instancePath+"/status/scaleDown/cordon/completedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/cordon/properties/completedAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+else {
+const err70 = {instancePath:instancePath+"/status/scaleDown/cordon/startedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/cordon/properties/startedAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err70];
 }
@@ -873,8 +871,11 @@ vErrors.push(err70);
 errors++;
 }
 }
-else {
-const err71 = {instancePath:instancePath+"/status/scaleDown/cordon/completedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/cordon/properties/completedAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data32.completedAt !== undefined){
+let data34 = data32.completedAt;
+if(typeof data34 === "string"){
+if(!(formats0.validate(data34))){
+const err71 = {instancePath:instancePath+"/status/scaleDown/cordon/completedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/cordon/properties/completedAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
 if(vErrors === null){
 vErrors = [err71];
 }
@@ -884,10 +885,8 @@ vErrors.push(err71);
 errors++;
 }
 }
-if(data31.attempts !== undefined){
-let data34 = data31.attempts;
-if(!((typeof data34 == "number") && (!(data34 % 1) && !isNaN(data34)))){
-const err72 = {instancePath:instancePath+"/status/scaleDown/cordon/attempts",schemaPath:"#/properties/status/properties/scaleDown/properties/cordon/properties/attempts/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+else {
+const err72 = {instancePath:instancePath+"/status/scaleDown/cordon/completedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/cordon/properties/completedAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err72];
 }
@@ -896,9 +895,11 @@ vErrors.push(err72);
 }
 errors++;
 }
-if(typeof data34 == "number"){
-if(data34 < 0 || isNaN(data34)){
-const err73 = {instancePath:instancePath+"/status/scaleDown/cordon/attempts",schemaPath:"#/properties/status/properties/scaleDown/properties/cordon/properties/attempts/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+if(data32.attempts !== undefined){
+let data35 = data32.attempts;
+if(!((typeof data35 == "number") && (!(data35 % 1) && !isNaN(data35)))){
+const err73 = {instancePath:instancePath+"/status/scaleDown/cordon/attempts",schemaPath:"#/properties/status/properties/scaleDown/properties/cordon/properties/attempts/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err73];
 }
@@ -907,13 +908,9 @@ vErrors.push(err73);
 }
 errors++;
 }
-}
-}
-if(data31.nextAttemptAt !== undefined){
-let data35 = data31.nextAttemptAt;
-if(typeof data35 === "string"){
-if(!(formats0.validate(data35))){
-const err74 = {instancePath:instancePath+"/status/scaleDown/cordon/nextAttemptAt",schemaPath:"#/properties/status/properties/scaleDown/properties/cordon/properties/nextAttemptAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+if(typeof data35 == "number"){
+if(data35 < 0 || isNaN(data35)){
+const err74 = {instancePath:instancePath+"/status/scaleDown/cordon/attempts",schemaPath:"#/properties/status/properties/scaleDown/properties/cordon/properties/attempts/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err74];
 }
@@ -923,8 +920,12 @@ vErrors.push(err74);
 errors++;
 }
 }
-else {
-const err75 = {instancePath:instancePath+"/status/scaleDown/cordon/nextAttemptAt",schemaPath:"#/properties/status/properties/scaleDown/properties/cordon/properties/nextAttemptAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+if(data32.nextAttemptAt !== undefined){
+let data36 = data32.nextAttemptAt;
+if(typeof data36 === "string"){
+if(!(formats0.validate(data36))){
+const err75 = {instancePath:instancePath+"/status/scaleDown/cordon/nextAttemptAt",schemaPath:"#/properties/status/properties/scaleDown/properties/cordon/properties/nextAttemptAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
 if(vErrors === null){
 vErrors = [err75];
 }
@@ -934,11 +935,8 @@ vErrors.push(err75);
 errors++;
 }
 }
-if(data31.by !== undefined){
-let data36 = data31.by;
-if(typeof data36 === "string"){
-if(func2(data36) > 253){
-const err76 = {instancePath:instancePath+"/status/scaleDown/cordon/by",schemaPath:"#/properties/status/properties/scaleDown/properties/cordon/properties/by/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
+else {
+const err76 = {instancePath:instancePath+"/status/scaleDown/cordon/nextAttemptAt",schemaPath:"#/properties/status/properties/scaleDown/properties/cordon/properties/nextAttemptAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err76];
 }
@@ -948,8 +946,11 @@ vErrors.push(err76);
 errors++;
 }
 }
-else {
-const err77 = {instancePath:instancePath+"/status/scaleDown/cordon/by",schemaPath:"#/properties/status/properties/scaleDown/properties/cordon/properties/by/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data32.by !== undefined){
+let data37 = data32.by;
+if(typeof data37 === "string"){
+if(func2(data37) > 253){
+const err77 = {instancePath:instancePath+"/status/scaleDown/cordon/by",schemaPath:"#/properties/status/properties/scaleDown/properties/cordon/properties/by/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
 if(vErrors === null){
 vErrors = [err77];
 }
@@ -959,11 +960,8 @@ vErrors.push(err77);
 errors++;
 }
 }
-if(data31.message !== undefined){
-let data37 = data31.message;
-if(typeof data37 === "string"){
-if(func2(data37) > 1024){
-const err78 = {instancePath:instancePath+"/status/scaleDown/cordon/message",schemaPath:"#/properties/status/properties/scaleDown/properties/cordon/properties/message/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters"};
+else {
+const err78 = {instancePath:instancePath+"/status/scaleDown/cordon/by",schemaPath:"#/properties/status/properties/scaleDown/properties/cordon/properties/by/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err78];
 }
@@ -973,8 +971,11 @@ vErrors.push(err78);
 errors++;
 }
 }
-else {
-const err79 = {instancePath:instancePath+"/status/scaleDown/cordon/message",schemaPath:"#/properties/status/properties/scaleDown/properties/cordon/properties/message/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data32.message !== undefined){
+let data38 = data32.message;
+if(typeof data38 === "string"){
+if(func2(data38) > 1024){
+const err79 = {instancePath:instancePath+"/status/scaleDown/cordon/message",schemaPath:"#/properties/status/properties/scaleDown/properties/cordon/properties/message/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters"};
 if(vErrors === null){
 vErrors = [err79];
 }
@@ -984,9 +985,8 @@ vErrors.push(err79);
 errors++;
 }
 }
-}
 else {
-const err80 = {instancePath:instancePath+"/status/scaleDown/cordon",schemaPath:"#/properties/status/properties/scaleDown/properties/cordon/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err80 = {instancePath:instancePath+"/status/scaleDown/cordon/message",schemaPath:"#/properties/status/properties/scaleDown/properties/cordon/properties/message/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err80];
 }
@@ -996,14 +996,9 @@ vErrors.push(err80);
 errors++;
 }
 }
-if(data22.drain !== undefined){
-let data38 = data22.drain;
-if(data38 && typeof data38 == "object" && !Array.isArray(data38)){
-if(data38.startedAt !== undefined){
-let data39 = data38.startedAt;
-if(typeof data39 === "string"){
-if(!(formats0.validate(data39))){
-const err81 = {instancePath:instancePath+"/status/scaleDown/drain/startedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/drain/properties/startedAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+if(data32.dryRun !== undefined){
+if(typeof data32.dryRun !== "boolean"){
+const err81 = {instancePath:instancePath+"/status/scaleDown/cordon/dryRun",schemaPath:"#/properties/status/properties/scaleDown/properties/cordon/properties/dryRun/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err81];
 }
@@ -1013,8 +1008,9 @@ vErrors.push(err81);
 errors++;
 }
 }
+}
 else {
-const err82 = {instancePath:instancePath+"/status/scaleDown/drain/startedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/drain/properties/startedAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err82 = {instancePath:instancePath+"/status/scaleDown/cordon",schemaPath:"#/properties/status/properties/scaleDown/properties/cordon/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err82];
 }
@@ -1024,11 +1020,14 @@ vErrors.push(err82);
 errors++;
 }
 }
-if(data38.completedAt !== undefined){
-let data40 = data38.completedAt;
-if(typeof data40 === "string"){
-if(!(formats0.validate(data40))){
-const err83 = {instancePath:instancePath+"/status/scaleDown/drain/completedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/drain/properties/completedAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+if(data22.drain !== undefined){
+let data40 = data22.drain;
+if(data40 && typeof data40 == "object" && !Array.isArray(data40)){
+if(data40.startedAt !== undefined){
+let data41 = data40.startedAt;
+if(typeof data41 === "string"){
+if(!(formats0.validate(data41))){
+const err83 = {instancePath:instancePath+"/status/scaleDown/drain/startedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/drain/properties/startedAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
 if(vErrors === null){
 vErrors = [err83];
 }
@@ -1039,7 +1038,7 @@ errors++;
 }
 }
 else {
-const err84 = {instancePath:instancePath+"/status/scaleDown/drain/completedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/drain/properties/completedAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err84 = {instancePath:instancePath+"/status/scaleDown/drain/startedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/drain/properties/startedAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err84];
 }
@@ -1049,10 +1048,11 @@ vErrors.push(err84);
 errors++;
 }
 }
-if(data38.attempts !== undefined){
-let data41 = data38.attempts;
-if(!((typeof data41 == "number") && (!(data41 % 1) && !isNaN(data41)))){
-const err85 = {instancePath:instancePath+"/status/scaleDown/drain/attempts",schemaPath:"#/properties/status/properties/scaleDown/properties/drain/properties/attempts/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data40.completedAt !== undefined){
+let data42 = data40.completedAt;
+if(typeof data42 === "string"){
+if(!(formats0.validate(data42))){
+const err85 = {instancePath:instancePath+"/status/scaleDown/drain/completedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/drain/properties/completedAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
 if(vErrors === null){
 vErrors = [err85];
 }
@@ -1061,9 +1061,9 @@ vErrors.push(err85);
 }
 errors++;
 }
-if(typeof data41 == "number"){
-if(data41 < 0 || isNaN(data41)){
-const err86 = {instancePath:instancePath+"/status/scaleDown/drain/attempts",schemaPath:"#/properties/status/properties/scaleDown/properties/drain/properties/attempts/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+else {
+const err86 = {instancePath:instancePath+"/status/scaleDown/drain/completedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/drain/properties/completedAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err86];
 }
@@ -1073,12 +1073,10 @@ vErrors.push(err86);
 errors++;
 }
 }
-}
-if(data38.nextAttemptAt !== undefined){
-let data42 = data38.nextAttemptAt;
-if(typeof data42 === "string"){
-if(!(formats0.validate(data42))){
-const err87 = {instancePath:instancePath+"/status/scaleDown/drain/nextAttemptAt",schemaPath:"#/properties/status/properties/scaleDown/properties/drain/properties/nextAttemptAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+if(data40.attempts !== undefined){
+let data43 = data40.attempts;
+if(!((typeof data43 == "number") && (!(data43 % 1) && !isNaN(data43)))){
+const err87 = {instancePath:instancePath+"/status/scaleDown/drain/attempts",schemaPath:"#/properties/status/properties/scaleDown/properties/drain/properties/attempts/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err87];
 }
@@ -1087,9 +1085,9 @@ vErrors.push(err87);
 }
 errors++;
 }
-}
-else {
-const err88 = {instancePath:instancePath+"/status/scaleDown/drain/nextAttemptAt",schemaPath:"#/properties/status/properties/scaleDown/properties/drain/properties/nextAttemptAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(typeof data43 == "number"){
+if(data43 < 0 || isNaN(data43)){
+const err88 = {instancePath:instancePath+"/status/scaleDown/drain/attempts",schemaPath:"#/properties/status/properties/scaleDown/properties/drain/properties/attempts/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err88];
 }
@@ -1099,11 +1097,12 @@ vErrors.push(err88);
 errors++;
 }
 }
-if(data38.by !== undefined){
-let data43 = data38.by;
-if(typeof data43 === "string"){
-if(func2(data43) > 253){
-const err89 = {instancePath:instancePath+"/status/scaleDown/drain/by",schemaPath:"#/properties/status/properties/scaleDown/properties/drain/properties/by/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
+}
+if(data40.nextAttemptAt !== undefined){
+let data44 = data40.nextAttemptAt;
+if(typeof data44 === "string"){
+if(!(formats0.validate(data44))){
+const err89 = {instancePath:instancePath+"/status/scaleDown/drain/nextAttemptAt",schemaPath:"#/properties/status/properties/scaleDown/properties/drain/properties/nextAttemptAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
 if(vErrors === null){
 vErrors = [err89];
 }
@@ -1114,7 +1113,7 @@ errors++;
 }
 }
 else {
-const err90 = {instancePath:instancePath+"/status/scaleDown/drain/by",schemaPath:"#/properties/status/properties/scaleDown/properties/drain/properties/by/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err90 = {instancePath:instancePath+"/status/scaleDown/drain/nextAttemptAt",schemaPath:"#/properties/status/properties/scaleDown/properties/drain/properties/nextAttemptAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err90];
 }
@@ -1124,11 +1123,11 @@ vErrors.push(err90);
 errors++;
 }
 }
-if(data38.message !== undefined){
-let data44 = data38.message;
-if(typeof data44 === "string"){
-if(func2(data44) > 1024){
-const err91 = {instancePath:instancePath+"/status/scaleDown/drain/message",schemaPath:"#/properties/status/properties/scaleDown/properties/drain/properties/message/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters"};
+if(data40.by !== undefined){
+let data45 = data40.by;
+if(typeof data45 === "string"){
+if(func2(data45) > 253){
+const err91 = {instancePath:instancePath+"/status/scaleDown/drain/by",schemaPath:"#/properties/status/properties/scaleDown/properties/drain/properties/by/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
 if(vErrors === null){
 vErrors = [err91];
 }
@@ -1139,7 +1138,7 @@ errors++;
 }
 }
 else {
-const err92 = {instancePath:instancePath+"/status/scaleDown/drain/message",schemaPath:"#/properties/status/properties/scaleDown/properties/drain/properties/message/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err92 = {instancePath:instancePath+"/status/scaleDown/drain/by",schemaPath:"#/properties/status/properties/scaleDown/properties/drain/properties/by/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err92];
 }
@@ -1149,9 +1148,11 @@ vErrors.push(err92);
 errors++;
 }
 }
-}
-else {
-const err93 = {instancePath:instancePath+"/status/scaleDown/drain",schemaPath:"#/properties/status/properties/scaleDown/properties/drain/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data40.message !== undefined){
+let data46 = data40.message;
+if(typeof data46 === "string"){
+if(func2(data46) > 1024){
+const err93 = {instancePath:instancePath+"/status/scaleDown/drain/message",schemaPath:"#/properties/status/properties/scaleDown/properties/drain/properties/message/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters"};
 if(vErrors === null){
 vErrors = [err93];
 }
@@ -1161,14 +1162,8 @@ vErrors.push(err93);
 errors++;
 }
 }
-if(data22.waitForReschedule !== undefined){
-let data45 = data22.waitForReschedule;
-if(data45 && typeof data45 == "object" && !Array.isArray(data45)){
-if(data45.startedAt !== undefined){
-let data46 = data45.startedAt;
-if(typeof data46 === "string"){
-if(!(formats0.validate(data46))){
-const err94 = {instancePath:instancePath+"/status/scaleDown/waitForReschedule/startedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/waitForReschedule/properties/startedAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+else {
+const err94 = {instancePath:instancePath+"/status/scaleDown/drain/message",schemaPath:"#/properties/status/properties/scaleDown/properties/drain/properties/message/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err94];
 }
@@ -1178,8 +1173,9 @@ vErrors.push(err94);
 errors++;
 }
 }
-else {
-const err95 = {instancePath:instancePath+"/status/scaleDown/waitForReschedule/startedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/waitForReschedule/properties/startedAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data40.dryRun !== undefined){
+if(typeof data40.dryRun !== "boolean"){
+const err95 = {instancePath:instancePath+"/status/scaleDown/drain/dryRun",schemaPath:"#/properties/status/properties/scaleDown/properties/drain/properties/dryRun/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err95];
 }
@@ -1189,11 +1185,9 @@ vErrors.push(err95);
 errors++;
 }
 }
-if(data45.completedAt !== undefined){
-let data47 = data45.completedAt;
-if(typeof data47 === "string"){
-if(!(formats0.validate(data47))){
-const err96 = {instancePath:instancePath+"/status/scaleDown/waitForReschedule/completedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/waitForReschedule/properties/completedAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+}
+else {
+const err96 = {instancePath:instancePath+"/status/scaleDown/drain",schemaPath:"#/properties/status/properties/scaleDown/properties/drain/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err96];
 }
@@ -1203,8 +1197,14 @@ vErrors.push(err96);
 errors++;
 }
 }
-else {
-const err97 = {instancePath:instancePath+"/status/scaleDown/waitForReschedule/completedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/waitForReschedule/properties/completedAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data22.waitForReschedule !== undefined){
+let data48 = data22.waitForReschedule;
+if(data48 && typeof data48 == "object" && !Array.isArray(data48)){
+if(data48.startedAt !== undefined){
+let data49 = data48.startedAt;
+if(typeof data49 === "string"){
+if(!(formats0.validate(data49))){
+const err97 = {instancePath:instancePath+"/status/scaleDown/waitForReschedule/startedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/waitForReschedule/properties/startedAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
 if(vErrors === null){
 vErrors = [err97];
 }
@@ -1214,10 +1214,8 @@ vErrors.push(err97);
 errors++;
 }
 }
-if(data45.attempts !== undefined){
-let data48 = data45.attempts;
-if(!((typeof data48 == "number") && (!(data48 % 1) && !isNaN(data48)))){
-const err98 = {instancePath:instancePath+"/status/scaleDown/waitForReschedule/attempts",schemaPath:"#/properties/status/properties/scaleDown/properties/waitForReschedule/properties/attempts/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+else {
+const err98 = {instancePath:instancePath+"/status/scaleDown/waitForReschedule/startedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/waitForReschedule/properties/startedAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err98];
 }
@@ -1226,9 +1224,12 @@ vErrors.push(err98);
 }
 errors++;
 }
-if(typeof data48 == "number"){
-if(data48 < 0 || isNaN(data48)){
-const err99 = {instancePath:instancePath+"/status/scaleDown/waitForReschedule/attempts",schemaPath:"#/properties/status/properties/scaleDown/properties/waitForReschedule/properties/attempts/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+if(data48.completedAt !== undefined){
+let data50 = data48.completedAt;
+if(typeof data50 === "string"){
+if(!(formats0.validate(data50))){
+const err99 = {instancePath:instancePath+"/status/scaleDown/waitForReschedule/completedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/waitForReschedule/properties/completedAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
 if(vErrors === null){
 vErrors = [err99];
 }
@@ -1238,12 +1239,8 @@ vErrors.push(err99);
 errors++;
 }
 }
-}
-if(data45.nextAttemptAt !== undefined){
-let data49 = data45.nextAttemptAt;
-if(typeof data49 === "string"){
-if(!(formats0.validate(data49))){
-const err100 = {instancePath:instancePath+"/status/scaleDown/waitForReschedule/nextAttemptAt",schemaPath:"#/properties/status/properties/scaleDown/properties/waitForReschedule/properties/nextAttemptAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+else {
+const err100 = {instancePath:instancePath+"/status/scaleDown/waitForReschedule/completedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/waitForReschedule/properties/completedAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err100];
 }
@@ -1253,8 +1250,10 @@ vErrors.push(err100);
 errors++;
 }
 }
-else {
-const err101 = {instancePath:instancePath+"/status/scaleDown/waitForReschedule/nextAttemptAt",schemaPath:"#/properties/status/properties/scaleDown/properties/waitForReschedule/properties/nextAttemptAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data48.attempts !== undefined){
+let data51 = data48.attempts;
+if(!((typeof data51 == "number") && (!(data51 % 1) && !isNaN(data51)))){
+const err101 = {instancePath:instancePath+"/status/scaleDown/waitForReschedule/attempts",schemaPath:"#/properties/status/properties/scaleDown/properties/waitForReschedule/properties/attempts/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err101];
 }
@@ -1263,12 +1262,9 @@ vErrors.push(err101);
 }
 errors++;
 }
-}
-if(data45.by !== undefined){
-let data50 = data45.by;
-if(typeof data50 === "string"){
-if(func2(data50) > 253){
-const err102 = {instancePath:instancePath+"/status/scaleDown/waitForReschedule/by",schemaPath:"#/properties/status/properties/scaleDown/properties/waitForReschedule/properties/by/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
+if(typeof data51 == "number"){
+if(data51 < 0 || isNaN(data51)){
+const err102 = {instancePath:instancePath+"/status/scaleDown/waitForReschedule/attempts",schemaPath:"#/properties/status/properties/scaleDown/properties/waitForReschedule/properties/attempts/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err102];
 }
@@ -1278,8 +1274,12 @@ vErrors.push(err102);
 errors++;
 }
 }
-else {
-const err103 = {instancePath:instancePath+"/status/scaleDown/waitForReschedule/by",schemaPath:"#/properties/status/properties/scaleDown/properties/waitForReschedule/properties/by/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+if(data48.nextAttemptAt !== undefined){
+let data52 = data48.nextAttemptAt;
+if(typeof data52 === "string"){
+if(!(formats0.validate(data52))){
+const err103 = {instancePath:instancePath+"/status/scaleDown/waitForReschedule/nextAttemptAt",schemaPath:"#/properties/status/properties/scaleDown/properties/waitForReschedule/properties/nextAttemptAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
 if(vErrors === null){
 vErrors = [err103];
 }
@@ -1289,11 +1289,8 @@ vErrors.push(err103);
 errors++;
 }
 }
-if(data45.message !== undefined){
-let data51 = data45.message;
-if(typeof data51 === "string"){
-if(func2(data51) > 1024){
-const err104 = {instancePath:instancePath+"/status/scaleDown/waitForReschedule/message",schemaPath:"#/properties/status/properties/scaleDown/properties/waitForReschedule/properties/message/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters"};
+else {
+const err104 = {instancePath:instancePath+"/status/scaleDown/waitForReschedule/nextAttemptAt",schemaPath:"#/properties/status/properties/scaleDown/properties/waitForReschedule/properties/nextAttemptAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err104];
 }
@@ -1303,8 +1300,11 @@ vErrors.push(err104);
 errors++;
 }
 }
-else {
-const err105 = {instancePath:instancePath+"/status/scaleDown/waitForReschedule/message",schemaPath:"#/properties/status/properties/scaleDown/properties/waitForReschedule/properties/message/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data48.by !== undefined){
+let data53 = data48.by;
+if(typeof data53 === "string"){
+if(func2(data53) > 253){
+const err105 = {instancePath:instancePath+"/status/scaleDown/waitForReschedule/by",schemaPath:"#/properties/status/properties/scaleDown/properties/waitForReschedule/properties/by/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
 if(vErrors === null){
 vErrors = [err105];
 }
@@ -1314,9 +1314,8 @@ vErrors.push(err105);
 errors++;
 }
 }
-}
 else {
-const err106 = {instancePath:instancePath+"/status/scaleDown/waitForReschedule",schemaPath:"#/properties/status/properties/scaleDown/properties/waitForReschedule/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err106 = {instancePath:instancePath+"/status/scaleDown/waitForReschedule/by",schemaPath:"#/properties/status/properties/scaleDown/properties/waitForReschedule/properties/by/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err106];
 }
@@ -1326,14 +1325,11 @@ vErrors.push(err106);
 errors++;
 }
 }
-if(data22.terminate !== undefined){
-let data52 = data22.terminate;
-if(data52 && typeof data52 == "object" && !Array.isArray(data52)){
-if(data52.startedAt !== undefined){
-let data53 = data52.startedAt;
-if(typeof data53 === "string"){
-if(!(formats0.validate(data53))){
-const err107 = {instancePath:instancePath+"/status/scaleDown/terminate/startedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/terminate/properties/startedAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+if(data48.message !== undefined){
+let data54 = data48.message;
+if(typeof data54 === "string"){
+if(func2(data54) > 1024){
+const err107 = {instancePath:instancePath+"/status/scaleDown/waitForReschedule/message",schemaPath:"#/properties/status/properties/scaleDown/properties/waitForReschedule/properties/message/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters"};
 if(vErrors === null){
 vErrors = [err107];
 }
@@ -1344,7 +1340,7 @@ errors++;
 }
 }
 else {
-const err108 = {instancePath:instancePath+"/status/scaleDown/terminate/startedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/terminate/properties/startedAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err108 = {instancePath:instancePath+"/status/scaleDown/waitForReschedule/message",schemaPath:"#/properties/status/properties/scaleDown/properties/waitForReschedule/properties/message/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err108];
 }
@@ -1354,11 +1350,9 @@ vErrors.push(err108);
 errors++;
 }
 }
-if(data52.completedAt !== undefined){
-let data54 = data52.completedAt;
-if(typeof data54 === "string"){
-if(!(formats0.validate(data54))){
-const err109 = {instancePath:instancePath+"/status/scaleDown/terminate/completedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/terminate/properties/completedAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+if(data48.dryRun !== undefined){
+if(typeof data48.dryRun !== "boolean"){
+const err109 = {instancePath:instancePath+"/status/scaleDown/waitForReschedule/dryRun",schemaPath:"#/properties/status/properties/scaleDown/properties/waitForReschedule/properties/dryRun/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err109];
 }
@@ -1368,8 +1362,9 @@ vErrors.push(err109);
 errors++;
 }
 }
+}
 else {
-const err110 = {instancePath:instancePath+"/status/scaleDown/terminate/completedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/terminate/properties/completedAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err110 = {instancePath:instancePath+"/status/scaleDown/waitForReschedule",schemaPath:"#/properties/status/properties/scaleDown/properties/waitForReschedule/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err110];
 }
@@ -1379,10 +1374,14 @@ vErrors.push(err110);
 errors++;
 }
 }
-if(data52.attempts !== undefined){
-let data55 = data52.attempts;
-if(!((typeof data55 == "number") && (!(data55 % 1) && !isNaN(data55)))){
-const err111 = {instancePath:instancePath+"/status/scaleDown/terminate/attempts",schemaPath:"#/properties/status/properties/scaleDown/properties/terminate/properties/attempts/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data22.terminate !== undefined){
+let data56 = data22.terminate;
+if(data56 && typeof data56 == "object" && !Array.isArray(data56)){
+if(data56.startedAt !== undefined){
+let data57 = data56.startedAt;
+if(typeof data57 === "string"){
+if(!(formats0.validate(data57))){
+const err111 = {instancePath:instancePath+"/status/scaleDown/terminate/startedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/terminate/properties/startedAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
 if(vErrors === null){
 vErrors = [err111];
 }
@@ -1391,9 +1390,9 @@ vErrors.push(err111);
 }
 errors++;
 }
-if(typeof data55 == "number"){
-if(data55 < 0 || isNaN(data55)){
-const err112 = {instancePath:instancePath+"/status/scaleDown/terminate/attempts",schemaPath:"#/properties/status/properties/scaleDown/properties/terminate/properties/attempts/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+else {
+const err112 = {instancePath:instancePath+"/status/scaleDown/terminate/startedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/terminate/properties/startedAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err112];
 }
@@ -1403,12 +1402,11 @@ vErrors.push(err112);
 errors++;
 }
 }
-}
-if(data52.nextAttemptAt !== undefined){
-let data56 = data52.nextAttemptAt;
-if(typeof data56 === "string"){
-if(!(formats0.validate(data56))){
-const err113 = {instancePath:instancePath+"/status/scaleDown/terminate/nextAttemptAt",schemaPath:"#/properties/status/properties/scaleDown/properties/terminate/properties/nextAttemptAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+if(data56.completedAt !== undefined){
+let data58 = data56.completedAt;
+if(typeof data58 === "string"){
+if(!(formats0.validate(data58))){
+const err113 = {instancePath:instancePath+"/status/scaleDown/terminate/completedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/terminate/properties/completedAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
 if(vErrors === null){
 vErrors = [err113];
 }
@@ -1419,7 +1417,7 @@ errors++;
 }
 }
 else {
-const err114 = {instancePath:instancePath+"/status/scaleDown/terminate/nextAttemptAt",schemaPath:"#/properties/status/properties/scaleDown/properties/terminate/properties/nextAttemptAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err114 = {instancePath:instancePath+"/status/scaleDown/terminate/completedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/terminate/properties/completedAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err114];
 }
@@ -1429,11 +1427,10 @@ vErrors.push(err114);
 errors++;
 }
 }
-if(data52.by !== undefined){
-let data57 = data52.by;
-if(typeof data57 === "string"){
-if(func2(data57) > 253){
-const err115 = {instancePath:instancePath+"/status/scaleDown/terminate/by",schemaPath:"#/properties/status/properties/scaleDown/properties/terminate/properties/by/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
+if(data56.attempts !== undefined){
+let data59 = data56.attempts;
+if(!((typeof data59 == "number") && (!(data59 % 1) && !isNaN(data59)))){
+const err115 = {instancePath:instancePath+"/status/scaleDown/terminate/attempts",schemaPath:"#/properties/status/properties/scaleDown/properties/terminate/properties/attempts/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err115];
 }
@@ -1442,9 +1439,9 @@ vErrors.push(err115);
 }
 errors++;
 }
-}
-else {
-const err116 = {instancePath:instancePath+"/status/scaleDown/terminate/by",schemaPath:"#/properties/status/properties/scaleDown/properties/terminate/properties/by/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(typeof data59 == "number"){
+if(data59 < 0 || isNaN(data59)){
+const err116 = {instancePath:instancePath+"/status/scaleDown/terminate/attempts",schemaPath:"#/properties/status/properties/scaleDown/properties/terminate/properties/attempts/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err116];
 }
@@ -1454,11 +1451,12 @@ vErrors.push(err116);
 errors++;
 }
 }
-if(data52.message !== undefined){
-let data58 = data52.message;
-if(typeof data58 === "string"){
-if(func2(data58) > 1024){
-const err117 = {instancePath:instancePath+"/status/scaleDown/terminate/message",schemaPath:"#/properties/status/properties/scaleDown/properties/terminate/properties/message/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters"};
+}
+if(data56.nextAttemptAt !== undefined){
+let data60 = data56.nextAttemptAt;
+if(typeof data60 === "string"){
+if(!(formats0.validate(data60))){
+const err117 = {instancePath:instancePath+"/status/scaleDown/terminate/nextAttemptAt",schemaPath:"#/properties/status/properties/scaleDown/properties/terminate/properties/nextAttemptAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
 if(vErrors === null){
 vErrors = [err117];
 }
@@ -1469,7 +1467,7 @@ errors++;
 }
 }
 else {
-const err118 = {instancePath:instancePath+"/status/scaleDown/terminate/message",schemaPath:"#/properties/status/properties/scaleDown/properties/terminate/properties/message/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err118 = {instancePath:instancePath+"/status/scaleDown/terminate/nextAttemptAt",schemaPath:"#/properties/status/properties/scaleDown/properties/terminate/properties/nextAttemptAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err118];
 }
@@ -1479,9 +1477,11 @@ vErrors.push(err118);
 errors++;
 }
 }
-}
-else {
-const err119 = {instancePath:instancePath+"/status/scaleDown/terminate",schemaPath:"#/properties/status/properties/scaleDown/properties/terminate/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data56.by !== undefined){
+let data61 = data56.by;
+if(typeof data61 === "string"){
+if(func2(data61) > 253){
+const err119 = {instancePath:instancePath+"/status/scaleDown/terminate/by",schemaPath:"#/properties/status/properties/scaleDown/properties/terminate/properties/by/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
 if(vErrors === null){
 vErrors = [err119];
 }
@@ -1491,11 +1491,8 @@ vErrors.push(err119);
 errors++;
 }
 }
-if(data22.rollback !== undefined){
-let data59 = data22.rollback;
-if(data59 && typeof data59 == "object" && !Array.isArray(data59)){
-if(data59.reason === undefined){
-const err120 = {instancePath:instancePath+"/status/scaleDown/rollback",schemaPath:"#/properties/status/properties/scaleDown/properties/rollback/required",keyword:"required",params:{missingProperty: "reason"},message:"must have required property '"+"reason"+"'"};
+else {
+const err120 = {instancePath:instancePath+"/status/scaleDown/terminate/by",schemaPath:"#/properties/status/properties/scaleDown/properties/terminate/properties/by/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err120];
 }
@@ -1504,8 +1501,12 @@ vErrors.push(err120);
 }
 errors++;
 }
-if(data59.requestedAt === undefined){
-const err121 = {instancePath:instancePath+"/status/scaleDown/rollback",schemaPath:"#/properties/status/properties/scaleDown/properties/rollback/required",keyword:"required",params:{missingProperty: "requestedAt"},message:"must have required property '"+"requestedAt"+"'"};
+}
+if(data56.message !== undefined){
+let data62 = data56.message;
+if(typeof data62 === "string"){
+if(func2(data62) > 1024){
+const err121 = {instancePath:instancePath+"/status/scaleDown/terminate/message",schemaPath:"#/properties/status/properties/scaleDown/properties/terminate/properties/message/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters"};
 if(vErrors === null){
 vErrors = [err121];
 }
@@ -1514,11 +1515,9 @@ vErrors.push(err121);
 }
 errors++;
 }
-if(data59.reason !== undefined){
-let data60 = data59.reason;
-if(typeof data60 === "string"){
-if(func2(data60) > 1024){
-const err122 = {instancePath:instancePath+"/status/scaleDown/rollback/reason",schemaPath:"#/properties/status/properties/scaleDown/properties/rollback/properties/reason/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters"};
+}
+else {
+const err122 = {instancePath:instancePath+"/status/scaleDown/terminate/message",schemaPath:"#/properties/status/properties/scaleDown/properties/terminate/properties/message/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err122];
 }
@@ -1528,8 +1527,9 @@ vErrors.push(err122);
 errors++;
 }
 }
-else {
-const err123 = {instancePath:instancePath+"/status/scaleDown/rollback/reason",schemaPath:"#/properties/status/properties/scaleDown/properties/rollback/properties/reason/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data56.dryRun !== undefined){
+if(typeof data56.dryRun !== "boolean"){
+const err123 = {instancePath:instancePath+"/status/scaleDown/terminate/dryRun",schemaPath:"#/properties/status/properties/scaleDown/properties/terminate/properties/dryRun/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err123];
 }
@@ -1539,11 +1539,9 @@ vErrors.push(err123);
 errors++;
 }
 }
-if(data59.requestedAt !== undefined){
-let data61 = data59.requestedAt;
-if(typeof data61 === "string"){
-if(!(formats0.validate(data61))){
-const err124 = {instancePath:instancePath+"/status/scaleDown/rollback/requestedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/rollback/properties/requestedAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+}
+else {
+const err124 = {instancePath:instancePath+"/status/scaleDown/terminate",schemaPath:"#/properties/status/properties/scaleDown/properties/terminate/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err124];
 }
@@ -1553,8 +1551,11 @@ vErrors.push(err124);
 errors++;
 }
 }
-else {
-const err125 = {instancePath:instancePath+"/status/scaleDown/rollback/requestedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/rollback/properties/requestedAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data22.rollback !== undefined){
+let data64 = data22.rollback;
+if(data64 && typeof data64 == "object" && !Array.isArray(data64)){
+if(data64.reason === undefined){
+const err125 = {instancePath:instancePath+"/status/scaleDown/rollback",schemaPath:"#/properties/status/properties/scaleDown/properties/rollback/required",keyword:"required",params:{missingProperty: "reason"},message:"must have required property '"+"reason"+"'"};
 if(vErrors === null){
 vErrors = [err125];
 }
@@ -1563,12 +1564,8 @@ vErrors.push(err125);
 }
 errors++;
 }
-}
-if(data59.completedAt !== undefined){
-let data62 = data59.completedAt;
-if(typeof data62 === "string"){
-if(!(formats0.validate(data62))){
-const err126 = {instancePath:instancePath+"/status/scaleDown/rollback/completedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/rollback/properties/completedAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+if(data64.requestedAt === undefined){
+const err126 = {instancePath:instancePath+"/status/scaleDown/rollback",schemaPath:"#/properties/status/properties/scaleDown/properties/rollback/required",keyword:"required",params:{missingProperty: "requestedAt"},message:"must have required property '"+"requestedAt"+"'"};
 if(vErrors === null){
 vErrors = [err126];
 }
@@ -1577,9 +1574,11 @@ vErrors.push(err126);
 }
 errors++;
 }
-}
-else {
-const err127 = {instancePath:instancePath+"/status/scaleDown/rollback/completedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/rollback/properties/completedAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data64.reason !== undefined){
+let data65 = data64.reason;
+if(typeof data65 === "string"){
+if(func2(data65) > 1024){
+const err127 = {instancePath:instancePath+"/status/scaleDown/rollback/reason",schemaPath:"#/properties/status/properties/scaleDown/properties/rollback/properties/reason/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters"};
 if(vErrors === null){
 vErrors = [err127];
 }
@@ -1589,10 +1588,8 @@ vErrors.push(err127);
 errors++;
 }
 }
-if(data59.attempts !== undefined){
-let data63 = data59.attempts;
-if(!((typeof data63 == "number") && (!(data63 % 1) && !isNaN(data63)))){
-const err128 = {instancePath:instancePath+"/status/scaleDown/rollback/attempts",schemaPath:"#/properties/status/properties/scaleDown/properties/rollback/properties/attempts/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+else {
+const err128 = {instancePath:instancePath+"/status/scaleDown/rollback/reason",schemaPath:"#/properties/status/properties/scaleDown/properties/rollback/properties/reason/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err128];
 }
@@ -1601,9 +1598,12 @@ vErrors.push(err128);
 }
 errors++;
 }
-if(typeof data63 == "number"){
-if(data63 < 0 || isNaN(data63)){
-const err129 = {instancePath:instancePath+"/status/scaleDown/rollback/attempts",schemaPath:"#/properties/status/properties/scaleDown/properties/rollback/properties/attempts/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+if(data64.requestedAt !== undefined){
+let data66 = data64.requestedAt;
+if(typeof data66 === "string"){
+if(!(formats0.validate(data66))){
+const err129 = {instancePath:instancePath+"/status/scaleDown/rollback/requestedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/rollback/properties/requestedAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
 if(vErrors === null){
 vErrors = [err129];
 }
@@ -1613,12 +1613,8 @@ vErrors.push(err129);
 errors++;
 }
 }
-}
-if(data59.nextAttemptAt !== undefined){
-let data64 = data59.nextAttemptAt;
-if(typeof data64 === "string"){
-if(!(formats0.validate(data64))){
-const err130 = {instancePath:instancePath+"/status/scaleDown/rollback/nextAttemptAt",schemaPath:"#/properties/status/properties/scaleDown/properties/rollback/properties/nextAttemptAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+else {
+const err130 = {instancePath:instancePath+"/status/scaleDown/rollback/requestedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/rollback/properties/requestedAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err130];
 }
@@ -1628,8 +1624,11 @@ vErrors.push(err130);
 errors++;
 }
 }
-else {
-const err131 = {instancePath:instancePath+"/status/scaleDown/rollback/nextAttemptAt",schemaPath:"#/properties/status/properties/scaleDown/properties/rollback/properties/nextAttemptAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data64.completedAt !== undefined){
+let data67 = data64.completedAt;
+if(typeof data67 === "string"){
+if(!(formats0.validate(data67))){
+const err131 = {instancePath:instancePath+"/status/scaleDown/rollback/completedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/rollback/properties/completedAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
 if(vErrors === null){
 vErrors = [err131];
 }
@@ -1639,11 +1638,8 @@ vErrors.push(err131);
 errors++;
 }
 }
-if(data59.by !== undefined){
-let data65 = data59.by;
-if(typeof data65 === "string"){
-if(func2(data65) > 253){
-const err132 = {instancePath:instancePath+"/status/scaleDown/rollback/by",schemaPath:"#/properties/status/properties/scaleDown/properties/rollback/properties/by/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
+else {
+const err132 = {instancePath:instancePath+"/status/scaleDown/rollback/completedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/rollback/properties/completedAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err132];
 }
@@ -1653,8 +1649,10 @@ vErrors.push(err132);
 errors++;
 }
 }
-else {
-const err133 = {instancePath:instancePath+"/status/scaleDown/rollback/by",schemaPath:"#/properties/status/properties/scaleDown/properties/rollback/properties/by/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data64.attempts !== undefined){
+let data68 = data64.attempts;
+if(!((typeof data68 == "number") && (!(data68 % 1) && !isNaN(data68)))){
+const err133 = {instancePath:instancePath+"/status/scaleDown/rollback/attempts",schemaPath:"#/properties/status/properties/scaleDown/properties/rollback/properties/attempts/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err133];
 }
@@ -1663,10 +1661,9 @@ vErrors.push(err133);
 }
 errors++;
 }
-}
-if(data59.untainted !== undefined){
-if(typeof data59.untainted !== "boolean"){
-const err134 = {instancePath:instancePath+"/status/scaleDown/rollback/untainted",schemaPath:"#/properties/status/properties/scaleDown/properties/rollback/properties/untainted/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(typeof data68 == "number"){
+if(data68 < 0 || isNaN(data68)){
+const err134 = {instancePath:instancePath+"/status/scaleDown/rollback/attempts",schemaPath:"#/properties/status/properties/scaleDown/properties/rollback/properties/attempts/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err134];
 }
@@ -1676,9 +1673,12 @@ vErrors.push(err134);
 errors++;
 }
 }
-if(data59.uncordoned !== undefined){
-if(typeof data59.uncordoned !== "boolean"){
-const err135 = {instancePath:instancePath+"/status/scaleDown/rollback/uncordoned",schemaPath:"#/properties/status/properties/scaleDown/properties/rollback/properties/uncordoned/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+}
+if(data64.nextAttemptAt !== undefined){
+let data69 = data64.nextAttemptAt;
+if(typeof data69 === "string"){
+if(!(formats0.validate(data69))){
+const err135 = {instancePath:instancePath+"/status/scaleDown/rollback/nextAttemptAt",schemaPath:"#/properties/status/properties/scaleDown/properties/rollback/properties/nextAttemptAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
 if(vErrors === null){
 vErrors = [err135];
 }
@@ -1688,11 +1688,8 @@ vErrors.push(err135);
 errors++;
 }
 }
-if(data59.message !== undefined){
-let data68 = data59.message;
-if(typeof data68 === "string"){
-if(func2(data68) > 1024){
-const err136 = {instancePath:instancePath+"/status/scaleDown/rollback/message",schemaPath:"#/properties/status/properties/scaleDown/properties/rollback/properties/message/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters"};
+else {
+const err136 = {instancePath:instancePath+"/status/scaleDown/rollback/nextAttemptAt",schemaPath:"#/properties/status/properties/scaleDown/properties/rollback/properties/nextAttemptAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err136];
 }
@@ -1702,8 +1699,11 @@ vErrors.push(err136);
 errors++;
 }
 }
-else {
-const err137 = {instancePath:instancePath+"/status/scaleDown/rollback/message",schemaPath:"#/properties/status/properties/scaleDown/properties/rollback/properties/message/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data64.by !== undefined){
+let data70 = data64.by;
+if(typeof data70 === "string"){
+if(func2(data70) > 253){
+const err137 = {instancePath:instancePath+"/status/scaleDown/rollback/by",schemaPath:"#/properties/status/properties/scaleDown/properties/rollback/properties/by/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
 if(vErrors === null){
 vErrors = [err137];
 }
@@ -1713,9 +1713,8 @@ vErrors.push(err137);
 errors++;
 }
 }
-}
 else {
-const err138 = {instancePath:instancePath+"/status/scaleDown/rollback",schemaPath:"#/properties/status/properties/scaleDown/properties/rollback/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err138 = {instancePath:instancePath+"/status/scaleDown/rollback/by",schemaPath:"#/properties/status/properties/scaleDown/properties/rollback/properties/by/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err138];
 }
@@ -1725,11 +1724,9 @@ vErrors.push(err138);
 errors++;
 }
 }
-if(data22.evicted !== undefined){
-let data69 = data22.evicted;
-if(Array.isArray(data69)){
-if(data69.length > 256){
-const err139 = {instancePath:instancePath+"/status/scaleDown/evicted",schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/maxItems",keyword:"maxItems",params:{limit: 256},message:"must NOT have more than 256 items"};
+if(data64.untainted !== undefined){
+if(typeof data64.untainted !== "boolean"){
+const err139 = {instancePath:instancePath+"/status/scaleDown/rollback/untainted",schemaPath:"#/properties/status/properties/scaleDown/properties/rollback/properties/untainted/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err139];
 }
@@ -1738,12 +1735,10 @@ vErrors.push(err139);
 }
 errors++;
 }
-const len0 = data69.length;
-for(let i0=0; i0<len0; i0++){
-let data70 = data69[i0];
-if(data70 && typeof data70 == "object" && !Array.isArray(data70)){
-if(data70.namespace === undefined){
-const err140 = {instancePath:instancePath+"/status/scaleDown/evicted/" + i0,schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/items/required",keyword:"required",params:{missingProperty: "namespace"},message:"must have required property '"+"namespace"+"'"};
+}
+if(data64.uncordoned !== undefined){
+if(typeof data64.uncordoned !== "boolean"){
+const err140 = {instancePath:instancePath+"/status/scaleDown/rollback/uncordoned",schemaPath:"#/properties/status/properties/scaleDown/properties/rollback/properties/uncordoned/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err140];
 }
@@ -1752,8 +1747,12 @@ vErrors.push(err140);
 }
 errors++;
 }
-if(data70.kind === undefined){
-const err141 = {instancePath:instancePath+"/status/scaleDown/evicted/" + i0,schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/items/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'"};
+}
+if(data64.message !== undefined){
+let data73 = data64.message;
+if(typeof data73 === "string"){
+if(func2(data73) > 1024){
+const err141 = {instancePath:instancePath+"/status/scaleDown/rollback/message",schemaPath:"#/properties/status/properties/scaleDown/properties/rollback/properties/message/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters"};
 if(vErrors === null){
 vErrors = [err141];
 }
@@ -1762,8 +1761,9 @@ vErrors.push(err141);
 }
 errors++;
 }
-if(data70.name === undefined){
-const err142 = {instancePath:instancePath+"/status/scaleDown/evicted/" + i0,schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
+}
+else {
+const err142 = {instancePath:instancePath+"/status/scaleDown/rollback/message",schemaPath:"#/properties/status/properties/scaleDown/properties/rollback/properties/message/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err142];
 }
@@ -1772,8 +1772,10 @@ vErrors.push(err142);
 }
 errors++;
 }
-if(data70.uid === undefined){
-const err143 = {instancePath:instancePath+"/status/scaleDown/evicted/" + i0,schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/items/required",keyword:"required",params:{missingProperty: "uid"},message:"must have required property '"+"uid"+"'"};
+}
+}
+else {
+const err143 = {instancePath:instancePath+"/status/scaleDown/rollback",schemaPath:"#/properties/status/properties/scaleDown/properties/rollback/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err143];
 }
@@ -1782,8 +1784,12 @@ vErrors.push(err143);
 }
 errors++;
 }
-if(data70.pods === undefined){
-const err144 = {instancePath:instancePath+"/status/scaleDown/evicted/" + i0,schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/items/required",keyword:"required",params:{missingProperty: "pods"},message:"must have required property '"+"pods"+"'"};
+}
+if(data22.evicted !== undefined){
+let data74 = data22.evicted;
+if(Array.isArray(data74)){
+if(data74.length > 256){
+const err144 = {instancePath:instancePath+"/status/scaleDown/evicted",schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/maxItems",keyword:"maxItems",params:{limit: 256},message:"must NOT have more than 256 items"};
 if(vErrors === null){
 vErrors = [err144];
 }
@@ -1792,8 +1798,12 @@ vErrors.push(err144);
 }
 errors++;
 }
-if(data70.since === undefined){
-const err145 = {instancePath:instancePath+"/status/scaleDown/evicted/" + i0,schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/items/required",keyword:"required",params:{missingProperty: "since"},message:"must have required property '"+"since"+"'"};
+const len0 = data74.length;
+for(let i0=0; i0<len0; i0++){
+let data75 = data74[i0];
+if(data75 && typeof data75 == "object" && !Array.isArray(data75)){
+if(data75.namespace === undefined){
+const err145 = {instancePath:instancePath+"/status/scaleDown/evicted/" + i0,schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/items/required",keyword:"required",params:{missingProperty: "namespace"},message:"must have required property '"+"namespace"+"'"};
 if(vErrors === null){
 vErrors = [err145];
 }
@@ -1802,11 +1812,8 @@ vErrors.push(err145);
 }
 errors++;
 }
-if(data70.namespace !== undefined){
-let data71 = data70.namespace;
-if(typeof data71 === "string"){
-if(func2(data71) > 63){
-const err146 = {instancePath:instancePath+"/status/scaleDown/evicted/" + i0+"/namespace",schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/items/properties/namespace/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters"};
+if(data75.kind === undefined){
+const err146 = {instancePath:instancePath+"/status/scaleDown/evicted/" + i0,schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/items/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'"};
 if(vErrors === null){
 vErrors = [err146];
 }
@@ -1815,9 +1822,8 @@ vErrors.push(err146);
 }
 errors++;
 }
-}
-else {
-const err147 = {instancePath:instancePath+"/status/scaleDown/evicted/" + i0+"/namespace",schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/items/properties/namespace/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data75.name === undefined){
+const err147 = {instancePath:instancePath+"/status/scaleDown/evicted/" + i0,schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
 if(vErrors === null){
 vErrors = [err147];
 }
@@ -1826,12 +1832,8 @@ vErrors.push(err147);
 }
 errors++;
 }
-}
-if(data70.kind !== undefined){
-let data72 = data70.kind;
-if(typeof data72 === "string"){
-if(func2(data72) > 63){
-const err148 = {instancePath:instancePath+"/status/scaleDown/evicted/" + i0+"/kind",schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/items/properties/kind/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters"};
+if(data75.uid === undefined){
+const err148 = {instancePath:instancePath+"/status/scaleDown/evicted/" + i0,schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/items/required",keyword:"required",params:{missingProperty: "uid"},message:"must have required property '"+"uid"+"'"};
 if(vErrors === null){
 vErrors = [err148];
 }
@@ -1840,9 +1842,8 @@ vErrors.push(err148);
 }
 errors++;
 }
-}
-else {
-const err149 = {instancePath:instancePath+"/status/scaleDown/evicted/" + i0+"/kind",schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/items/properties/kind/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data75.pods === undefined){
+const err149 = {instancePath:instancePath+"/status/scaleDown/evicted/" + i0,schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/items/required",keyword:"required",params:{missingProperty: "pods"},message:"must have required property '"+"pods"+"'"};
 if(vErrors === null){
 vErrors = [err149];
 }
@@ -1851,12 +1852,8 @@ vErrors.push(err149);
 }
 errors++;
 }
-}
-if(data70.name !== undefined){
-let data73 = data70.name;
-if(typeof data73 === "string"){
-if(func2(data73) > 253){
-const err150 = {instancePath:instancePath+"/status/scaleDown/evicted/" + i0+"/name",schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/items/properties/name/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
+if(data75.since === undefined){
+const err150 = {instancePath:instancePath+"/status/scaleDown/evicted/" + i0,schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/items/required",keyword:"required",params:{missingProperty: "since"},message:"must have required property '"+"since"+"'"};
 if(vErrors === null){
 vErrors = [err150];
 }
@@ -1865,9 +1862,11 @@ vErrors.push(err150);
 }
 errors++;
 }
-}
-else {
-const err151 = {instancePath:instancePath+"/status/scaleDown/evicted/" + i0+"/name",schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data75.namespace !== undefined){
+let data76 = data75.namespace;
+if(typeof data76 === "string"){
+if(func2(data76) > 63){
+const err151 = {instancePath:instancePath+"/status/scaleDown/evicted/" + i0+"/namespace",schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/items/properties/namespace/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters"};
 if(vErrors === null){
 vErrors = [err151];
 }
@@ -1877,11 +1876,8 @@ vErrors.push(err151);
 errors++;
 }
 }
-if(data70.uid !== undefined){
-let data74 = data70.uid;
-if(typeof data74 === "string"){
-if(func2(data74) > 64){
-const err152 = {instancePath:instancePath+"/status/scaleDown/evicted/" + i0+"/uid",schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/items/properties/uid/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters"};
+else {
+const err152 = {instancePath:instancePath+"/status/scaleDown/evicted/" + i0+"/namespace",schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/items/properties/namespace/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err152];
 }
@@ -1891,8 +1887,11 @@ vErrors.push(err152);
 errors++;
 }
 }
-else {
-const err153 = {instancePath:instancePath+"/status/scaleDown/evicted/" + i0+"/uid",schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/items/properties/uid/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data75.kind !== undefined){
+let data77 = data75.kind;
+if(typeof data77 === "string"){
+if(func2(data77) > 63){
+const err153 = {instancePath:instancePath+"/status/scaleDown/evicted/" + i0+"/kind",schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/items/properties/kind/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters"};
 if(vErrors === null){
 vErrors = [err153];
 }
@@ -1902,10 +1901,8 @@ vErrors.push(err153);
 errors++;
 }
 }
-if(data70.pods !== undefined){
-let data75 = data70.pods;
-if(!((typeof data75 == "number") && (!(data75 % 1) && !isNaN(data75)))){
-const err154 = {instancePath:instancePath+"/status/scaleDown/evicted/" + i0+"/pods",schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/items/properties/pods/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+else {
+const err154 = {instancePath:instancePath+"/status/scaleDown/evicted/" + i0+"/kind",schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/items/properties/kind/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err154];
 }
@@ -1914,9 +1911,12 @@ vErrors.push(err154);
 }
 errors++;
 }
-if(typeof data75 == "number"){
-if(data75 < 1 || isNaN(data75)){
-const err155 = {instancePath:instancePath+"/status/scaleDown/evicted/" + i0+"/pods",schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/items/properties/pods/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+}
+if(data75.name !== undefined){
+let data78 = data75.name;
+if(typeof data78 === "string"){
+if(func2(data78) > 253){
+const err155 = {instancePath:instancePath+"/status/scaleDown/evicted/" + i0+"/name",schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/items/properties/name/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
 if(vErrors === null){
 vErrors = [err155];
 }
@@ -1926,12 +1926,8 @@ vErrors.push(err155);
 errors++;
 }
 }
-}
-if(data70.since !== undefined){
-let data76 = data70.since;
-if(typeof data76 === "string"){
-if(!(formats0.validate(data76))){
-const err156 = {instancePath:instancePath+"/status/scaleDown/evicted/" + i0+"/since",schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/items/properties/since/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+else {
+const err156 = {instancePath:instancePath+"/status/scaleDown/evicted/" + i0+"/name",schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err156];
 }
@@ -1941,8 +1937,11 @@ vErrors.push(err156);
 errors++;
 }
 }
-else {
-const err157 = {instancePath:instancePath+"/status/scaleDown/evicted/" + i0+"/since",schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/items/properties/since/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data75.uid !== undefined){
+let data79 = data75.uid;
+if(typeof data79 === "string"){
+if(func2(data79) > 64){
+const err157 = {instancePath:instancePath+"/status/scaleDown/evicted/" + i0+"/uid",schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/items/properties/uid/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters"};
 if(vErrors === null){
 vErrors = [err157];
 }
@@ -1952,9 +1951,8 @@ vErrors.push(err157);
 errors++;
 }
 }
-}
 else {
-const err158 = {instancePath:instancePath+"/status/scaleDown/evicted/" + i0,schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err158 = {instancePath:instancePath+"/status/scaleDown/evicted/" + i0+"/uid",schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/items/properties/uid/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err158];
 }
@@ -1964,9 +1962,10 @@ vErrors.push(err158);
 errors++;
 }
 }
-}
-else {
-const err159 = {instancePath:instancePath+"/status/scaleDown/evicted",schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data75.pods !== undefined){
+let data80 = data75.pods;
+if(!((typeof data80 == "number") && (!(data80 % 1) && !isNaN(data80)))){
+const err159 = {instancePath:instancePath+"/status/scaleDown/evicted/" + i0+"/pods",schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/items/properties/pods/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err159];
 }
@@ -1975,10 +1974,9 @@ vErrors.push(err159);
 }
 errors++;
 }
-}
-}
-else {
-const err160 = {instancePath:instancePath+"/status/scaleDown",schemaPath:"#/properties/status/properties/scaleDown/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(typeof data80 == "number"){
+if(data80 < 1 || isNaN(data80)){
+const err160 = {instancePath:instancePath+"/status/scaleDown/evicted/" + i0+"/pods",schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/items/properties/pods/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
 if(vErrors === null){
 vErrors = [err160];
 }
@@ -1988,11 +1986,12 @@ vErrors.push(err160);
 errors++;
 }
 }
-if(data10.spotHealth !== undefined){
-let data77 = data10.spotHealth;
-if(data77 && typeof data77 == "object" && !Array.isArray(data77)){
-if(data77.inService === undefined){
-const err161 = {instancePath:instancePath+"/status/spotHealth",schemaPath:"#/properties/status/properties/spotHealth/required",keyword:"required",params:{missingProperty: "inService"},message:"must have required property '"+"inService"+"'"};
+}
+if(data75.since !== undefined){
+let data81 = data75.since;
+if(typeof data81 === "string"){
+if(!(formats0.validate(data81))){
+const err161 = {instancePath:instancePath+"/status/scaleDown/evicted/" + i0+"/since",schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/items/properties/since/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
 if(vErrors === null){
 vErrors = [err161];
 }
@@ -2001,8 +2000,9 @@ vErrors.push(err161);
 }
 errors++;
 }
-if(data77.desired === undefined){
-const err162 = {instancePath:instancePath+"/status/spotHealth",schemaPath:"#/properties/status/properties/spotHealth/required",keyword:"required",params:{missingProperty: "desired"},message:"must have required property '"+"desired"+"'"};
+}
+else {
+const err162 = {instancePath:instancePath+"/status/scaleDown/evicted/" + i0+"/since",schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/items/properties/since/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err162];
 }
@@ -2011,8 +2011,10 @@ vErrors.push(err162);
 }
 errors++;
 }
-if(data77.activitiesInProgress === undefined){
-const err163 = {instancePath:instancePath+"/status/spotHealth",schemaPath:"#/properties/status/properties/spotHealth/required",keyword:"required",params:{missingProperty: "activitiesInProgress"},message:"must have required property '"+"activitiesInProgress"+"'"};
+}
+}
+else {
+const err163 = {instancePath:instancePath+"/status/scaleDown/evicted/" + i0,schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err163];
 }
@@ -2021,8 +2023,10 @@ vErrors.push(err163);
 }
 errors++;
 }
-if(data77.observedAt === undefined){
-const err164 = {instancePath:instancePath+"/status/spotHealth",schemaPath:"#/properties/status/properties/spotHealth/required",keyword:"required",params:{missingProperty: "observedAt"},message:"must have required property '"+"observedAt"+"'"};
+}
+}
+else {
+const err164 = {instancePath:instancePath+"/status/scaleDown/evicted",schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err164];
 }
@@ -2031,10 +2035,10 @@ vErrors.push(err164);
 }
 errors++;
 }
-if(data77.inService !== undefined){
-let data78 = data77.inService;
-if(!((typeof data78 == "number") && (!(data78 % 1) && !isNaN(data78)))){
-const err165 = {instancePath:instancePath+"/status/spotHealth/inService",schemaPath:"#/properties/status/properties/spotHealth/properties/inService/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+}
+}
+else {
+const err165 = {instancePath:instancePath+"/status/scaleDown",schemaPath:"#/properties/status/properties/scaleDown/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err165];
 }
@@ -2043,9 +2047,12 @@ vErrors.push(err165);
 }
 errors++;
 }
-if(typeof data78 == "number"){
-if(data78 < 0 || isNaN(data78)){
-const err166 = {instancePath:instancePath+"/status/spotHealth/inService",schemaPath:"#/properties/status/properties/spotHealth/properties/inService/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+if(data10.spotHealth !== undefined){
+let data82 = data10.spotHealth;
+if(data82 && typeof data82 == "object" && !Array.isArray(data82)){
+if(data82.inService === undefined){
+const err166 = {instancePath:instancePath+"/status/spotHealth",schemaPath:"#/properties/status/properties/spotHealth/required",keyword:"required",params:{missingProperty: "inService"},message:"must have required property '"+"inService"+"'"};
 if(vErrors === null){
 vErrors = [err166];
 }
@@ -2054,12 +2061,8 @@ vErrors.push(err166);
 }
 errors++;
 }
-}
-}
-if(data77.desired !== undefined){
-let data79 = data77.desired;
-if(!((typeof data79 == "number") && (!(data79 % 1) && !isNaN(data79)))){
-const err167 = {instancePath:instancePath+"/status/spotHealth/desired",schemaPath:"#/properties/status/properties/spotHealth/properties/desired/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data82.desired === undefined){
+const err167 = {instancePath:instancePath+"/status/spotHealth",schemaPath:"#/properties/status/properties/spotHealth/required",keyword:"required",params:{missingProperty: "desired"},message:"must have required property '"+"desired"+"'"};
 if(vErrors === null){
 vErrors = [err167];
 }
@@ -2068,9 +2071,8 @@ vErrors.push(err167);
 }
 errors++;
 }
-if(typeof data79 == "number"){
-if(data79 < 0 || isNaN(data79)){
-const err168 = {instancePath:instancePath+"/status/spotHealth/desired",schemaPath:"#/properties/status/properties/spotHealth/properties/desired/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(data82.activitiesInProgress === undefined){
+const err168 = {instancePath:instancePath+"/status/spotHealth",schemaPath:"#/properties/status/properties/spotHealth/required",keyword:"required",params:{missingProperty: "activitiesInProgress"},message:"must have required property '"+"activitiesInProgress"+"'"};
 if(vErrors === null){
 vErrors = [err168];
 }
@@ -2079,12 +2081,8 @@ vErrors.push(err168);
 }
 errors++;
 }
-}
-}
-if(data77.activitiesInProgress !== undefined){
-let data80 = data77.activitiesInProgress;
-if(!((typeof data80 == "number") && (!(data80 % 1) && !isNaN(data80)))){
-const err169 = {instancePath:instancePath+"/status/spotHealth/activitiesInProgress",schemaPath:"#/properties/status/properties/spotHealth/properties/activitiesInProgress/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data82.observedAt === undefined){
+const err169 = {instancePath:instancePath+"/status/spotHealth",schemaPath:"#/properties/status/properties/spotHealth/required",keyword:"required",params:{missingProperty: "observedAt"},message:"must have required property '"+"observedAt"+"'"};
 if(vErrors === null){
 vErrors = [err169];
 }
@@ -2093,9 +2091,10 @@ vErrors.push(err169);
 }
 errors++;
 }
-if(typeof data80 == "number"){
-if(data80 < 0 || isNaN(data80)){
-const err170 = {instancePath:instancePath+"/status/spotHealth/activitiesInProgress",schemaPath:"#/properties/status/properties/spotHealth/properties/activitiesInProgress/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(data82.inService !== undefined){
+let data83 = data82.inService;
+if(!((typeof data83 == "number") && (!(data83 % 1) && !isNaN(data83)))){
+const err170 = {instancePath:instancePath+"/status/spotHealth/inService",schemaPath:"#/properties/status/properties/spotHealth/properties/inService/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err170];
 }
@@ -2104,12 +2103,9 @@ vErrors.push(err170);
 }
 errors++;
 }
-}
-}
-if(data77.nodesReady !== undefined){
-let data81 = data77.nodesReady;
-if(!((typeof data81 == "number") && (!(data81 % 1) && !isNaN(data81)))){
-const err171 = {instancePath:instancePath+"/status/spotHealth/nodesReady",schemaPath:"#/properties/status/properties/spotHealth/properties/nodesReady/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(typeof data83 == "number"){
+if(data83 < 0 || isNaN(data83)){
+const err171 = {instancePath:instancePath+"/status/spotHealth/inService",schemaPath:"#/properties/status/properties/spotHealth/properties/inService/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err171];
 }
@@ -2118,9 +2114,12 @@ vErrors.push(err171);
 }
 errors++;
 }
-if(typeof data81 == "number"){
-if(data81 < 0 || isNaN(data81)){
-const err172 = {instancePath:instancePath+"/status/spotHealth/nodesReady",schemaPath:"#/properties/status/properties/spotHealth/properties/nodesReady/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+}
+if(data82.desired !== undefined){
+let data84 = data82.desired;
+if(!((typeof data84 == "number") && (!(data84 % 1) && !isNaN(data84)))){
+const err172 = {instancePath:instancePath+"/status/spotHealth/desired",schemaPath:"#/properties/status/properties/spotHealth/properties/desired/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err172];
 }
@@ -2129,12 +2128,9 @@ vErrors.push(err172);
 }
 errors++;
 }
-}
-}
-if(data77.nodesTotal !== undefined){
-let data82 = data77.nodesTotal;
-if(!((typeof data82 == "number") && (!(data82 % 1) && !isNaN(data82)))){
-const err173 = {instancePath:instancePath+"/status/spotHealth/nodesTotal",schemaPath:"#/properties/status/properties/spotHealth/properties/nodesTotal/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(typeof data84 == "number"){
+if(data84 < 0 || isNaN(data84)){
+const err173 = {instancePath:instancePath+"/status/spotHealth/desired",schemaPath:"#/properties/status/properties/spotHealth/properties/desired/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err173];
 }
@@ -2143,9 +2139,12 @@ vErrors.push(err173);
 }
 errors++;
 }
-if(typeof data82 == "number"){
-if(data82 < 0 || isNaN(data82)){
-const err174 = {instancePath:instancePath+"/status/spotHealth/nodesTotal",schemaPath:"#/properties/status/properties/spotHealth/properties/nodesTotal/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+}
+if(data82.activitiesInProgress !== undefined){
+let data85 = data82.activitiesInProgress;
+if(!((typeof data85 == "number") && (!(data85 % 1) && !isNaN(data85)))){
+const err174 = {instancePath:instancePath+"/status/spotHealth/activitiesInProgress",schemaPath:"#/properties/status/properties/spotHealth/properties/activitiesInProgress/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err174];
 }
@@ -2154,11 +2153,9 @@ vErrors.push(err174);
 }
 errors++;
 }
-}
-}
-if(data77.healthy !== undefined){
-if(typeof data77.healthy !== "boolean"){
-const err175 = {instancePath:instancePath+"/status/spotHealth/healthy",schemaPath:"#/properties/status/properties/spotHealth/properties/healthy/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(typeof data85 == "number"){
+if(data85 < 0 || isNaN(data85)){
+const err175 = {instancePath:instancePath+"/status/spotHealth/activitiesInProgress",schemaPath:"#/properties/status/properties/spotHealth/properties/activitiesInProgress/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err175];
 }
@@ -2168,11 +2165,11 @@ vErrors.push(err175);
 errors++;
 }
 }
-if(data77.observedAt !== undefined){
-let data84 = data77.observedAt;
-if(typeof data84 === "string"){
-if(!(formats0.validate(data84))){
-const err176 = {instancePath:instancePath+"/status/spotHealth/observedAt",schemaPath:"#/properties/status/properties/spotHealth/properties/observedAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+}
+if(data82.nodesReady !== undefined){
+let data86 = data82.nodesReady;
+if(!((typeof data86 == "number") && (!(data86 % 1) && !isNaN(data86)))){
+const err176 = {instancePath:instancePath+"/status/spotHealth/nodesReady",schemaPath:"#/properties/status/properties/spotHealth/properties/nodesReady/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err176];
 }
@@ -2181,9 +2178,9 @@ vErrors.push(err176);
 }
 errors++;
 }
-}
-else {
-const err177 = {instancePath:instancePath+"/status/spotHealth/observedAt",schemaPath:"#/properties/status/properties/spotHealth/properties/observedAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(typeof data86 == "number"){
+if(data86 < 0 || isNaN(data86)){
+const err177 = {instancePath:instancePath+"/status/spotHealth/nodesReady",schemaPath:"#/properties/status/properties/spotHealth/properties/nodesReady/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err177];
 }
@@ -2193,11 +2190,11 @@ vErrors.push(err177);
 errors++;
 }
 }
-if(data77.observedBy !== undefined){
-let data85 = data77.observedBy;
-if(typeof data85 === "string"){
-if(func2(data85) > 253){
-const err178 = {instancePath:instancePath+"/status/spotHealth/observedBy",schemaPath:"#/properties/status/properties/spotHealth/properties/observedBy/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
+}
+if(data82.nodesTotal !== undefined){
+let data87 = data82.nodesTotal;
+if(!((typeof data87 == "number") && (!(data87 % 1) && !isNaN(data87)))){
+const err178 = {instancePath:instancePath+"/status/spotHealth/nodesTotal",schemaPath:"#/properties/status/properties/spotHealth/properties/nodesTotal/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err178];
 }
@@ -2206,9 +2203,9 @@ vErrors.push(err178);
 }
 errors++;
 }
-}
-else {
-const err179 = {instancePath:instancePath+"/status/spotHealth/observedBy",schemaPath:"#/properties/status/properties/spotHealth/properties/observedBy/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(typeof data87 == "number"){
+if(data87 < 0 || isNaN(data87)){
+const err179 = {instancePath:instancePath+"/status/spotHealth/nodesTotal",schemaPath:"#/properties/status/properties/spotHealth/properties/nodesTotal/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err179];
 }
@@ -2219,8 +2216,9 @@ errors++;
 }
 }
 }
-else {
-const err180 = {instancePath:instancePath+"/status/spotHealth",schemaPath:"#/properties/status/properties/spotHealth/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data82.healthy !== undefined){
+if(typeof data82.healthy !== "boolean"){
+const err180 = {instancePath:instancePath+"/status/spotHealth/healthy",schemaPath:"#/properties/status/properties/spotHealth/properties/healthy/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err180];
 }
@@ -2230,11 +2228,11 @@ vErrors.push(err180);
 errors++;
 }
 }
-if(data10.conditions !== undefined){
-let data86 = data10.conditions;
-if(Array.isArray(data86)){
-if(data86.length > 16){
-const err181 = {instancePath:instancePath+"/status/conditions",schemaPath:"#/properties/status/properties/conditions/maxItems",keyword:"maxItems",params:{limit: 16},message:"must NOT have more than 16 items"};
+if(data82.observedAt !== undefined){
+let data89 = data82.observedAt;
+if(typeof data89 === "string"){
+if(!(formats0.validate(data89))){
+const err181 = {instancePath:instancePath+"/status/spotHealth/observedAt",schemaPath:"#/properties/status/properties/spotHealth/properties/observedAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
 if(vErrors === null){
 vErrors = [err181];
 }
@@ -2243,12 +2241,9 @@ vErrors.push(err181);
 }
 errors++;
 }
-const len1 = data86.length;
-for(let i1=0; i1<len1; i1++){
-let data87 = data86[i1];
-if(data87 && typeof data87 == "object" && !Array.isArray(data87)){
-if(data87.type === undefined){
-const err182 = {instancePath:instancePath+"/status/conditions/" + i1,schemaPath:"#/properties/status/properties/conditions/items/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'"};
+}
+else {
+const err182 = {instancePath:instancePath+"/status/spotHealth/observedAt",schemaPath:"#/properties/status/properties/spotHealth/properties/observedAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err182];
 }
@@ -2257,8 +2252,12 @@ vErrors.push(err182);
 }
 errors++;
 }
-if(data87.status === undefined){
-const err183 = {instancePath:instancePath+"/status/conditions/" + i1,schemaPath:"#/properties/status/properties/conditions/items/required",keyword:"required",params:{missingProperty: "status"},message:"must have required property '"+"status"+"'"};
+}
+if(data82.observedBy !== undefined){
+let data90 = data82.observedBy;
+if(typeof data90 === "string"){
+if(func2(data90) > 253){
+const err183 = {instancePath:instancePath+"/status/spotHealth/observedBy",schemaPath:"#/properties/status/properties/spotHealth/properties/observedBy/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
 if(vErrors === null){
 vErrors = [err183];
 }
@@ -2267,8 +2266,9 @@ vErrors.push(err183);
 }
 errors++;
 }
-if(data87.lastTransitionTime === undefined){
-const err184 = {instancePath:instancePath+"/status/conditions/" + i1,schemaPath:"#/properties/status/properties/conditions/items/required",keyword:"required",params:{missingProperty: "lastTransitionTime"},message:"must have required property '"+"lastTransitionTime"+"'"};
+}
+else {
+const err184 = {instancePath:instancePath+"/status/spotHealth/observedBy",schemaPath:"#/properties/status/properties/spotHealth/properties/observedBy/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err184];
 }
@@ -2277,11 +2277,10 @@ vErrors.push(err184);
 }
 errors++;
 }
-if(data87.type !== undefined){
-let data88 = data87.type;
-if(typeof data88 === "string"){
-if(func2(data88) > 64){
-const err185 = {instancePath:instancePath+"/status/conditions/" + i1+"/type",schemaPath:"#/properties/status/properties/conditions/items/properties/type/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters"};
+}
+}
+else {
+const err185 = {instancePath:instancePath+"/status/spotHealth",schemaPath:"#/properties/status/properties/spotHealth/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err185];
 }
@@ -2291,8 +2290,11 @@ vErrors.push(err185);
 errors++;
 }
 }
-else {
-const err186 = {instancePath:instancePath+"/status/conditions/" + i1+"/type",schemaPath:"#/properties/status/properties/conditions/items/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data10.conditions !== undefined){
+let data91 = data10.conditions;
+if(Array.isArray(data91)){
+if(data91.length > 16){
+const err186 = {instancePath:instancePath+"/status/conditions",schemaPath:"#/properties/status/properties/conditions/maxItems",keyword:"maxItems",params:{limit: 16},message:"must NOT have more than 16 items"};
 if(vErrors === null){
 vErrors = [err186];
 }
@@ -2301,11 +2303,12 @@ vErrors.push(err186);
 }
 errors++;
 }
-}
-if(data87.status !== undefined){
-let data89 = data87.status;
-if(typeof data89 !== "string"){
-const err187 = {instancePath:instancePath+"/status/conditions/" + i1+"/status",schemaPath:"#/properties/status/properties/conditions/items/properties/status/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const len1 = data91.length;
+for(let i1=0; i1<len1; i1++){
+let data92 = data91[i1];
+if(data92 && typeof data92 == "object" && !Array.isArray(data92)){
+if(data92.type === undefined){
+const err187 = {instancePath:instancePath+"/status/conditions/" + i1,schemaPath:"#/properties/status/properties/conditions/items/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'"};
 if(vErrors === null){
 vErrors = [err187];
 }
@@ -2314,8 +2317,8 @@ vErrors.push(err187);
 }
 errors++;
 }
-if(!(((data89 === "True") || (data89 === "False")) || (data89 === "Unknown"))){
-const err188 = {instancePath:instancePath+"/status/conditions/" + i1+"/status",schemaPath:"#/properties/status/properties/conditions/items/properties/status/enum",keyword:"enum",params:{allowedValues: schema11.properties.status.properties.conditions.items.properties.status.enum},message:"must be equal to one of the allowed values"};
+if(data92.status === undefined){
+const err188 = {instancePath:instancePath+"/status/conditions/" + i1,schemaPath:"#/properties/status/properties/conditions/items/required",keyword:"required",params:{missingProperty: "status"},message:"must have required property '"+"status"+"'"};
 if(vErrors === null){
 vErrors = [err188];
 }
@@ -2324,12 +2327,8 @@ vErrors.push(err188);
 }
 errors++;
 }
-}
-if(data87.reason !== undefined){
-let data90 = data87.reason;
-if(typeof data90 === "string"){
-if(func2(data90) > 128){
-const err189 = {instancePath:instancePath+"/status/conditions/" + i1+"/reason",schemaPath:"#/properties/status/properties/conditions/items/properties/reason/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters"};
+if(data92.lastTransitionTime === undefined){
+const err189 = {instancePath:instancePath+"/status/conditions/" + i1,schemaPath:"#/properties/status/properties/conditions/items/required",keyword:"required",params:{missingProperty: "lastTransitionTime"},message:"must have required property '"+"lastTransitionTime"+"'"};
 if(vErrors === null){
 vErrors = [err189];
 }
@@ -2338,8 +2337,11 @@ vErrors.push(err189);
 }
 errors++;
 }
-if(!pattern5.test(data90)){
-const err190 = {instancePath:instancePath+"/status/conditions/" + i1+"/reason",schemaPath:"#/properties/status/properties/conditions/items/properties/reason/pattern",keyword:"pattern",params:{pattern: "^([A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?)?$"},message:"must match pattern \""+"^([A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?)?$"+"\""};
+if(data92.type !== undefined){
+let data93 = data92.type;
+if(typeof data93 === "string"){
+if(func2(data93) > 64){
+const err190 = {instancePath:instancePath+"/status/conditions/" + i1+"/type",schemaPath:"#/properties/status/properties/conditions/items/properties/type/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters"};
 if(vErrors === null){
 vErrors = [err190];
 }
@@ -2350,7 +2352,7 @@ errors++;
 }
 }
 else {
-const err191 = {instancePath:instancePath+"/status/conditions/" + i1+"/reason",schemaPath:"#/properties/status/properties/conditions/items/properties/reason/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err191 = {instancePath:instancePath+"/status/conditions/" + i1+"/type",schemaPath:"#/properties/status/properties/conditions/items/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err191];
 }
@@ -2360,11 +2362,10 @@ vErrors.push(err191);
 errors++;
 }
 }
-if(data87.message !== undefined){
-let data91 = data87.message;
-if(typeof data91 === "string"){
-if(func2(data91) > 1024){
-const err192 = {instancePath:instancePath+"/status/conditions/" + i1+"/message",schemaPath:"#/properties/status/properties/conditions/items/properties/message/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters"};
+if(data92.status !== undefined){
+let data94 = data92.status;
+if(typeof data94 !== "string"){
+const err192 = {instancePath:instancePath+"/status/conditions/" + i1+"/status",schemaPath:"#/properties/status/properties/conditions/items/properties/status/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err192];
 }
@@ -2373,9 +2374,8 @@ vErrors.push(err192);
 }
 errors++;
 }
-}
-else {
-const err193 = {instancePath:instancePath+"/status/conditions/" + i1+"/message",schemaPath:"#/properties/status/properties/conditions/items/properties/message/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(!(((data94 === "True") || (data94 === "False")) || (data94 === "Unknown"))){
+const err193 = {instancePath:instancePath+"/status/conditions/" + i1+"/status",schemaPath:"#/properties/status/properties/conditions/items/properties/status/enum",keyword:"enum",params:{allowedValues: schema11.properties.status.properties.conditions.items.properties.status.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err193];
 }
@@ -2385,11 +2385,11 @@ vErrors.push(err193);
 errors++;
 }
 }
-if(data87.lastTransitionTime !== undefined){
-let data92 = data87.lastTransitionTime;
-if(typeof data92 === "string"){
-if(!(formats0.validate(data92))){
-const err194 = {instancePath:instancePath+"/status/conditions/" + i1+"/lastTransitionTime",schemaPath:"#/properties/status/properties/conditions/items/properties/lastTransitionTime/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+if(data92.reason !== undefined){
+let data95 = data92.reason;
+if(typeof data95 === "string"){
+if(func2(data95) > 128){
+const err194 = {instancePath:instancePath+"/status/conditions/" + i1+"/reason",schemaPath:"#/properties/status/properties/conditions/items/properties/reason/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters"};
 if(vErrors === null){
 vErrors = [err194];
 }
@@ -2398,9 +2398,8 @@ vErrors.push(err194);
 }
 errors++;
 }
-}
-else {
-const err195 = {instancePath:instancePath+"/status/conditions/" + i1+"/lastTransitionTime",schemaPath:"#/properties/status/properties/conditions/items/properties/lastTransitionTime/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(!pattern5.test(data95)){
+const err195 = {instancePath:instancePath+"/status/conditions/" + i1+"/reason",schemaPath:"#/properties/status/properties/conditions/items/properties/reason/pattern",keyword:"pattern",params:{pattern: "^([A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?)?$"},message:"must match pattern \""+"^([A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?)?$"+"\""};
 if(vErrors === null){
 vErrors = [err195];
 }
@@ -2410,9 +2409,8 @@ vErrors.push(err195);
 errors++;
 }
 }
-}
 else {
-const err196 = {instancePath:instancePath+"/status/conditions/" + i1,schemaPath:"#/properties/status/properties/conditions/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err196 = {instancePath:instancePath+"/status/conditions/" + i1+"/reason",schemaPath:"#/properties/status/properties/conditions/items/properties/reason/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err196];
 }
@@ -2422,9 +2420,11 @@ vErrors.push(err196);
 errors++;
 }
 }
-}
-else {
-const err197 = {instancePath:instancePath+"/status/conditions",schemaPath:"#/properties/status/properties/conditions/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data92.message !== undefined){
+let data96 = data92.message;
+if(typeof data96 === "string"){
+if(func2(data96) > 1024){
+const err197 = {instancePath:instancePath+"/status/conditions/" + i1+"/message",schemaPath:"#/properties/status/properties/conditions/items/properties/message/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters"};
 if(vErrors === null){
 vErrors = [err197];
 }
@@ -2434,11 +2434,8 @@ vErrors.push(err197);
 errors++;
 }
 }
-if(data10.completionTime !== undefined){
-let data93 = data10.completionTime;
-if(typeof data93 === "string"){
-if(!(formats0.validate(data93))){
-const err198 = {instancePath:instancePath+"/status/completionTime",schemaPath:"#/properties/status/properties/completionTime/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+else {
+const err198 = {instancePath:instancePath+"/status/conditions/" + i1+"/message",schemaPath:"#/properties/status/properties/conditions/items/properties/message/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err198];
 }
@@ -2448,8 +2445,11 @@ vErrors.push(err198);
 errors++;
 }
 }
-else {
-const err199 = {instancePath:instancePath+"/status/completionTime",schemaPath:"#/properties/status/properties/completionTime/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data92.lastTransitionTime !== undefined){
+let data97 = data92.lastTransitionTime;
+if(typeof data97 === "string"){
+if(!(formats0.validate(data97))){
+const err199 = {instancePath:instancePath+"/status/conditions/" + i1+"/lastTransitionTime",schemaPath:"#/properties/status/properties/conditions/items/properties/lastTransitionTime/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
 if(vErrors === null){
 vErrors = [err199];
 }
@@ -2459,9 +2459,8 @@ vErrors.push(err199);
 errors++;
 }
 }
-}
 else {
-const err200 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err200 = {instancePath:instancePath+"/status/conditions/" + i1+"/lastTransitionTime",schemaPath:"#/properties/status/properties/conditions/items/properties/lastTransitionTime/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err200];
 }
@@ -2473,12 +2472,73 @@ errors++;
 }
 }
 else {
-const err201 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err201 = {instancePath:instancePath+"/status/conditions/" + i1,schemaPath:"#/properties/status/properties/conditions/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err201];
 }
 else {
 vErrors.push(err201);
+}
+errors++;
+}
+}
+}
+else {
+const err202 = {instancePath:instancePath+"/status/conditions",schemaPath:"#/properties/status/properties/conditions/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err202];
+}
+else {
+vErrors.push(err202);
+}
+errors++;
+}
+}
+if(data10.completionTime !== undefined){
+let data98 = data10.completionTime;
+if(typeof data98 === "string"){
+if(!(formats0.validate(data98))){
+const err203 = {instancePath:instancePath+"/status/completionTime",schemaPath:"#/properties/status/properties/completionTime/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+if(vErrors === null){
+vErrors = [err203];
+}
+else {
+vErrors.push(err203);
+}
+errors++;
+}
+}
+else {
+const err204 = {instancePath:instancePath+"/status/completionTime",schemaPath:"#/properties/status/properties/completionTime/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err204];
+}
+else {
+vErrors.push(err204);
+}
+errors++;
+}
+}
+}
+else {
+const err205 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err205];
+}
+else {
+vErrors.push(err205);
+}
+errors++;
+}
+}
+}
+else {
+const err206 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err206];
+}
+else {
+vErrors.push(err206);
 }
 errors++;
 }

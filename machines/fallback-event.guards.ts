@@ -1,7 +1,8 @@
 // Pure decisions of the fallback-event machine, each a function of the context (and event
 // data). No logging, no clock: "now" is the time of the last TICK.
 import { parseDuration } from '../crds/duration.js';
-import { SCALE_DOWN_STEPS, TERMINAL_PHASES, type Phase, type ScaleDownStepName } from '../crds/phases.js';
+import { fitMessage } from '../crds/message.js';
+import { BlockedReason, ConditionType, SCALE_DOWN_STEPS, TERMINAL_PHASES, type Phase, type SafetyCheck, type ScaleDownStepName } from '../crds/phases.js';
 import type { SpotGuardFallbackEvent } from '../crds/spotguardfallbackevent.types.js';
 import type { FallbackEventConfig, FallbackEventContext, SpotObservation } from './fallback-event.types.js';
 
@@ -139,6 +140,23 @@ export function stableLongEnough(context: FallbackEventContext): boolean {
 
 export function checksDue(context: FallbackEventContext): boolean {
   return context.lastCheckAt === undefined || context.now - context.lastCheckAt >= context.config.recheckIntervalMs;
+}
+
+/** The reason of SafetyChecksPassed=False: the check that blocked (BlockedReason), 'Blocked' when it is not known. */
+export function blockedReason(check: SafetyCheck | undefined): string {
+  return check ? BlockedReason[check] : 'Blocked';
+}
+
+/**
+ * Whether the event already records this block: SafetyChecksPassed=False with the blocking
+ * check as its reason and the checks' words as its message. Read from the condition, never
+ * from status.message, so a repeated block costs no write (invariant 10) and a new one is
+ * recorded. Reaching ReadyForScaleDown sets the condition to Unknown, so the first block of
+ * each round is recorded even when it is the same as an earlier round's.
+ */
+export function blockRecorded(object: SpotGuardFallbackEvent, reason: string, check?: SafetyCheck): boolean {
+  const condition = object.status?.conditions?.find((c) => c.type === ConditionType.SafetyChecksPassed);
+  return condition?.status === 'False' && condition.reason === blockedReason(check) && condition.message === fitMessage(reason);
 }
 
 /**

@@ -2,7 +2,7 @@
 // delivered by the watch (or returned by our own commit) is authoritative and moves the actor
 // to the phase and step it records. Time arrives as TICK, effects leave as emitted intents,
 // and shared state changes only through a commit whose result comes back as an event.
-import { assign, emit, setup } from 'xstate';
+import { assign, emit, enqueueActions, setup } from 'xstate';
 import { PHASES, SCALE_DOWN_STEPS, type Phase, type ScaleDownStepName } from '../crds/phases.js';
 import type { FallbackEventStatus, SpotGuardFallbackEvent } from '../crds/spotguardfallbackevent.types.js';
 import * as g from './fallback-event.guards.js';
@@ -50,6 +50,20 @@ const commitIntent = (status: FallbackEventStatus, object: SpotGuardFallbackEven
   resourceVersion: object.metadata?.resourceVersion,
 });
 
+/**
+ * A named status change: the next status, built from the context as of the event, is held as
+ * `pending` and emitted as a `commit` intent in one action, so that the drawn statechart names
+ * what is recorded ("claimEvent", "recordStepFailure") rather than how. `failureTime` also
+ * keeps the failure's time, which paces this actor's own retry even if the commit is lost.
+ */
+function commits(build: (c: FallbackEventContext, e: FallbackEventEvent) => FallbackEventStatus, options: { failureTime?: boolean } = {}) {
+  return enqueueActions<FallbackEventContext, FallbackEventEvent, undefined, FallbackEventEvent, never, never, never, never, FallbackEventIntent>(({ context, event, enqueue }) => {
+    const status = build(at(context, event), event);
+    enqueue.assign(options.failureTime ? { pending: status, lastStepFailureAt: context.now } : { pending: status });
+    enqueue.emit(commitIntent(status, context.object));
+  });
+}
+
 export const fallbackEventMachine = setup({
   types: {
     context: {} as FallbackEventContext,
@@ -74,6 +88,10 @@ export const fallbackEventMachine = setup({
       const object = objectOf(event);
       return !!object && g.phaseOf(object) === params.phase;
     },
+    /** The object the actor holds records this phase (an actor rebuilt from it goes there). */
+    recordedPhaseIs: ({ context }, params: { phase: Phase }) => g.phaseOf(context.object) === params.phase,
+    /** The object the actor holds is at this step of ScalingDown (or its rollback): the scale-down resumes there. */
+    recordedStepIs: ({ context }, params: { step: ScalingDownPlace }) => placeOf(context.object).step === params.step,
     canClaim: ({ context, event }) => g.canClaim(at(context, event)),
     untrusted: ({ context, event }) => g.isHolder(at(context, event)) && g.untrustedReason(context) !== undefined,
     minimumWaitElapsed: ({ context, event }) => g.isHolder(at(context, event)) && g.minimumWaitElapsed(at(context, event)),
@@ -101,8 +119,8 @@ export const fallbackEventMachine = setup({
     },
     checksPassed: ({ context, event }) =>
       event.type === 'CHECKS_DONE' && event.outcome === 'passed' && g.isHolder(context) && g.freshlyHealthy(context),
-    checksBlockedAnew: ({ context, event }) =>
-      event.type === 'CHECKS_DONE' && event.outcome === 'blocked' && context.object.status?.message !== s.blockedMessage(event.reason),
+    // The block is new unless the SafetyChecksPassed condition already records this check and reason.
+    checksBlockedAnew: ({ context, event }) => event.type === 'CHECKS_DONE' && event.outcome === 'blocked' && !g.blockRecorded(context.object, event.reason, event.check),
     checksUntrusted: ({ event }) => event.type === 'CHECKS_DONE' && event.outcome === 'untrusted',
     stepIs: ({ event }, params: { step: ScaleDownStepName }) =>
       (event.type === 'STEP_DONE' || event.type === 'STEP_FAILED') && event.step === params.step,
@@ -124,17 +142,57 @@ export const fallbackEventMachine = setup({
       return { observation: o, asgMissingCount: (o.asgsNotFound?.length ?? 0) > 0 ? context.asgMissingCount + 1 : 0 };
     }),
     commitFailed: assign({ pending: undefined }),
-    commit: emit(({ context }) => commitIntent(context.pending ?? {}, context.object)),
-    prepare: assign({
-      pending: ({ context, event }, params: { build: (c: FallbackEventContext, e: FallbackEventEvent) => FallbackEventStatus }) =>
-        params.build(at(context, event), event),
+    // Status changes, each named for what it records: the next status is built from the latest
+    // object, held as pending, and emitted as a commit intent (the runtime answers COMMITTED,
+    // CONFLICT or COMMIT_FAILED).
+    claimEvent: commits((c) => s.claimed(c)),
+    renewClaim: commits((c) => s.claimed(c)),
+    failUntrusted: commits((c, e) => s.toFailed(c, e.type === 'CHECKS_DONE' ? e.reason : (g.untrustedReason(c) ?? 'untrusted'))),
+    startMonitoring: commits((c) => s.toMonitoring(c)),
+    recordHealthSeen: commits((c, e) => s.healthStarted(c, observationOf(e) ?? (g.latestObservation(c) as SpotObservation))),
+    recordHealthLost: commits((c, e) => s.healthLostStatus(c, observationOf(e) ?? (g.latestObservation(c) as SpotObservation))),
+    failAsgGone: commits((c, e) => s.asgNotFound(c, observationOf(e)?.asgsNotFound ?? [c.object.spec.spotASGName])),
+    recordSpotRestored: commits((c) => s.toReadyForScaleDown(c)),
+    recordChecksBlocked: commits((c, e) => (e.type === 'CHECKS_DONE' ? s.checksBlocked(c, e.reason, e.check) : s.checksBlocked(c, 'safety checks did not pass'))),
+    startScaleDown: commits((c) => s.toScalingDown(c)),
+    completeStep: commits((c, e) => {
+      const done = e as E<'STEP_DONE'>;
+      return s.stepCompleted(c, done.step, done.message, done.replaced, done.dryRun === true);
+    }),
+    // The failure's time is kept too, so this actor paces its own retry even if the write is lost.
+    recordStepFailure: commits(
+      (c, e) => {
+        const failed = e as E<'STEP_FAILED'>;
+        return s.stepFailed(c, failed.step, failed.code, failed.message, failed.replaced);
+      },
+      { failureTime: true },
+    ),
+    /** A final failure (a step's, or the spec found untrusted mid-way): undo what was done to the node, then fail. */
+    startRollback: commits((c, e) =>
+      e.type === 'STEP_FAILED'
+        ? s.rollbackRequested(c, `scale-down step ${e.step} failed: ${e.message}`, e.step)
+        : s.rollbackRequested(c, g.untrustedReason(c) ?? 'untrusted'),
+    ),
+    completeRollback: commits((c, e) => {
+      const done = e as E<'ROLLBACK_DONE'>;
+      return s.rolledBack(c, done.untainted, done.uncordoned, done.message);
+    }),
+    recordRollbackFailure: commits(
+      (c, e) => {
+        const failed = e as E<'ROLLBACK_FAILED'>;
+        return s.rollbackFailed(c, failed.code, failed.message, failed.untainted);
+      },
+      { failureTime: true },
+    ),
+    giveUpRollback: commits((c, e) => {
+      const failed = e as E<'ROLLBACK_FAILED'>;
+      return s.rollbackGaveUp(c, failed.code, failed.message);
     }),
     startChecks: assign({ lastCheckAt: ({ context, event }) => at(context, event).now }),
     requestChecks: emit({ type: 'runChecks' }),
     startStep: assign({ stepStartedAt: ({ context, event }) => at(context, event).now }),
     requestStep: emit((_, params: { step: ScaleDownStepName }) => ({ type: 'runStep', step: params.step })),
     requestRollback: emit({ type: 'rollBack' }),
-    recordStepFailure: assign({ lastStepFailureAt: ({ context }) => context.now }),
     requestDelete: emit(({ context }) => ({ type: 'delete', resourceVersion: context.object.metadata?.resourceVersion })),
   },
 }).createMachine({
@@ -166,7 +224,7 @@ export const fallbackEventMachine = setup({
       initial: 'idle',
       // An actor rebuilt from an object that is past Pending goes straight to its phase.
       always: PHASES.filter((p) => p !== 'Pending').map((phase) => ({
-        guard: ({ context }: { context: FallbackEventContext }) => g.phaseOf(context.object) === phase,
+        guard: { type: 'recordedPhaseIs', params: { phase } },
         target: phase,
       })),
       states: {
@@ -176,7 +234,7 @@ export const fallbackEventMachine = setup({
             TICK: [
               claimTransition(),
               failTransition(),
-              { guard: 'minimumWaitElapsed', target: 'committing', actions: ['recordTime', prepare(s.toMonitoring), 'commit'] },
+              { guard: 'minimumWaitElapsed', target: 'committing', actions: ['recordTime', 'startMonitoring'] },
               renewTransition(),
             ],
           },
@@ -193,13 +251,13 @@ export const fallbackEventMachine = setup({
             TICK: [
               claimTransition(),
               failTransition(),
-              { guard: 'stableLongEnough', target: 'committing', actions: ['recordTime', prepare(s.toReadyForScaleDown), 'commit'] },
+              { guard: 'stableLongEnough', target: 'committing', actions: ['recordTime', 'recordSpotRestored'] },
               renewTransition(),
             ],
             SPOT_OBSERVED: [
               asgGoneTransition(),
-              { guard: 'healthBegan', target: 'committing', actions: ['recordObservation', prepare(healthStarted), 'commit'] },
-              { guard: 'healthLost', target: 'committing', actions: ['recordObservation', prepare(healthLost), 'commit'] },
+              { guard: 'healthBegan', target: 'committing', actions: ['recordObservation', 'recordHealthSeen'] },
+              { guard: 'healthLost', target: 'committing', actions: ['recordObservation', 'recordHealthLost'] },
               { actions: 'recordObservation' },
             ],
           },
@@ -226,9 +284,9 @@ export const fallbackEventMachine = setup({
           on: {
             ...watchOnly({ phase: 'ReadyForScaleDown' }),
             CHECKS_DONE: [
-              { guard: 'checksPassed', target: 'committing', actions: [prepare(s.toScalingDown), 'commit'] },
-              { guard: 'checksBlockedAnew', target: 'committing', actions: [prepare(checksBlocked), 'commit'] },
-              { guard: 'checksUntrusted', target: 'committing', actions: [prepare(checksUntrusted), 'commit'] },
+              { guard: 'checksPassed', target: 'committing', actions: 'startScaleDown' },
+              { guard: 'checksBlockedAnew', target: 'committing', actions: 'recordChecksBlocked' },
+              { guard: 'checksUntrusted', target: 'committing', actions: 'failUntrusted' },
               { target: 'idle' },
             ],
             SPOT_OBSERVED: unhealthyTransitions(),
@@ -244,7 +302,7 @@ export const fallbackEventMachine = setup({
         // rollback a final failure asked for.
         resume: {
           always: [...SCALE_DOWN_STEPS, 'rollback' as const].map((step) => ({
-            guard: ({ context }: { context: FallbackEventContext }) => placeOf(context.object).step === step,
+            guard: { type: 'recordedStepIs', params: { step } },
             target: step,
           })),
         },
@@ -258,12 +316,6 @@ export const fallbackEventMachine = setup({
 });
 
 // ---- building blocks (functions so that every phase uses the same transitions) ----
-
-type Build = (c: FallbackEventContext, e: FallbackEventEvent) => FallbackEventStatus;
-
-function prepare(build: Build) {
-  return { type: 'prepare', params: { build } } as const;
-}
 
 function route(phases: readonly Phase[]) {
   return phases.map((phase) => ({
@@ -298,53 +350,33 @@ function committing(place: Place) {
 }
 
 function claimTransition() {
-  return { guard: 'canClaim', target: 'committing', actions: ['recordTime', prepare((c) => s.claimed(c)), 'commit'] } as const;
+  return { guard: 'canClaim', target: 'committing', actions: ['recordTime', 'claimEvent'] } as const;
 }
 
 function failTransition() {
-  return { guard: 'untrusted', target: 'committing', actions: ['recordTime', prepare((c) => s.toFailed(c, g.untrustedReason(c) ?? 'untrusted')), 'commit'] } as const;
+  return { guard: 'untrusted', target: 'committing', actions: ['recordTime', 'failUntrusted'] } as const;
 }
 
 function renewTransition() {
-  return { guard: 'renewalDue', actions: ['recordTime', prepare((c) => s.claimed(c)), 'commit'] } as const;
+  return { guard: 'renewalDue', actions: ['recordTime', 'renewClaim'] } as const;
 }
 
 /** The holder's observations found an ASG of the event missing too often in a row: Failed, touching nothing. */
 function asgGoneTransition() {
-  return { guard: 'asgGone', target: 'committing', actions: ['recordObservation', prepare(asgGone), 'commit'] } as const;
-}
-
-function asgGone(c: FallbackEventContext, e: FallbackEventEvent): FallbackEventStatus {
-  return s.asgNotFound(c, observationOf(e)?.asgsNotFound ?? [c.object.spec.spotASGName]);
+  return { guard: 'asgGone', target: 'committing', actions: ['recordObservation', 'failAsgGone'] } as const;
 }
 
 function unhealthyTransitions() {
   return [
     asgGoneTransition(),
-    { guard: 'observedUnhealthy', target: 'committing', actions: ['recordObservation', prepare(healthLost), 'commit'] },
+    { guard: 'observedUnhealthy', target: 'committing', actions: ['recordObservation', 'recordHealthLost'] },
     { actions: 'recordObservation' },
   ] as const;
 }
 
-function healthStarted(c: FallbackEventContext, e: FallbackEventEvent): FallbackEventStatus {
-  return s.healthStarted(c, observationOf(e) ?? (g.latestObservation(c) as SpotObservation));
-}
-
-function healthLost(c: FallbackEventContext, e: FallbackEventEvent): FallbackEventStatus {
-  return s.healthLostStatus(c, observationOf(e) ?? (g.latestObservation(c) as SpotObservation));
-}
-
-function checksBlocked(c: FallbackEventContext, e: FallbackEventEvent): FallbackEventStatus {
-  return e.type === 'CHECKS_DONE' ? s.checksBlocked(c, e.reason, e.check) : s.checksBlocked(c, 'safety checks did not pass');
-}
-
-function checksUntrusted(c: FallbackEventContext, e: FallbackEventEvent): FallbackEventStatus {
-  return s.toFailed(c, e.type === 'CHECKS_DONE' ? e.reason : 'event not trusted');
-}
-
 /** In ScalingDown the spec turned out untrusted: what this event did to the node is undone before it fails. */
 function untrustedRollbackTransition() {
-  return { guard: 'untrusted', target: 'committing', actions: ['recordTime', prepare((c) => s.rollbackRequested(c, g.untrustedReason(c) ?? 'untrusted')), 'commit'] } as const;
+  return { guard: 'untrusted', target: 'committing', actions: ['recordTime', 'startRollback'] } as const;
 }
 
 function stepState(step: ScaleDownStepName) {
@@ -368,24 +400,12 @@ function stepState(step: ScaleDownStepName) {
           ...stay(place),
           // The step can take minutes (a drain): the claim is renewed meanwhile.
           TICK: renewTransition(),
-          STEP_DONE: {
-            guard: { type: 'stepIs', params: { step } },
-            target: 'committing',
-            actions: [prepare((c, e) => s.stepCompleted(c, step, (e as E<'STEP_DONE'>).message, (e as E<'STEP_DONE'>).replaced)), 'commit'],
-          },
+          STEP_DONE: { guard: { type: 'stepIs', params: { step } }, target: 'committing', actions: 'completeStep' },
           STEP_FAILED: [
-            {
-              // Retried, with a backoff that doubles up to a cap, for as long as it takes.
-              guard: { type: 'stepRetryable', params: { step } },
-              target: 'committing',
-              actions: ['recordStepFailure', prepare((c, e) => s.stepFailed(c, step, (e as E<'STEP_FAILED'>).code, (e as E<'STEP_FAILED'>).message, (e as E<'STEP_FAILED'>).replaced)), 'commit'],
-            },
-            {
-              // Retrying cannot fix it: undo what was done to the node, then fail.
-              guard: { type: 'stepIs', params: { step } },
-              target: 'committing',
-              actions: [prepare((c, e) => s.rollbackRequested(c, `scale-down step ${step} failed: ${(e as E<'STEP_FAILED'>).message}`, step)), 'commit'],
-            },
+            // Retried, with a backoff that doubles up to a cap, for as long as it takes.
+            { guard: { type: 'stepRetryable', params: { step } }, target: 'committing', actions: 'recordStepFailure' },
+            // Retrying cannot fix it: undo what was done to the node, then fail.
+            { guard: { type: 'stepIs', params: { step } }, target: 'committing', actions: 'startRollback' },
           ],
         },
       },
@@ -418,13 +438,10 @@ function rollbackState() {
         on: {
           ...stay(place),
           TICK: renewTransition(),
-          ROLLBACK_DONE: {
-            target: 'committing',
-            actions: [prepare((c, e) => s.rolledBack(c, (e as E<'ROLLBACK_DONE'>).untainted, (e as E<'ROLLBACK_DONE'>).uncordoned, (e as E<'ROLLBACK_DONE'>).message)), 'commit'],
-          } as const,
+          ROLLBACK_DONE: { target: 'committing', actions: 'completeRollback' } as const,
           ROLLBACK_FAILED: [
-            { guard: 'rollbackRetryable', target: 'committing', actions: ['recordStepFailure', prepare((c, e) => s.rollbackFailed(c, (e as E<'ROLLBACK_FAILED'>).code, (e as E<'ROLLBACK_FAILED'>).message, (e as E<'ROLLBACK_FAILED'>).untainted)), 'commit'] } as const,
-            { target: 'committing', actions: [prepare((c, e) => s.rollbackGaveUp(c, (e as E<'ROLLBACK_FAILED'>).code, (e as E<'ROLLBACK_FAILED'>).message)), 'commit'] } as const,
+            { guard: 'rollbackRetryable', target: 'committing', actions: 'recordRollbackFailure' } as const,
+            { target: 'committing', actions: 'giveUpRollback' } as const,
           ],
         },
       },

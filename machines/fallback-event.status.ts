@@ -2,9 +2,9 @@
 // so a commit never drops what another agent recorded, and renews the holder's claim.
 import { formatDuration } from '../crds/duration.js';
 import { fitMessage } from '../crds/message.js';
-import { BlockedReason, ConditionType, SCALE_DOWN_STEPS, type SafetyCheck, type ScaleDownStepName } from '../crds/phases.js';
+import { ConditionType, SCALE_DOWN_STEPS, type SafetyCheck, type ScaleDownStepName } from '../crds/phases.js';
 import type { Condition, EvictedPods, FallbackEventStatus } from '../crds/spotguardfallbackevent.types.js';
-import { isHealthy, minimumWaitMs, needsAttention, retryDelayMs } from './fallback-event.guards.js';
+import { blockedReason, isHealthy, minimumWaitMs, needsAttention, retryDelayMs } from './fallback-event.guards.js';
 import type { FallbackEventContext, SpotObservation } from './fallback-event.types.js';
 
 const iso = (epochMs: number): string => new Date(epochMs).toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -107,8 +107,11 @@ export function healthLostStatus(context: FallbackEventContext, o: SpotObservati
   };
 }
 
+/** SafetyChecksPassed's reason while the checks of this ReadyForScaleDown have not run yet. */
+export const NOT_CHECKED = 'NotChecked';
+
 export function toReadyForScaleDown(context: FallbackEventContext): FallbackEventStatus {
-  const status = withCondition(
+  const restored = withCondition(
     claimed(context),
     ConditionType.SpotRestored,
     'True',
@@ -116,17 +119,22 @@ export function toReadyForScaleDown(context: FallbackEventContext): FallbackEven
     `spot ASG healthy for at least ${formatDuration(context.config.stabilityWindowMs)}`,
     context.now,
   );
+  // What an earlier round's checks found no longer holds: the checks run again from here.
+  const status = withCondition(restored, ConditionType.SafetyChecksPassed, 'Unknown', NOT_CHECKED, 'the safety checks have not run since spot was restored', context.now);
   return { ...status, phase: 'ReadyForScaleDown', spotCapacityRestored: true, message: 'Spot capacity restored and stable, ready for scale-down' };
 }
 
-/** The event's message while the safety checks block it (also what tells a new block from the same one). */
+/** The event's message while the safety checks block it, for people; the condition carries the facts. */
 export function blockedMessage(reason: string): string {
   return fitMessage(`Scale-down waits: ${reason}`);
 }
 
-/** The condition's reason names the check that blocked (BlockedReason); 'Blocked' when it is not known. */
+/**
+ * SafetyChecksPassed=False: its reason names the check that blocked (BlockedReason; 'Blocked'
+ * when it is not known), its message the checks' words. guards.blockRecorded reads it back.
+ */
 export function checksBlocked(context: FallbackEventContext, reason: string, check?: SafetyCheck): FallbackEventStatus {
-  const status = withCondition(claimed(context), ConditionType.SafetyChecksPassed, 'False', check ? BlockedReason[check] : 'Blocked', reason, context.now);
+  const status = withCondition(claimed(context), ConditionType.SafetyChecksPassed, 'False', blockedReason(check), reason, context.now);
   return { ...status, message: blockedMessage(reason) };
 }
 
@@ -161,7 +169,11 @@ export function withReplaced(status: FallbackEventStatus, replaced: readonly Evi
   return { ...status, scaleDown: { ...status.scaleDown, evicted: [...merged.values()].slice(0, MAX_EVICTED_RECORDS) } };
 }
 
-export function stepCompleted(context: FallbackEventContext, step: ScaleDownStepName, detail?: string, replaced?: readonly EvictedPods[]): FallbackEventStatus {
+/**
+ * `step` done. `dryRun`: it was only logged (SPOT_GUARD_DRY_RUN); the record says so in its
+ * `dryRun` field, and a dry-run terminate completes the event with ScaledDown=False (DryRun).
+ */
+export function stepCompleted(context: FallbackEventContext, step: ScaleDownStepName, detail?: string, replaced?: readonly EvictedPods[], dryRun = false): FallbackEventStatus {
   const recorded = context.object.status?.scaleDown?.[step]?.attempts ?? 0;
   const status = retryEnded(withReplaced(claimed(context), replaced), `${step} succeeded after ${recorded + 1} attempts`, context.now);
   const index = SCALE_DOWN_STEPS.indexOf(step) + 1;
@@ -177,13 +189,13 @@ export function stepCompleted(context: FallbackEventContext, step: ScaleDownStep
         attempts: (previous.attempts ?? 0) + 1,
         by: context.agent.id,
         message: detail === undefined ? previous.message : fitMessage(detail),
+        ...(dryRun ? { dryRun: true } : {}),
       },
     },
     message: fitMessage(`Step ${index}/${SCALE_DOWN_STEPS.length}: ${STEP_TITLES[step]} node ${context.object.spec.onDemandNodeName}${detail ? ` (${detail})` : ''}`),
   };
   if (step !== 'terminate') return next;
   // A dry-run agent reports every step as done without doing it: say so where people look.
-  const dryRun = detail?.startsWith('dry run') ?? false;
   const { claim: _released, ...done } = withCondition(
     next,
     ConditionType.ScaledDown,

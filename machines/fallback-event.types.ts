@@ -96,8 +96,11 @@ export type FallbackEventEvent =
   | { type: 'SPOT_OBSERVED'; observation: SpotObservation }
   /** check: which check blocked, when outcome is 'blocked'. */
   | { type: 'CHECKS_DONE'; outcome: ChecksOutcome; reason: string; check?: SafetyCheck }
-  /** replaced: the controllers of pods a drain evicted, whose replacements the next step waits for. */
-  | { type: 'STEP_DONE'; step: ScaleDownStepName; message?: string; replaced?: EvictedPods[] }
+  /**
+   * replaced: the controllers of pods a drain evicted, whose replacements the next step waits for.
+   * dryRun: the step was only logged (SPOT_GUARD_DRY_RUN), nothing was changed.
+   */
+  | { type: 'STEP_DONE'; step: ScaleDownStepName; message?: string; replaced?: EvictedPods[]; dryRun?: boolean }
   | { type: 'STEP_FAILED'; step: ScaleDownStepName; code: string; message: string; retryable: boolean; replaced?: EvictedPods[] }
   /** untainted, uncordoned: what the rollback undid on the node (nothing when this event had not done it). */
   | { type: 'ROLLBACK_DONE'; untainted: boolean; uncordoned: boolean; message: string }

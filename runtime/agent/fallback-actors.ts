@@ -258,7 +258,7 @@ export class FallbackActors {
     const result = await runStep(step, object, { ...this.deps.steps, log: this.deps.log, signal: entry.abort.signal });
     if (entry.stopped) return;
     this.deps.observer?.stepFinished?.(object, step, result);
-    if (result.ok) this.send(entry, { type: 'STEP_DONE', step, message: result.message, replaced: result.replaced });
+    if (result.ok) this.send(entry, { type: 'STEP_DONE', step, message: result.message, replaced: result.replaced, ...(result.dryRun ? { dryRun: true } : {}) });
     else this.send(entry, { type: 'STEP_FAILED', step, code: result.code, message: result.message, retryable: result.retryable, replaced: result.replaced });
   }
 

@@ -12,8 +12,13 @@ import { describeWaiting, rescheduleProgress } from '../kube/reschedule.js';
 import type { Logger } from '../log.js';
 import { instanceUntrustedReason, targetUntrustedReason } from './trust.js';
 
-/** replaced: what a drain evicted that its controllers recreate, recorded in status for the next step. */
-export type StepResult = { ok: true; message?: string; replaced?: EvictedPods[] } | { ok: false; code: string; message: string; retryable: boolean; replaced?: EvictedPods[] };
+/**
+ * replaced: what a drain evicted that its controllers recreate, recorded in status for the next step.
+ * dryRun: the step was only logged (SPOT_GUARD_DRY_RUN); a fact the status records as a field, never read back from the message.
+ */
+export type StepResult =
+  | { ok: true; message?: string; replaced?: EvictedPods[]; dryRun?: boolean }
+  | { ok: false; code: string; message: string; retryable: boolean; replaced?: EvictedPods[] };
 
 export interface StepDeps {
   nodes: NodePort;
@@ -197,5 +202,5 @@ export function undoneMessage(node: string, untainted: boolean, uncordoned: bool
 
 function dry(log: Logger, action: string): StepResult {
   log.info({ dryRun: true }, action);
-  return { ok: true, message: `dry run: ${action}` };
+  return { ok: true, message: `dry run: ${action}`, dryRun: true };
 }

@@ -171,6 +171,23 @@ test('asgGone: an ASG missing in asgMissingObservations observations in a row, n
   assert.ok(g.asgGone(ctx({ phase: 'Monitoring' }, T0, { config: { ...config, asgMissingObservations: 1 } }), gone));
 });
 
+test('blockRecorded: SafetyChecksPassed=False with the blocking check as reason and the checks\' words as message', () => {
+  const reason = 'PDB default/web allows 0 disruptions, the node has 2 of its pods';
+  const condition = (status: 'True' | 'False' | 'Unknown', why: string, message: string) => ({ type: 'SafetyChecksPassed', status, reason: why, message, lastTransitionTime: iso(T0) });
+  const object = (c: ReturnType<typeof condition>, message?: string) => seedEvent({ phase: 'ReadyForScaleDown', conditions: [c], ...(message ? { message } : {}) });
+  assert.ok(g.blockRecorded(object(condition('False', 'DisruptionBudget', reason)), reason, 'pdb'));
+  assert.ok(g.blockRecorded(object(condition('False', 'Blocked', reason)), reason), 'a block of unknown origin');
+  assert.not.ok(g.blockRecorded(object(condition('False', 'PodsDoNotFit', reason)), reason, 'pdb'), 'another check');
+  assert.not.ok(g.blockRecorded(object(condition('False', 'DisruptionBudget', 'PDB default/api allows 0 disruptions')), reason, 'pdb'), 'other words');
+  assert.not.ok(g.blockRecorded(object(condition('Unknown', 'NotChecked', reason)), reason, 'pdb'), 'not checked this round');
+  assert.not.ok(g.blockRecorded(object(condition('True', 'Passed', reason)), reason, 'pdb'));
+  // The message is for people: it neither records a block nor hides one.
+  assert.not.ok(g.blockRecorded(seedEvent({ phase: 'ReadyForScaleDown', message: `Scale-down waits: ${reason}` }), reason, 'pdb'));
+  assert.ok(g.blockRecorded(object(condition('False', 'DisruptionBudget', reason), 'something else'), reason, 'pdb'));
+  assert.is(g.blockedReason('drain'), 'DrainRefused');
+  assert.is(g.blockedReason(undefined), 'Blocked');
+});
+
 test('currentStep is the first step without completedAt', () => {
   assert.is(g.currentStep(seedEvent({ phase: 'ScalingDown' })), 'taint');
   assert.is(g.currentStep(seedEvent({ phase: 'ScalingDown', scaleDown: { taint: { completedAt: iso(T0) }, cordon: { completedAt: iso(T0) } } })), 'drain');

@@ -161,7 +161,8 @@ export function abstractState(snapshot: Snapshot): string {
   }
   if (phase === 'ReadyForScaleDown') {
     facts.checksDue = g.checksDue(c);
-    facts.blocked = c.object.status?.message?.startsWith('Scale-down waits') ?? false;
+    // The model's checks block with one reason: whether the condition records it decides checksBlockedAnew.
+    facts.blocked = c.object.status?.conditions?.some((x) => x.type === 'SafetyChecksPassed' && x.status === 'False') ?? false;
   }
   if (phase === 'ScalingDown') {
     const step = placeOf(c.object).step ?? 'terminate';

@@ -1,6 +1,7 @@
 // Status builders: what a claim renewal carries.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { createActor } from 'xstate';
 import type { FallbackEventStatus } from '../../crds/spotguardfallbackevent.types.js';
 import { MESSAGE_MAX_LENGTH, fitMessage } from '../../crds/message.js';
 import { SCALE_DOWN_STEPS } from '../../crds/phases.js';
@@ -16,6 +17,7 @@ import {
   claimed,
   failureCause,
   MAX_EVICTED_RECORDS,
+  NOT_CHECKED,
   reasonOf,
   rollbackFailed,
   rollbackGaveUp,
@@ -24,6 +26,7 @@ import {
   stepCompleted,
   stepFailed,
   toFailed,
+  toReadyForScaleDown,
 } from '../../machines/fallback-event.status.js';
 import type { FallbackEventContext, SpotObservation } from '../../machines/fallback-event.types.js';
 import { agentB, config, iso, observation, seedEvent, T0 } from './fixtures.js';
@@ -57,11 +60,53 @@ test('the terminate step completes the event; a dry run says that nothing was ch
   assert.is(real.message, 'On-demand node successfully scaled down');
   assert.is(real.conditions?.find((c) => c.type === 'ScaledDown')?.status, 'True');
   assert.is(real.claim, undefined, 'the claim is released with the last step');
-  const dry = stepCompleted(ctx({ phase: 'ScalingDown' }, undefined), 'terminate', 'dry run: would terminate instance i-0987654321fedcba0');
+  assert.is(real.scaleDown?.terminate?.dryRun, undefined, 'a real step records no dryRun');
+  const dry = stepCompleted(ctx({ phase: 'ScalingDown' }, undefined), 'terminate', 'dry run: would terminate instance i-0987654321fedcba0', undefined, true);
   assert.is(dry.phase, 'Completed');
   assert.match(dry.message ?? '', /^Dry run complete/);
   assert.equal(dry.conditions?.find((c) => c.type === 'ScaledDown')?.reason, 'DryRun');
   assert.is(dry.conditions?.find((c) => c.type === 'ScaledDown')?.status, 'False');
+  assert.is(dry.scaleDown?.terminate?.dryRun, true);
+});
+
+test('dry run is a fact the step result carries, never read from the words of its message', () => {
+  const scaling = ctx({ phase: 'ScalingDown' }, undefined);
+  // Words that look like a dry run do not make one: the instance was terminated.
+  const worded = stepCompleted(scaling, 'terminate', 'dry run: would terminate instance i-0987654321fedcba0');
+  assert.equal(worded.conditions?.find((c) => c.type === 'ScaledDown')?.reason, 'InstanceTerminated');
+  assert.is(worded.scaleDown?.terminate?.dryRun, undefined);
+  // The flag alone makes one, whatever the message says; every step's record keeps it.
+  const flagged = stepCompleted(scaling, 'terminate', undefined, undefined, true);
+  assert.equal(flagged.conditions?.find((c) => c.type === 'ScaledDown')?.reason, 'DryRun');
+  const taint = stepCompleted(scaling, 'taint', 'dry run: would taint node od-node', undefined, true);
+  assert.is(taint.scaleDown?.taint?.dryRun, true);
+  assert.is(taint.phase, 'ScalingDown');
+  const checked = validateFallbackEvent(seedEvent(taint));
+  assert.ok(checked.ok, checked.ok ? '' : checked.errors.join('; '));
+});
+
+test('a dry-run STEP_DONE reaches the committed status as data: the record\'s dryRun and ScaledDown=False (DryRun)', () => {
+  const status: FallbackEventStatus = {
+    phase: 'ScalingDown',
+    scaleDownInitiated: true,
+    scaleDown: { startedAt: iso(T0), ...Object.fromEntries(SCALE_DOWN_STEPS.slice(0, 4).map((step) => [step, { completedAt: iso(T0) }])) },
+    claim: { holder: agentB.id, holderNode: agentB.nodeName, acquiredAt: iso(T0), renewedAt: iso(T0), leaseSeconds: config.claimLeaseSeconds },
+  };
+  for (const dryRun of [true, false]) {
+    const actor = createActor(fallbackEventMachine, { input: { object: seedEvent(status), agent: agentB, config, now: T0 } });
+    const commits: FallbackEventStatus[] = [];
+    actor.on('commit', (intent) => commits.push(intent.status));
+    actor.start();
+    actor.send({ type: 'TICK', now: T0 + 1000 });
+    assert.equal(actor.getSnapshot().value, { ScalingDown: { terminate: 'running' } });
+    // The same words either way: only the flag tells them apart.
+    actor.send({ type: 'STEP_DONE', step: 'terminate', message: 'dry run: would terminate instance i-0987654321fedcba0', ...(dryRun ? { dryRun } : {}) });
+    const committed = commits.at(-1);
+    assert.is(actor.getSnapshot().context.pending, committed, 'the commit in flight is the one emitted');
+    assert.is(committed?.scaleDown?.terminate?.dryRun, dryRun ? true : undefined);
+    assert.is(committed?.conditions?.find((c) => c.type === 'ScaledDown')?.reason, dryRun ? 'DryRun' : 'InstanceTerminated');
+    actor.stop();
+  }
 });
 
 // A drain refused for a few dozen pods: each named with why, far past the schema's 1024 characters.
@@ -89,13 +134,34 @@ test('a status built around a reason longer than the schema allows still passes 
   }
 });
 
+const checksBlockedAnew = fallbackEventMachine.implementations.guards.checksBlockedAnew as (args: { context: FallbackEventContext; event: unknown }) => boolean;
+
 test('the same long block is not committed again at every recheck', () => {
   const status = checksBlocked(ctx({ phase: 'ReadyForScaleDown' }, undefined), refusal);
   assert.is(status.message, blockedMessage(refusal));
-  const anew = fallbackEventMachine.implementations.guards.checksBlockedAnew as (args: { context: FallbackEventContext; event: unknown }) => boolean;
   const event = { type: 'CHECKS_DONE', outcome: 'blocked', reason: refusal };
-  assert.is(anew({ context: ctx(status, undefined), event }), false);
-  assert.is(anew({ context: ctx(status, undefined), event: { ...event, reason: `${refusal}, and one more` } }), true);
+  assert.is(checksBlockedAnew({ context: ctx(status, undefined), event }), false);
+  assert.is(checksBlockedAnew({ context: ctx(status, undefined), event: { ...event, reason: `${refusal}, and one more` } }), true);
+});
+
+test('whether a block is new is read from the SafetyChecksPassed condition, never from status.message', () => {
+  const reason = 'PDB default/web allows 0 disruptions, the node has 2 of its pods';
+  const event = { type: 'CHECKS_DONE', outcome: 'blocked', reason, check: 'pdb' };
+  const blocked = checksBlocked(ctx({ phase: 'ReadyForScaleDown' }, undefined), reason, 'pdb');
+  assert.is(checksBlockedAnew({ context: ctx(blocked, undefined), event }), false);
+  // The message says something else (a person, an older agent): the condition still records this block.
+  assert.is(checksBlockedAnew({ context: ctx({ ...blocked, message: 'Spot capacity restored and stable, ready for scale-down' }, undefined), event }), false);
+  // The message says it, but no condition records it: new.
+  assert.is(checksBlockedAnew({ context: ctx({ phase: 'ReadyForScaleDown', message: blockedMessage(reason) }, undefined), event }), true);
+  // The same words from another check is another block.
+  assert.is(checksBlockedAnew({ context: ctx(blocked, undefined), event: { ...event, check: 'pods' } }), true);
+  // Spot restored again: the checks start over (Unknown, NotChecked), so the same block is recorded again.
+  const again = toReadyForScaleDown(ctx({ ...blocked, phase: 'Monitoring' }, undefined));
+  const condition = again.conditions?.find((c) => c.type === 'SafetyChecksPassed');
+  assert.equal([condition?.status, condition?.reason], ['Unknown', NOT_CHECKED]);
+  assert.is(checksBlockedAnew({ context: ctx(again, undefined), event }), true);
+  const checked = validateFallbackEvent(seedEvent(again));
+  assert.ok(checked.ok, checked.ok ? '' : checked.errors.join('; '));
 });
 
 test('a blocked check is the condition\'s reason, one per check, each valid for the schema', () => {

@@ -4,6 +4,7 @@
 import { CoreV1Api } from '@kubernetes/client-node';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { SCALE_DOWN_STEPS } from '../../crds/phases.js';
 import type { FallbackEventSpec } from '../../crds/spotguardfallbackevent.types.js';
 import { Agent } from '../../runtime/agent/agent.js';
 import { FallbackEventStore } from '../../runtime/kube/fallback-event.store.js';
@@ -152,6 +153,9 @@ test('dry run: the event is carried to the end, every step is logged, and no AWS
   assert.match(final.status?.message ?? '', /^Dry run complete/);
   assert.match(final.status?.scaleDown?.drain?.message ?? '', /^dry run: would drain node od-node-dry/);
   assert.match(final.status?.scaleDown?.terminate?.message ?? '', new RegExp(`^dry run: would terminate instance ${instance}`));
+  // The dry run is recorded as data, as the API server stored it: on every step and in the condition.
+  assert.equal(SCALE_DOWN_STEPS.map((step) => final.status?.scaleDown?.[step]?.dryRun), SCALE_DOWN_STEPS.map(() => true));
+  assert.is(final.status?.conditions?.find((c) => c.type === 'ScaledDown')?.reason, 'DryRun');
   await assertNothingTouched(ctx, [3, 1], 'od-node-dry');
   const pods = await world.admin.makeApiClient(CoreV1Api).listNamespacedPod({ namespace: 'default', fieldSelector: 'spec.nodeName=od-node-dry' });
   assert.is(pods.items.length, 1, 'the pod was not evicted');

@@ -80,7 +80,21 @@ test('the fallback-event graph knows its phases, steps, final states and route t
     kind: 'external',
   });
   const resume = graph.edges.filter((e) => e.source === 'ScalingDown.resume');
-  assert.ok(resume.every((e) => e.eventless && e.event === '' && e.guard === 'inline'));
+  assert.ok(resume.every((e) => e.eventless && e.event === '' && e.guard === 'recordedStepIs'));
+  // A rebuilt actor goes to the phase its object records, by a named guard.
+  assert.equal(graph.edges.filter((e) => e.source === 'Pending' && e.eventless).map((e) => `${e.guard} -> ${e.targets.join()}`), ['recordedPhaseIs -> Monitoring', 'recordedPhaseIs -> ReadyForScaleDown', 'recordedPhaseIs -> ScalingDown', 'recordedPhaseIs -> Completed', 'recordedPhaseIs -> Failed']);
+  // Every status change is named for what it records: no anonymous action, and none called by how it is done.
+  const actions = new Set(graph.edges.flatMap((e) => e.actions));
+  for (const name of ['inline', 'prepare', 'commit']) assert.not.ok(actions.has(name), `no action ${name}`);
+  for (const name of ['claimEvent', 'renewClaim', 'failUntrusted', 'startMonitoring', 'recordHealthSeen', 'recordHealthLost', 'failAsgGone', 'recordSpotRestored', 'recordChecksBlocked', 'startScaleDown', 'completeStep', 'recordStepFailure', 'startRollback', 'completeRollback', 'recordRollbackFailure', 'giveUpRollback']) {
+    assert.ok(actions.has(name), `action ${name} is drawn`);
+  }
+  assert.not.ok(graph.edges.some((e) => e.guard === 'inline'), 'no inline guard');
+  for (const step of ['taint', 'terminate']) {
+    const running = (event: string) => graph.edges.filter((e) => e.source === `ScalingDown.${step}.running` && e.event === event).map((e) => e.actions.join(', '));
+    assert.equal(running('STEP_DONE'), ['completeStep'], step);
+    assert.equal(running('STEP_FAILED'), ['recordStepFailure', 'startRollback'], step);
+  }
   assert.equal(resume.map((e) => e.targets[0]), ['ScalingDown.taint', 'ScalingDown.cordon', 'ScalingDown.drain', 'ScalingDown.waitForReschedule', 'ScalingDown.terminate', 'ScalingDown.rollback']);
   // No dead end: a step's final failure goes to the rollback, never straight to Failed; only the rollback's commit ends the event.
   for (const step of ['taint', 'cordon', 'drain', 'waitForReschedule', 'terminate']) {
