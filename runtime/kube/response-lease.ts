@@ -73,10 +73,6 @@ export class ResponseRecords {
     return this.holder;
   }
 
-  get leaseNamespace(): string {
-    return this.namespace;
-  }
-
   async read(instanceId: string): Promise<HeldRecord | undefined> {
     const name = responseLeaseName(instanceId);
     try {
@@ -86,20 +82,6 @@ export class ResponseRecords {
       if (e.code === 'NotFound') return undefined;
       throw e;
     }
-  }
-
-  /** Every record in the namespace (a few: one per at-risk node with a response under way). */
-  async list(): Promise<HeldRecord[]> {
-    const held: HeldRecord[] = [];
-    let _continue: string | undefined;
-    do {
-      const page = await this.api
-        .listNamespacedLease({ namespace: this.namespace, labelSelector: RESPONSE_SELECTOR, limit: 100, _continue })
-        .catch((err: unknown) => Promise.reject(toKubeError(err, 'list rebalance-response leases')));
-      held.push(...page.items.map((lease) => this.held(lease)));
-      _continue = page.metadata?._continue || undefined;
-    } while (_continue);
-    return held;
   }
 
   /**
