@@ -166,7 +166,12 @@ export const rebalanceResponseMachine = setup({
         FallingBack: {
           initial: 'Withdrawing',
           states: {
-            Withdrawing: effect('Withdrawing', 'withdrawSpot', 'withdrawSpot', { SPOT_WITHDRAWN: 'ScalingOnDemand' }),
+            // A spot launch that became a Ready node while the withdrawal was asked for is kept
+            // as the replacement (the withdrawal finds every instance launched for it serving).
+            Withdrawing: effect('Withdrawing', 'withdrawSpot', 'withdrawSpot', {
+              SPOT_WITHDRAWN: 'ScalingOnDemand',
+              SPOT_OBSERVED: { guard: 'replacementReady', target: '#rebalanceResponse.Responding.Protecting', actions: { type: 'keepReplacement', params: { kind: 'spot' } } },
+            }),
             ScalingOnDemand: effect('ScalingOnDemand', 'scaleUp', 'scaleOnDemand', {
               SCALED: { target: '#rebalanceResponse.Responding.AwaitingOnDemand', actions: ['markOnDemandScaled', 'clearAtMaxRefusals'] },
               EFFECT_FAILED: [

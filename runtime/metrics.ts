@@ -45,6 +45,13 @@ export class AgentMetrics {
     registers: [this.registry],
   });
 
+  private readonly incrementsKept = new Gauge({
+    name: 'spot_guard_response_increments_kept',
+    help: 'Rebalance responses this agent finishes whose increment it cannot take back, because every instance launched for it is a Ready node (alert when > 0 for long: the ASG has one node more than before the response).',
+    labelNames: ['asg'] as const,
+    registers: [this.registry],
+  });
+
   private readonly scaleDownDuration = new Histogram({
     name: 'spot_guard_scale_down_duration_seconds',
     help: 'Seconds from spot capacity being stable to the on-demand instance being terminated.',
@@ -147,6 +154,10 @@ export class AgentMetrics {
 
   setOnDemandAtMaxSize(onDemandAsg: string, waiting: boolean): void {
     this.onDemandAtMaxSize.set({ on_demand_asg: onDemandAsg }, waiting ? 1 : 0);
+  }
+
+  setIncrementsKept(asg: string, count: number): void {
+    this.incrementsKept.set({ asg }, count);
   }
 
   setOnDemandNodes(count: number): void {

@@ -32,6 +32,7 @@ import type { ImdsPort } from '../imds.port.js';
 import { FallbackActors, type ChecksResult, type FallbackActorsDeps, type FallbackObserver } from './fallback-actors.js';
 import { fallbackReporter, reportRetrying } from './fallback-reporter.js';
 import { RebalanceResponder } from './rebalance-responder.js';
+import { KeptIncrements } from './response-finisher.js';
 import { ResponseSweeper } from './response-sweeper.js';
 import { RESPONSE_SELECTOR, ResponseRecords } from '../kube/response-lease.js';
 import { targetUntrustedReason } from './trust.js';
@@ -112,6 +113,7 @@ export class Agent {
   responder: RebalanceResponder | undefined;
   readonly records: ResponseRecords;
   private readonly sweeper: ResponseSweeper;
+  private readonly kept: KeptIncrements;
   /** The last IMDS poll: undefined until one has answered or failed. */
   private imdsOk: { ok: boolean; detail?: string } | undefined;
   private stopped = false;
@@ -127,7 +129,9 @@ export class Agent {
     this.asgObserver = asgObserver;
     this.locks = new AsgLeaseLocks(kubeConfig, { holderIdentity: identity.podName, namespace: config.namespace });
     this.records = new ResponseRecords(kubeConfig, { holderIdentity: identity.podName, namespace: config.namespace, leaseDurationSeconds: options.tuning?.responseLeaseSeconds });
+    this.kept = new KeptIncrements(options.metrics);
     this.sweeper = new ResponseSweeper({
+      kept: this.kept,
       records: this.records,
       nodeName: identity.nodeName,
       capacity: new LedgeredCapacity(this.locks, options.autoscaling, { log }),
@@ -271,6 +275,7 @@ export class Agent {
             ...this.options.tuning?.rebalance,
           },
           capacity: new LedgeredCapacity(this.locks, autoscaling, { log }),
+          kept: this.kept,
           locks: this.locks,
           autoscaling,
           asgObserver: this.asgObserver,

@@ -24,7 +24,7 @@ import { RecordLost, type HeldRecord, type ResponseRecords } from '../kube/respo
 import type { Logger } from '../log.js';
 import type { AgentMetrics } from '../metrics.js';
 import { recordFallback } from './fallback-record.js';
-import { finishResponse } from './response-finisher.js';
+import { finishResponse, type KeptIncrements } from './response-finisher.js';
 import { advanced, type Baseline, type ResponseRecord, type ResponseStep } from './response-record.js';
 
 export { REQUEST_ANNOTATION } from './fallback-record.js';
@@ -51,6 +51,8 @@ export interface RebalanceResponderDeps {
   log: Logger;
   metrics?: AgentMetrics;
   events?: EventRecorder;
+  /** Increments a finish could not take back, shared with the agent's sweeper. */
+  kept: KeptIncrements;
 }
 
 type ResponseActor = Actor<typeof rebalanceResponseMachine>;
@@ -219,7 +221,14 @@ export class RebalanceResponder {
           else {
             const serving = (id: string) => this.deps.nodeViews().some((n) => n.instanceId === id && n.ready);
             const result = await this.deps.capacity.withdraw(intent.asg, this.request(), { serving });
-            if (result.outcome === 'noSpareInstance') throw new Error(`every instance launched for the spot increment of ${intent.asg} carries workload; it is not taken back`);
+            if (result.outcome === 'noSpareInstance') {
+              // The spot launch came after all, as a Ready node: it is the replacement.
+              const node = this.deps.nodeViews().find((n) => n.ready && n.instanceId !== undefined && result.serving?.includes(n.instanceId));
+              if (!node) throw new Error(`every instance launched for the spot increment of ${intent.asg} serves, and none is a Ready node here yet`);
+              this.log.info({ asg: intent.asg, instance: node.instanceId, replacement: node.name }, 'spot capacity arrived as its increment was being withdrawn: kept as the replacement');
+              this.actor.send({ type: 'SPOT_OBSERVED', observation: { instanceId: node.instanceId, nodeName: node.name, nodeReady: true } });
+              return;
+            }
             this.log.warn({ asg: intent.asg, outcome: result.outcome, from: result.from, to: result.to, instance: result.instance }, 'withdrew unfulfilled spot increment');
           }
           this.actor.send({ type: 'SPOT_WITHDRAWN' });

@@ -6,7 +6,7 @@
 //
 // Expiry compares the holder's renewTime with this agent's clock: nodes keep time with NTP,
 // and the lease duration is far longer than any skew that matters.
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CoordinationV1Api, V1MicroTime, type KubeConfig, type V1Lease } from '@kubernetes/client-node';
 import { DEFAULT_NAMESPACE } from '../../crds/phases.js';
@@ -17,6 +17,8 @@ import { parseLedger, serializeLedger, type Ledger } from './ledger.js';
 
 export const LEDGER_ANNOTATION = 'spot-guard.aws.amazon.com/capacity-ledger';
 export const ASG_ANNOTATION = 'spot-guard.aws.amazon.com/asg-name';
+/** Which process of the holder took the lock: tells a restarted container from its dead predecessor. */
+export const HOLDER_PROCESS_ANNOTATION = 'spot-guard.aws.amazon.com/holder-process';
 const LEASE_PREFIX = 'spot-guard-asg-';
 const MAX_NAME = 63;
 /** The lock's lease; every AWS call is bounded well inside it (AWS_CALL_TIMEOUT_MS). */
@@ -25,6 +27,13 @@ export const DEFAULT_LEASE_SECONDS = 30;
 export interface AsgLeaseLockOptions {
   /** Who holds the lock: the agent's pod name. Must differ between agents. */
   holderIdentity: string;
+  /**
+   * This process among the containers the pod has run (default: a random id per instance). A
+   * lock held under this pod's name by another process is its dead predecessor's: the kubelet
+   * starts a pod's container again only once the previous one has exited, so it is taken at
+   * once instead of waiting out the lease.
+   */
+  holderProcess?: string;
   namespace?: string;
   /** How long a holder that stopped writing keeps the lock; longer than any AWS call. */
   leaseDurationSeconds?: number;
@@ -69,6 +78,7 @@ export class AsgLeaseLocks implements AsgLocks {
   private readonly api: CoordinationV1Api;
   readonly namespace: string;
   private readonly holder: string;
+  private readonly process: string;
   private readonly durationSeconds: number;
   private readonly now: () => number;
   private readonly backoff: { initialMs: number; maxMs: number };
@@ -79,6 +89,7 @@ export class AsgLeaseLocks implements AsgLocks {
     this.api = kubeConfig.makeApiClient(CoordinationV1Api);
     this.namespace = options.namespace ?? DEFAULT_NAMESPACE;
     this.holder = options.holderIdentity;
+    this.process = options.holderProcess ?? randomUUID();
     this.durationSeconds = options.leaseDurationSeconds ?? DEFAULT_LEASE_SECONDS;
     this.now = options.now ?? Date.now;
     this.backoff = options.backoff ?? { initialMs: 50, maxMs: 1000 };
@@ -114,7 +125,7 @@ export class AsgLeaseLocks implements AsgLocks {
 
     if (!lease) {
       const body: V1Lease = {
-        metadata: { name, namespace: this.namespace, labels: { component: 'spot-guard' }, annotations: { [ASG_ANNOTATION]: asgName, [LEDGER_ANNOTATION]: '{}' } },
+        metadata: { name, namespace: this.namespace, labels: { component: 'spot-guard' }, annotations: { [ASG_ANNOTATION]: asgName, [LEDGER_ANNOTATION]: '{}', [HOLDER_PROCESS_ANNOTATION]: this.process } },
         spec: { holderIdentity: this.holder, leaseDurationSeconds: this.durationSeconds, acquireTime: now, renewTime: now, leaseTransitions: 0 },
       };
       try {
@@ -127,9 +138,8 @@ export class AsgLeaseLocks implements AsgLocks {
     }
 
     const spec = lease.spec ?? {};
-    if (spec.holderIdentity && !this.expired(spec.renewTime ?? spec.acquireTime, spec.leaseDurationSeconds)) {
-      // Our own name counts as someone else: a second call in this process, or this pod's
-      // previous container that died holding it, must not be entered twice.
+    if (spec.holderIdentity && !this.expired(spec.renewTime ?? spec.acquireTime, spec.leaseDurationSeconds) && !this.deadPredecessor(lease)) {
+      // Our own name and process count as someone else: a second call here must wait its turn.
       return { holder: spec.holderIdentity };
     }
     // Checked before taking the lock, so a broken ledger does not leave it held.
@@ -137,6 +147,7 @@ export class AsgLeaseLocks implements AsgLocks {
     if (!ledger) throw new CapacityError('LedgerCorrupt', asgName, `annotation ${LEDGER_ANNOTATION} of lease ${name} is not a capacity ledger`);
     const body: V1Lease = {
       ...lease,
+      metadata: { ...lease.metadata, annotations: { ...lease.metadata?.annotations, [HOLDER_PROCESS_ANNOTATION]: this.process } },
       spec: {
         ...spec,
         holderIdentity: this.holder,
@@ -153,6 +164,12 @@ export class AsgLeaseLocks implements AsgLocks {
       if (e.code === 'Conflict' || e.code === 'NotFound') return { holder: undefined };
       throw e;
     }
+  }
+
+  /** Held under this pod's name by another of its processes, which has exited since. */
+  private deadPredecessor(lease: V1Lease): boolean {
+    const process = lease.metadata?.annotations?.[HOLDER_PROCESS_ANNOTATION];
+    return lease.spec?.holderIdentity === this.holder && process !== undefined && process !== this.process;
   }
 
   private expired(renewTime: unknown, durationSeconds: number | undefined): boolean {

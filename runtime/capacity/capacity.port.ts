@@ -20,9 +20,10 @@ export type CapacityOutcome =
 /**
  * withdrawn: desired capacity lowered by one, with `instance` terminated when one had already
  * launched for the increment (absent when the decrement only cancelled a launch not yet made).
- * noSpareInstance: every instance is serving and none was named: nothing changed.
+ * noSpareInstance: every instance is serving and none was named: nothing changed; `serving`
+ * lists the instances launched since the increment that serve.
  */
-export type WithdrawOutcome = { outcome: 'withdrawn' | 'already' | 'nothingToWithdraw' | 'noSpareInstance'; from?: number; to?: number; instance?: string };
+export type WithdrawOutcome = { outcome: 'withdrawn' | 'already' | 'nothingToWithdraw' | 'noSpareInstance'; from?: number; to?: number; instance?: string; serving?: string[] };
 
 /** How a withdraw may take back an increment whose instance already launched. */
 export interface WithdrawOptions {

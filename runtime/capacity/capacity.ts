@@ -70,8 +70,9 @@ export class LedgeredCapacity implements CapacityPort {
       }
       const victim = spareInstance(current, record.increment.before, options);
       if (victim === null) {
-        this.log?.warn({ asg: asgName, requestId, desired }, 'left an increment in place: every instance launched for it is serving');
-        return { result: { outcome: 'noSpareInstance', from: desired, to: desired }, ledger };
+        const serving = launchedSince(current, record.increment.before).filter((id) => options.serving?.(id));
+        this.log?.warn({ asg: asgName, requestId, desired, serving }, 'left an increment in place: every instance launched for it is serving');
+        return { result: { outcome: 'noSpareInstance', from: desired, to: desired, serving }, ledger };
       }
       const change = { from: desired, to: desired - 1, ...(victim ? { instance: victim } : {}) };
       const step = await this.apply(lock, ledger, requestId, 'withdraw', change, () =>
@@ -166,4 +167,10 @@ export function spareInstance(group: AsgDescription, before: readonly string[] |
   const fresh = live.filter((i) => !known.has(i.instanceId) && !options.serving?.(i.instanceId));
   const pick = fresh.find((i) => i.lifecycleState.startsWith('Pending')) ?? fresh[0];
   return pick?.instanceId ?? null;
+}
+
+/** The group's live instances that were not there before the increment. */
+export function launchedSince(group: AsgDescription, before: readonly string[] | undefined): string[] {
+  const known = new Set(before ?? []);
+  return group.instances.filter((i) => LIVE.test(i.lifecycleState) && !known.has(i.instanceId)).map((i) => i.instanceId);
 }

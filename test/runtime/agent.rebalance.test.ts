@@ -5,12 +5,16 @@
 // moto launches every instance at once, so "spot capacity does not arrive in time" is played
 // by never registering a node for the new spot instance: it never becomes a Ready node.
 import { AutoScalingClient, UpdateAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
-import { CoordinationV1Api, CoreV1Api } from '@kubernetes/client-node';
+import { CoordinationV1Api, CoreV1Api, V1MicroTime } from '@kubernetes/client-node';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Agent } from '../../runtime/agent/agent.js';
 import { REQUEST_ANNOTATION } from '../../runtime/agent/rebalance-responder.js';
+import { finishResponse, KeptIncrements, type FinisherDeps } from '../../runtime/agent/response-finisher.js';
 import { parseRecord, type ResponseRecord } from '../../runtime/agent/response-record.js';
+import { AsgLeaseLocks, asgLeaseName } from '../../runtime/capacity/asg-lock.kube.js';
+import { LedgeredCapacity } from '../../runtime/capacity/capacity.js';
+import type { NodeView } from '../../streams/spot-health.js';
 import { RESPONSE_ANNOTATION, responseLeaseName } from '../../runtime/kube/response-lease.js';
 import { ImdsHttpClient } from '../../runtime/imds.http.js';
 import { FallbackEventStore } from '../../runtime/kube/fallback-event.store.js';
@@ -402,5 +406,92 @@ test('no interruption within the protection window after an on-demand replacemen
   const store = new FallbackEventStore(world.admin);
   assert.ok((await store.list()).items.some((e) => e.spec.onDemandInstanceID === fresh[0]), 'on record');
 });
+
+test('spot capacity that arrives while its increment is being withdrawn is kept as the replacement: no on-demand fallback', async (ctx) => {
+  const { world } = ctx;
+  const core = world.admin.makeApiClient(CoreV1Api);
+  await spotNode(world, 'spot-node-l');
+  const before = await desired(world);
+  const original = await liveInstances(world, SPOT_ASG);
+  const aemm = await startAemm({ rebalanceDelaySec: 1 });
+  ctx.aemms.push(aemm);
+  const agent = startAgent(ctx, 'spot-node-l', aemm, { settings: { SPOT_GUARD_SPOT_CAPACITY_TIMEOUT: '4s' } });
+  await waitFor('the spot increment made', async () => (await desired(world))[SPOT_ASG] === (before[SPOT_ASG] ?? 0) + 1);
+  const [launched] = (await liveInstances(world, SPOT_ASG)).filter((id) => !original.includes(id));
+  assert.ok(launched, 'moto launched the increment at once');
+  await registerNode(world, 'spot-repl-l', launched, { ready: false });
+  // Someone else holds the spot ASG's lock: the withdrawal after the spot timeout waits for it.
+  const held = await holdLock(world, SPOT_ASG);
+  await waitFor('the withdrawal asked for', () => Promise.resolve(agent.responder?.actor.getSnapshot().matches({ Responding: { FallingBack: 'Withdrawing' } })), 30_000);
+  await markReady(world, 'spot-repl-l');
+  await held.release();
+
+  await waitFor('spot-node-l protected', async () => !!(await core.readNode({ name: 'spot-node-l' })).spec?.unschedulable, 60_000);
+  const record = await recordOf(world, 'spot-node-l');
+  assert.equal(record?.record?.replacement, { kind: 'spot', instanceId: launched, nodeName: 'spot-repl-l' }, 'the late spot launch is the replacement');
+  assert.equal(await desired(world), { ...before, [SPOT_ASG]: (before[SPOT_ASG] ?? 0) + 1 }, 'the increment kept, no on-demand instance asked for');
+  assert.ok((await liveInstances(world, SPOT_ASG)).includes(launched), 'and its instance not terminated');
+});
+
+test('a finish that finds every instance launched for the increment serving keeps it: one Warning Event and a gauge at 1, taken back once it stops serving', async (ctx) => {
+  const { world } = ctx;
+  const kubeConfig = world.agentKubeConfig();
+  const metrics = new AgentMetrics();
+  const identity = { podName: 'spot-guard-finisher', nodeName: 'spot-node-2' };
+  const locks = new AsgLeaseLocks(kubeConfig, { holderIdentity: identity.podName, namespace: 'kube-system' });
+  const capacity = new LedgeredCapacity(locks, world.aws);
+  const requestId = `spot-node-f@${new Date().toISOString()}`;
+  const original = await liveInstances(world, SPOT_ASG);
+  const start = (await desired(world))[SPOT_ASG] ?? 0;
+  await capacity.increment(SPOT_ASG, requestId);
+  const [launched] = (await liveInstances(world, SPOT_ASG)).filter((id) => !original.includes(id));
+  assert.ok(launched);
+  let views: NodeView[] = [{ name: 'spot-repl-f', instanceId: launched, ready: true }];
+  const now = new Date().toISOString();
+  const record: ResponseRecord = {
+    requestId, node: 'spot-node-f', nodeUid: '', instanceId: original[0] ?? '', spotASG: SPOT_ASG, onDemandASG: ON_DEMAND_ASG,
+    step: 'gave-up', startedAt: now, stepAt: now, baselines: { [SPOT_ASG]: { instances: original, activities: [], takenAt: now } },
+  };
+  const deps: FinisherDeps = {
+    capacity, locks, autoscaling: world.aws, store: new FallbackEventStore(kubeConfig), nodeViews: () => views, now: Date.now, log: quietLog(),
+    metrics, events: new EventRecorder(kubeConfig, identity, quietLog()), kept: new KeptIncrements(metrics),
+    onDemandTimeoutMs: 60_000, minimumWaitDuration: '1h', dryRun: false,
+  };
+  const gauge = async () => new RegExp(`spot_guard_response_increments_kept\\{asg="${SPOT_ASG}"\\} (\\d+)`).exec(await metrics.metrics())?.[1];
+
+  for (let i = 0; i < 3; i++) assert.is((await finishResponse(record, deps)).done, false, 'not finished while its instance serves');
+  assert.is((await desired(world))[SPOT_ASG], start + 1, 'nothing terminated');
+  assert.is(await gauge(), '1');
+  const core = world.admin.makeApiClient(CoreV1Api);
+  const kept = await waitFor('the Warning Event on the at-risk node', async () =>
+    (await core.listNamespacedEvent({ namespace: 'default' })).items.find((e) => e.reason === 'IncrementKept' && e.involvedObject.name === 'spot-node-f'),
+  );
+  assert.is(kept.type, 'Warning');
+  assert.is(kept.count ?? 1, 1, 'said once, not on every attempt');
+  assert.match(kept.message ?? '', launched);
+
+  views = [];
+  assert.equal(await finishResponse(record, deps), { done: true });
+  assert.is((await desired(world))[SPOT_ASG], start, 'taken back once it stopped serving');
+  assert.not.ok((await liveInstances(world, SPOT_ASG)).includes(launched), 'with the instance launched for it');
+  assert.is(await gauge(), '0');
+});
+
+/** Holds `asg`'s lock as another agent would (the ledger untouched) until released. */
+async function holdLock(world: AgentWorld, asg: string): Promise<{ release(): Promise<void> }> {
+  const api = world.admin.makeApiClient(CoordinationV1Api);
+  const name = asgLeaseName(asg);
+  const lease = await api.readNamespacedLease({ name, namespace: 'kube-system' });
+  const taken = await api.replaceNamespacedLease({
+    name, namespace: 'kube-system',
+    body: { ...lease, spec: { ...lease.spec, holderIdentity: 'another-agent', leaseDurationSeconds: 3600, renewTime: new V1MicroTime(Date.now()) } },
+  });
+  return {
+    release: async () => {
+      const { holderIdentity: _, ...spec } = taken.spec ?? {};
+      await api.replaceNamespacedLease({ name, namespace: 'kube-system', body: { ...taken, spec } });
+    },
+  };
+}
 
 test.run();

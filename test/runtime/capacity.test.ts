@@ -7,7 +7,7 @@ import { CoordinationV1Api, V1MicroTime, type V1Lease } from '@kubernetes/client
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { AwsAutoScaling } from '../../runtime/autoscaling.aws.js';
-import { AsgLeaseLocks, LEDGER_ANNOTATION, asgLeaseName, type AsgLeaseLockOptions } from '../../runtime/capacity/asg-lock.kube.js';
+import { AsgLeaseLocks, HOLDER_PROCESS_ANNOTATION, LEDGER_ANNOTATION, asgLeaseName, type AsgLeaseLockOptions } from '../../runtime/capacity/asg-lock.kube.js';
 import { LedgeredCapacity } from '../../runtime/capacity/capacity.js';
 import { CapacityError, type CapacityOutcome } from '../../runtime/capacity/capacity.port.js';
 import { parseLedger, type Ledger } from '../../runtime/capacity/ledger.js';
@@ -198,7 +198,7 @@ test('the ASG never picks the victim: a withdraw terminates the named instance, 
   const [launched] = (await instancesOf(ctx, asg)).filter((id) => !original.includes(id));
   assert.ok(launched, 'moto launched the increment at once');
 
-  assert.equal(await a.withdraw(asg, 'n1@t1', { serving: (id) => id === launched }), { outcome: 'noSpareInstance', from: 4, to: 4 }, 'the only new instance is serving');
+  assert.equal(await a.withdraw(asg, 'n1@t1', { serving: (id) => id === launched }), { outcome: 'noSpareInstance', from: 4, to: 4, serving: [launched] }, 'the only new instance is serving');
   assert.is(await desired(ctx, asg), 4, 'nothing changed');
 
   assert.equal(await a.withdraw(asg, 'n1@t1'), { outcome: 'withdrawn', from: 4, to: 3, instance: launched });
@@ -341,6 +341,24 @@ test('a holder whose lease was taken over cannot write the ledger any more', asy
   assert.is((await readLease(ctx, asg)).spec?.holderIdentity, 'next', 'the late release did not free the new holder\'s lock');
   await second.release();
   assert.equal(await ledgerOf(ctx, asg), {});
+});
+
+test('a restarted container of the same pod takes the lock its dead predecessor held at once; a second caller in the same process still waits', async (ctx) => {
+  const asg = await createAsg(ctx, { desired: 3 });
+  const options = { namespace: NS, leaseDurationSeconds: 3600 };
+  // The first container took the lock (lease of an hour) and was killed holding it.
+  const dead = new AsgLeaseLocks(ctx.plane.kubeConfig(), { ...options, holderIdentity: 'spot-guard-abcde', holderProcess: 'container-1' });
+  await dead.acquire(asg, 5000);
+  assert.is((await readLease(ctx, asg)).metadata?.annotations?.[HOLDER_PROCESS_ANNOTATION], 'container-1');
+
+  const restarted = new AsgLeaseLocks(ctx.plane.kubeConfig(), { ...options, holderIdentity: 'spot-guard-abcde', holderProcess: 'container-2' });
+  const held = await restarted.acquire(asg, 2000);
+  assert.is((await readLease(ctx, asg)).metadata?.annotations?.[HOLDER_PROCESS_ANNOTATION], 'container-2', 'taken without waiting out the hour');
+  const err = await rejection(restarted.acquire(asg, 1000));
+  assert.is((err as CapacityError).code, 'LockTimeout', 'its own process does not enter twice');
+  const other = await rejection(new AsgLeaseLocks(ctx.plane.kubeConfig(), { ...options, holderIdentity: 'spot-guard-fghij' }).acquire(asg, 1000));
+  assert.is((other as CapacityError).code, 'LockTimeout', 'another pod waits for the lease');
+  await held.release();
 });
 
 test('desired at MaxSize is atMaxSize: nothing raised, nothing written to the ledger', async (ctx) => {
