@@ -234,7 +234,7 @@ export const fallbackEventMachine = setup({
             TICK: [
               claimTransition(),
               failTransition(),
-              { guard: 'minimumWaitElapsed', target: 'committing', actions: ['recordTime', 'startMonitoring'] },
+              { guard: 'minimumWaitElapsed', target: 'committing', actions: ['recordTime', 'startMonitoring'], meta: { leadsTo: 'Monitoring' } },
               renewTransition(),
             ],
           },
@@ -251,7 +251,7 @@ export const fallbackEventMachine = setup({
             TICK: [
               claimTransition(),
               failTransition(),
-              { guard: 'stableLongEnough', target: 'committing', actions: ['recordTime', 'recordSpotRestored'] },
+              { guard: 'stableLongEnough', target: 'committing', actions: ['recordTime', 'recordSpotRestored'], meta: { leadsTo: 'ReadyForScaleDown' } },
               renewTransition(),
             ],
             SPOT_OBSERVED: [
@@ -284,9 +284,9 @@ export const fallbackEventMachine = setup({
           on: {
             ...watchOnly({ phase: 'ReadyForScaleDown' }),
             CHECKS_DONE: [
-              { guard: 'checksPassed', target: 'committing', actions: 'startScaleDown' },
+              { guard: 'checksPassed', target: 'committing', actions: 'startScaleDown', meta: { leadsTo: 'ScalingDown' } },
               { guard: 'checksBlockedAnew', target: 'committing', actions: 'recordChecksBlocked' },
-              { guard: 'checksUntrusted', target: 'committing', actions: 'failUntrusted' },
+              { guard: 'checksUntrusted', target: 'committing', actions: 'failUntrusted', meta: { leadsTo: 'Failed' } },
               { target: 'idle' },
             ],
             SPOT_OBSERVED: unhealthyTransitions(),
@@ -316,6 +316,10 @@ export const fallbackEventMachine = setup({
 });
 
 // ---- building blocks (functions so that every phase uses the same transitions) ----
+
+// A transition whose commit moves the event to another phase says which in `meta.leadsTo`
+// (the move itself happens when the committed object comes back, through route() below).
+// Nothing here reads it: it is for the phase-level chart the live view draws.
 
 function route(phases: readonly Phase[]) {
   return phases.map((phase) => ({
@@ -354,7 +358,7 @@ function claimTransition() {
 }
 
 function failTransition() {
-  return { guard: 'untrusted', target: 'committing', actions: ['recordTime', 'failUntrusted'] } as const;
+  return { guard: 'untrusted', target: 'committing', actions: ['recordTime', 'failUntrusted'], meta: { leadsTo: 'Failed' } } as const;
 }
 
 function renewTransition() {
@@ -363,13 +367,13 @@ function renewTransition() {
 
 /** The holder's observations found an ASG of the event missing too often in a row: Failed, touching nothing. */
 function asgGoneTransition() {
-  return { guard: 'asgGone', target: 'committing', actions: ['recordObservation', 'failAsgGone'] } as const;
+  return { guard: 'asgGone', target: 'committing', actions: ['recordObservation', 'failAsgGone'], meta: { leadsTo: 'Failed' } } as const;
 }
 
 function unhealthyTransitions() {
   return [
     asgGoneTransition(),
-    { guard: 'observedUnhealthy', target: 'committing', actions: ['recordObservation', 'recordHealthLost'] },
+    { guard: 'observedUnhealthy', target: 'committing', actions: ['recordObservation', 'recordHealthLost'], meta: { leadsTo: 'Monitoring' } },
     { actions: 'recordObservation' },
   ] as const;
 }
@@ -400,7 +404,8 @@ function stepState(step: ScaleDownStepName) {
           ...stay(place),
           // The step can take minutes (a drain): the claim is renewed meanwhile.
           TICK: renewTransition(),
-          STEP_DONE: { guard: { type: 'stepIs', params: { step } }, target: 'committing', actions: 'completeStep' },
+          // The last step's record completes the event.
+          STEP_DONE: { guard: { type: 'stepIs', params: { step } }, target: 'committing', actions: 'completeStep', ...(step === 'terminate' ? { meta: { leadsTo: 'Completed' } } : {}) },
           STEP_FAILED: [
             // Retried, with a backoff that doubles up to a cap, for as long as it takes.
             { guard: { type: 'stepRetryable', params: { step } }, target: 'committing', actions: 'recordStepFailure' },
@@ -438,10 +443,10 @@ function rollbackState() {
         on: {
           ...stay(place),
           TICK: renewTransition(),
-          ROLLBACK_DONE: { target: 'committing', actions: 'completeRollback' } as const,
+          ROLLBACK_DONE: { target: 'committing', actions: 'completeRollback', meta: { leadsTo: 'Failed' } } as const,
           ROLLBACK_FAILED: [
             { guard: 'rollbackRetryable', target: 'committing', actions: 'recordRollbackFailure' } as const,
-            { target: 'committing', actions: 'giveUpRollback' } as const,
+            { target: 'committing', actions: 'giveUpRollback', meta: { leadsTo: 'Failed' } } as const,
           ],
         },
       },

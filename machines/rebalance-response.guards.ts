@@ -11,8 +11,14 @@ export function replacementRegistered(o: CapacityObservation): boolean {
   return !!o.instanceId && !!o.nodeName;
 }
 
+/**
+ * Spot had its time: the spot capacity timeout counts from the first request, whether the
+ * increment landed at once or after retries, and whether this agent made it or took the
+ * response up from the record. Only a response whose increment landed can wait for spot.
+ */
 export function spotTimedOut(c: RebalanceContext): boolean {
-  return c.spotScaledAt !== undefined && c.now >= c.spotScaledAt + c.config.spotCapacityTimeoutMs;
+  const from = c.spotRequestedAt ?? c.spotScaledAt;
+  return c.spotScaledAt !== undefined && from !== undefined && c.now >= from + c.config.spotCapacityTimeoutMs;
 }
 
 /** The spot capacity timeout passed while the spot increment itself was still being retried. */

@@ -1,12 +1,17 @@
-// The live view's one page: every fallback event as the fallback-event statechart (drawn from
-// the machine definition, see statechart.svg.ts) with its active states highlighted, the guard
-// that holds the next transition and why, and its timeline. It follows server-sent events at
-// ./events, so it updates without a reload. Everything is inline: no asset from the internet.
+// The live view's one page. Each fallback event is a card that answers, in this order, what an
+// operator asks: which phase it is in, what it waits for and for how long, which agent holds it,
+// what happened when; then the phase-level chart with its phase highlighted, and the full
+// statechart (every sub-state, drawn from the machine definition, see statechart.svg.ts) one
+// click away, folded. It follows server-sent events at ./events, so it updates without a reload
+// (the server sends every second, which moves the countdowns). Everything is inline: no asset
+// from the internet.
 
 export interface PageOptions {
   title: string;
-  /** The fallback-event machine's SVG; every card gets a copy. */
+  /** The fallback-event machine's full SVG; every card gets a copy, folded. */
   fallbackEventSvg: string;
+  /** The same machine at the level of its phases; every card gets a copy. */
+  fallbackEventPhasesSvg: string;
 }
 
 const STYLE = `
@@ -17,21 +22,29 @@ const STYLE = `
   main { padding: 16px 20px; display: grid; gap: 16px; }
   .empty { color: #667; }
   .card { background: #fff; border: 1px solid #d5d9e0; border-radius: 8px; padding: 12px 16px; }
-  .card h2 { font-size: 15px; margin: 0 0 4px; display: flex; gap: 10px; align-items: center; }
-  .phase { font-size: 12px; padding: 2px 8px; border-radius: 10px; background: #e3e8f3; }
-  .phase.Completed { background: #d7f2dd; } .phase.Failed { background: #f8d7d7; }
-  .meta, .waiting { font-size: 13px; color: #445; }
-  .waiting b { font-family: monospace; }
-  .chart { overflow-x: auto; margin: 8px 0; }
-  .timeline { font-size: 12px; margin: 0; padding-left: 18px; }
+  .card h2 { font-size: 16px; margin: 0; display: flex; gap: 10px; align-items: center; }
+  .phase { font-size: 13px; padding: 2px 10px; border-radius: 10px; background: #ffe8cc; color: #d9480f; }
+  .phase.Completed { background: #d7f2dd; color: #2b8a3e; } .phase.Failed { background: #f8d7d7; color: #c92a2a; }
+  .meta { font-size: 12px; color: #667; margin: 2px 0 8px; }
+  .waiting { font-size: 15px; margin: 4px 0 0; }
+  .waiting .left { font-weight: 600; color: #d9480f; font-variant-numeric: tabular-nums; }
+  .waiting .since { color: #445; font-variant-numeric: tabular-nums; }
+  .why { font-size: 13px; color: #445; margin: 0 0 6px; }
+  .claim { font-size: 13px; margin: 4px 0 8px; }
+  .claim.lapsed .expiry { color: #c92a2a; }
+  .timeline { font-size: 12px; margin: 0 0 8px; padding-left: 18px; }
   .timeline time { font-family: monospace; }
+  .chart { overflow-x: auto; margin: 8px 0; }
+  .chart.phases svg { max-width: 100%; height: auto; }
+  details.all-states summary { cursor: pointer; font-size: 13px; color: #445; }
 `;
 
 // Plain DOM code, no framework: it only swaps text and toggles classes.
 const SCRIPT = `
   const main = document.querySelector('main');
   const status = document.getElementById('status');
-  const template = document.getElementById('chart');
+  const phasesChart = document.getElementById('phases-chart');
+  const fullChart = document.getElementById('full-chart');
   const cards = new Map();
   const text = (tag, cls, value) => { const e = document.createElement(tag); if (cls) e.className = cls; e.textContent = value; return e; };
   function card(view) {
@@ -40,12 +53,36 @@ const SCRIPT = `
       c = document.createElement('section');
       c.className = 'card';
       c.dataset.event = view.name;
-      c.innerHTML = '<h2><span class="name"></span><span class="phase"></span></h2><div class="meta"></div><div class="waiting"></div><div class="chart"></div><ol class="timeline"></ol>';
-      c.querySelector('.chart').appendChild(template.content.cloneNode(true));
+      c.innerHTML = '<h2><span class="name"></span><span class="phase"></span></h2><div class="meta"></div>'
+        + '<p class="waiting"></p><p class="why"></p><p class="claim"></p><ol class="timeline"></ol>'
+        + '<div class="chart phases"></div><details class="all-states"><summary>All states</summary><div class="chart full"></div></details>';
+      c.querySelector('.chart.phases').appendChild(phasesChart.content.cloneNode(true));
+      c.querySelector('.chart.full').appendChild(fullChart.content.cloneNode(true));
       cards.set(view.name, c);
       main.appendChild(c);
     }
     return c;
+  }
+  function waiting(el, why, w, phase) {
+    el.replaceChildren(); why.replaceChildren();
+    if (!w) { el.textContent = 'Not waiting on any guard (' + phase + ')'; return; }
+    const what = text('b', 'what', w.what);
+    what.title = 'guard ' + w.guard;
+    el.append('Waiting for ', what);
+    if (w.left) el.append(' · ', text('span', 'left', w.left + ' left'));
+    if (w.sinceAgo) {
+      const since = text('span', 'since', (phase === 'ScalingDown' ? 'at this step' : 'in ' + phase) + ' for ' + w.sinceAgo);
+      since.title = 'since ' + w.since;
+      el.append(' · ', since);
+    }
+    why.textContent = w.why;
+  }
+  function claim(el, c) {
+    el.replaceChildren();
+    el.classList.toggle('lapsed', !!(c && c.expiredAgo));
+    if (!c) { el.textContent = 'Held by no agent'; return; }
+    el.append('Held by ', text('b', 'holder', c.holder), c.node ? ' on ' + c.node : '', ' · renewed ' + c.renewedAgo + ' ago · ');
+    el.append(text('span', 'expiry', c.expiresIn ? 'expires in ' + c.expiresIn : 'lapsed ' + c.expiredAgo + ' ago'));
   }
   function render(views) {
     main.querySelector('.empty')?.remove();
@@ -58,14 +95,14 @@ const SCRIPT = `
       c.querySelector('.name').textContent = v.name;
       const phase = c.querySelector('.phase');
       phase.textContent = v.phase; phase.className = 'phase ' + v.phase;
-      c.querySelector('.meta').textContent = 'spot ' + v.spotASG + ' · on-demand ' + v.onDemandASG + ' · node ' + v.onDemandNode + ' (' + v.onDemandInstance + ')' + (v.holder ? ' · claim: ' + v.holder : '');
-      const waiting = c.querySelector('.waiting');
-      waiting.replaceChildren();
-      if (v.waiting) { waiting.append('waiting on '); waiting.append(text('b', '', v.waiting.guard)); waiting.append(': ' + v.waiting.why); }
-      const active = new Set(v.active);
-      for (const g of c.querySelectorAll('g.state[data-state]')) g.classList.toggle('active', active.has(g.dataset.state));
+      c.querySelector('.meta').textContent = 'spot ' + v.spotASG + ' · on-demand ' + v.onDemandASG + ' · node ' + v.onDemandNode + ' (' + v.onDemandInstance + ')';
+      waiting(c.querySelector('.waiting'), c.querySelector('.why'), v.waiting, v.phase);
+      claim(c.querySelector('.claim'), v.claim);
       const list = c.querySelector('.timeline');
       list.replaceChildren(...v.timeline.map((e) => { const li = document.createElement('li'); li.append(text('time', '', e.at), ' ' + e.what + (e.by ? ' — ' + e.by : '')); return li; }));
+      // Both charts: the phase-level one has the phases, the full one every state on the active path.
+      const active = new Set(v.active);
+      for (const g of c.querySelectorAll('g.state[data-state]')) g.classList.toggle('active', active.has(g.dataset.state));
     }
   }
   function connect() {
@@ -88,7 +125,8 @@ export function viewPage(options: PageOptions): string {
 <body>
 <header><h1>${escapeHtml(options.title)}</h1><span id="status">connecting…</span></header>
 <main><p class="empty">No SpotGuardFallbackEvent yet.</p></main>
-<template id="chart">${options.fallbackEventSvg}</template>
+<template id="phases-chart">${options.fallbackEventPhasesSvg}</template>
+<template id="full-chart">${options.fallbackEventSvg}</template>
 <script>${SCRIPT}</script>
 </body>
 </html>

@@ -49,6 +49,12 @@ export interface StatechartEdge {
   actions: string[];
   reenter: boolean;
   kind: TransitionKind;
+  /**
+   * The state (its id) this transition leads to in the end, when it gets there by way of
+   * something else, such as a commit whose result comes back as an event: the machine says so
+   * in the transition's `meta.leadsTo`. The phase-level chart draws these.
+   */
+  leadsTo?: string;
 }
 
 export interface StatechartGraph {
@@ -96,6 +102,8 @@ export function statechartGraph(machine: AnyStateMachine): StatechartGraph {
     children.forEach(visit);
   };
   visit(machine.root);
+  const ids = new Set(nodes.map((n) => n.id));
+  for (const e of edges) if (e.leadsTo !== undefined && !ids.has(e.leadsTo)) throw new Error(`${e.id} leads to ${e.leadsTo}, which is no state`);
   return { id: machine.id, nodes, edges };
 }
 
@@ -116,7 +124,13 @@ function toEdge(node: AnyStateNode, event: string, index: number, t: Transition)
     actions: t.actions.map(actionName),
     reenter: t.reenter,
     kind: targets.length === 0 ? 'targetless' : targets.every((x) => x === source) ? 'self' : 'external',
+    ...leadsTo(t),
   };
+}
+
+function leadsTo(t: Transition): { leadsTo?: string } {
+  const meta: unknown = (t as { meta?: unknown }).meta;
+  return meta && typeof meta === 'object' && 'leadsTo' in meta && typeof meta.leadsTo === 'string' ? { leadsTo: meta.leadsTo } : {};
 }
 
 function pathOf(node: AnyStateNode): string {

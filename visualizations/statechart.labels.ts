@@ -26,6 +26,21 @@ export interface TextRow {
   transitions: string[];
 }
 
+/**
+ * A guard's or action's name as words: `withdrawSpotIncrement` → `withdraw spot increment`,
+ * `and(checksDue, stepIs)` → `and(checks due, step is)`. Acronyms stay upper case
+ * (`failASGGone` → `fail ASG gone`) and so do event names (`STEP_DONE`), which are read as names.
+ */
+export function inWords(name: string): string {
+  return name.replace(/[A-Za-z][A-Za-z0-9_]*/g, (word) => {
+    if (/^[A-Z0-9_]+$/.test(word)) return word;
+    return word
+      .split(/(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])/)
+      .map((part) => (/^[A-Z0-9]{2,}$/.test(part) ? part : part.toLowerCase()))
+      .join(' ');
+  });
+}
+
 export function textWidth(text: string, size = TEXT_SIZE): number {
   return Math.ceil([...text].length * size * CHAR_EM);
 }
@@ -41,8 +56,8 @@ export function rowsHeight(rows: readonly TextRow[]): number {
 /** A state's own rows: entry and exit actions, then its targetless transitions. */
 export function stateRows(node: StatechartNode, targetless: readonly StatechartEdge[]): TextRow[] {
   const rows: TextRow[] = [];
-  if (node.entry.length) rows.push(row('entry', `entry / ${node.entry.join(', ')}`, [], []));
-  if (node.exit.length) rows.push(row('exit', `exit / ${node.exit.join(', ')}`, [], []));
+  if (node.entry.length) rows.push(row('entry', `entry / ${node.entry.map(inWords).join(', ')}`, [], []));
+  if (node.exit.length) rows.push(row('exit', `exit / ${node.exit.map(inWords).join(', ')}`, [], []));
   return [...rows, ...transitionRows(targetless, true)];
 }
 
@@ -53,18 +68,20 @@ export function linkRows(edges: readonly StatechartEdge[]): TextRow[] {
 
 /**
  * Transitions grouped into as few rows as possible: either the ones that differ only by event
- * (`OBSERVED | CONFLICT [samePlace] / adopt`) or the ones that differ only by guard
- * (`TICK [canClaim | untrusted]`), whichever gives fewer rows. Rows keep definition order.
+ * (`OBSERVED | CONFLICT [same place] / adopt`) or the ones that differ only by guard
+ * (`TICK [can claim | untrusted]`), whichever gives fewer rows. Rows keep definition order.
+ * Guards and actions are written in words; the arrow's tooltip keeps their names in the code.
  */
 function transitionRows(edges: readonly StatechartEdge[], withActions: boolean): TextRow[] {
-  const tail = (e: StatechartEdge) => `${withActions && e.actions.length ? ` / ${e.actions.join(', ')}` : ''}${e.reenter ? ` ${REENTER_MARK}` : ''}`;
-  const byGuard = group(edges, (e) => `${e.guard ?? ''}\n${tail(e)}`, (list) => {
+  const guard = (e: StatechartEdge) => (e.guard === undefined ? '' : inWords(e.guard));
+  const tail = (e: StatechartEdge) => `${withActions && e.actions.length ? ` / ${e.actions.map(inWords).join(', ')}` : ''}${e.reenter ? ` ${REENTER_MARK}` : ''}`;
+  const byGuard = group(edges, (e) => `${guard(e)}\n${tail(e)}`, (list) => {
     const first = list[0] as StatechartEdge;
-    return `${unique(list.map(eventLabel)).join(' | ')}${first.guard ? ` [${first.guard}]` : ''}${tail(first)}`;
+    return `${unique(list.map(eventLabel)).join(' | ')}${first.guard ? ` [${guard(first)}]` : ''}${tail(first)}`;
   });
   const byEvent = group(edges, (e) => `${eventLabel(e)}\n${e.guard ? 'guarded' : ''}\n${tail(e)}`, (list) => {
     const first = list[0] as StatechartEdge;
-    return `${eventLabel(first)}${first.guard ? ` [${unique(list.map((e) => e.guard ?? '')).join(' | ')}]` : ''}${tail(first)}`;
+    return `${eventLabel(first)}${first.guard ? ` [${unique(list.map(guard)).join(' | ')}]` : ''}${tail(first)}`;
   });
   return byEvent.length < byGuard.length ? byEvent : byGuard;
 }

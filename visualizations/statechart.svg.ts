@@ -10,12 +10,13 @@
 // - `text.row[data-event][data-transitions]` inside a state for its targetless transitions.
 import type { AnyStateMachine } from 'xstate';
 import { statechartGraph } from './statechart.graph.js';
+import { PHASES_NOTE, phaseGraph } from './statechart.phases.js';
 import { FONT_FAMILY, LINE_HEIGHT, REENTER_MARK, TEXT_SIZE, TITLE_SIZE, textWidth, type TextRow } from './statechart.labels.js';
 import { PAD, TITLE_HEIGHT, layoutStatechart, type LaidOutLink, type LaidOutState, type LayoutOptions, type Point, type StatechartLayout } from './statechart.layout.js';
 
 export interface SvgOptions {
-  /** A key below the drawing explaining its marks (default true). */
-  legend?: boolean;
+  /** A key below the drawing explaining its marks (default true), or lines of text to put there instead. */
+  legend?: boolean | string[];
 }
 
 const LEGEND_HEIGHT = 28;
@@ -26,12 +27,18 @@ export async function renderStatechart(machine: AnyStateMachine, options: SvgOpt
   return statechartSvg(await layoutStatechart(statechartGraph(machine), options), options);
 }
 
+/** The SVG of `machine` collapsed to its top-level states (statechart.phases.ts), with a note in place of the key. */
+export async function renderPhaseChart(machine: AnyStateMachine, options: LayoutOptions = {}): Promise<string> {
+  return statechartSvg(await layoutStatechart(phaseGraph(statechartGraph(machine)), options), { legend: PHASES_NOTE });
+}
+
 /** The SVG document of `layout`. Ids inside it are prefixed with the machine id, so several can share a page. */
 export function statechartSvg(layout: StatechartLayout, options: SvgOptions = {}): string {
   const prefix = idSafe(layout.machine);
-  const legend = (options.legend ?? true) ? drawLegend(layout.height, prefix) : undefined;
+  const wanted = options.legend ?? true;
+  const legend = Array.isArray(wanted) ? drawNote(layout.height, wanted) : wanted ? drawLegend(layout.height, prefix) : undefined;
   const width = Math.ceil(Math.max(layout.width, legend?.width ?? 0));
-  const height = Math.ceil(layout.height + (legend ? LEGEND_HEIGHT : 0));
+  const height = Math.ceil(layout.height + (legend?.height ?? 0));
   const children = new Map<string | undefined, LaidOutState[]>();
   for (const s of layout.states) children.set(s.parent, [...(children.get(s.parent) ?? []), s]);
 
@@ -109,8 +116,8 @@ function rowsAt(rows: readonly TextRow[], x: number, firstBaseline: number): str
     .join('');
 }
 
-/** The key under the drawing, one line; returns its markup and its width. */
-function drawLegend(top: number, prefix: string): { markup: string; width: number } {
+/** The key under the drawing, one line; returns its markup and its size. */
+function drawLegend(top: number, prefix: string): { markup: string; width: number; height: number } {
   const arrow = (x: number, cls: string) => `<path class="legend-line${cls}" d="M${x},-4 H${x + 26}" marker-end="url(#${prefix}-arrow)"/>`;
   const items: [mark: (x: number) => string, markWidth: number, text: string][] = [
     [(x) => `<circle class="legend-dot" cx="${x + 5}" cy="-4" r="5"/>${arrow(x + 12, '')}`, 44, 'initial state'],
@@ -124,7 +131,14 @@ function drawLegend(top: number, prefix: string): { markup: string; width: numbe
     x += markWidth + textWidth(text) + 28;
     return part;
   });
-  return { markup: `<g class="legend" transform="translate(${LEGEND_LEFT} ${round(top + 16)})">${parts.join('')}</g>`, width: LEGEND_LEFT + x };
+  return { markup: `<g class="legend" transform="translate(${LEGEND_LEFT} ${round(top + 16)})">${parts.join('')}</g>`, width: LEGEND_LEFT + x, height: LEGEND_HEIGHT };
+}
+
+/** Lines of text under the drawing, in place of the key. */
+function drawNote(top: number, lines: readonly string[]): { markup: string; width: number; height: number } {
+  const text = lines.map((l, i) => `<text x="0" y="${i * LINE_HEIGHT}">${esc(l)}</text>`).join('');
+  const width = LEGEND_LEFT + Math.max(0, ...lines.map((l) => textWidth(l))) + LEGEND_LEFT;
+  return { markup: `<g class="legend" transform="translate(${LEGEND_LEFT} ${round(top + 16)})">${text}</g>`, width, height: LEGEND_HEIGHT + (lines.length - 1) * LINE_HEIGHT };
 }
 
 function marker(id: string, color: string): string {

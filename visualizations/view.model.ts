@@ -1,7 +1,8 @@
-// What the live view shows of one SpotGuardFallbackEvent: where its actor stands in the
-// fallback-event statechart, which guard holds the next transition and why, and what happened
-// when and by whom. Pure: built from the object (and the actor's state value when there is a
-// live actor), the settings and the time, so the agent and the sandbox show the same thing.
+// What the live view shows of one SpotGuardFallbackEvent, in the order an operator asks: its
+// phase, what it waits for and for how long, who holds it, what happened when and by whom, and
+// where its actor stands in the fallback-event statechart. Pure: built from the object (and the
+// actor's state value when there is a live actor), the settings and the time, so the agent and
+// the sandbox show the same thing.
 import { formatDuration, parseDuration } from '../crds/duration.js';
 import { ConditionType, SCALE_DOWN_STEPS, type Phase } from '../crds/phases.js';
 import type { SpotGuardFallbackEvent } from '../crds/spotguardfallbackevent.types.js';
@@ -18,6 +19,36 @@ export interface TimelineEntry {
   what: string;
   /** The agent (pod name) that made it happen, when known. */
   by?: string;
+  /** The phase the event entered at this moment, when it entered one. */
+  phase?: Phase;
+}
+
+/** The guard that holds the next transition, and for how long the event has waited. */
+export interface Waiting {
+  /** The guard's name in the machine. */
+  guard: string;
+  /** What the event waits for, in words: "the minimum wait to end". */
+  what: string;
+  /** Why it does not pass yet: the facts the guard judges by. */
+  why: string;
+  /** Time left until what it waits for is due, where there is such a time ("4m12s"). */
+  left?: string;
+  /** When the event entered its phase (in ScalingDown: its step), from its record or the timeline. */
+  since?: string;
+  /** How long ago that was ("5m48s"). */
+  sinceAgo?: string;
+}
+
+/** status.claim as a person reads it: who works on the event, and how fresh the claim is. */
+export interface ClaimView {
+  holder: string;
+  /** The node the holder runs on. */
+  node?: string;
+  renewedAgo: string;
+  /** Time until the claim lapses unless renewed; absent once it has lapsed. */
+  expiresIn?: string;
+  /** How long ago it lapsed, when no agent renewed it in time. */
+  expiredAgo?: string;
 }
 
 export interface EventView {
@@ -29,10 +60,9 @@ export interface EventView {
   onDemandASG: string;
   onDemandNode: string;
   onDemandInstance: string;
-  holder?: string;
+  claim?: ClaimView;
   message?: string;
-  /** The guard that holds the next transition and why it does not pass yet. */
-  waiting?: { guard: string; why: string };
+  waiting?: Waiting;
   timeline: TimelineEntry[];
 }
 
@@ -56,57 +86,111 @@ export function restingPaths(object: SpotGuardFallbackEvent): string[] {
 }
 
 const left = (ms: number): string => formatDuration(Math.max(0, ms));
+const time = (at: string | undefined): number => Date.parse(at ?? '');
 
-function waiting(object: SpotGuardFallbackEvent, settings: ViewSettings, now: number): EventView['waiting'] {
+/** What the guard of the event's phase waits for, without the times (they are added by `waiting`). */
+type Hold = Omit<Waiting, 'since' | 'sinceAgo' | 'left'> & { due?: number };
+
+function hold(object: SpotGuardFallbackEvent, settings: ViewSettings, now: number): Hold | undefined {
   const status = object.status ?? {};
   switch (status.phase ?? 'Pending') {
     case 'Pending': {
       const wait = parseDuration(object.spec.minimumWaitDuration ?? '') ?? settings.minimumWaitMs;
-      return { guard: 'minimumWaitElapsed', why: `minimum wait: ${left(Date.parse(object.spec.timestamp) + wait - now)} left` };
+      const due = time(object.spec.timestamp) + wait;
+      return { guard: 'minimumWaitElapsed', what: 'the minimum wait to end', why: `minimum wait: ${left(due - now)} left`, due };
     }
     case 'Monitoring': {
       const h = status.spotHealth;
-      if (!h) return { guard: 'stableLongEnough', why: 'no spot observation yet' };
+      if (!h) return { guard: 'stableLongEnough', what: 'spot to be healthy', why: 'no spot observation yet' };
       const counts = `spot ${h.inService}/${h.desired} InService, nodes Ready ${h.nodesReady ?? 0}/${h.nodesTotal ?? 0}${h.activitiesInProgress ? `, ${h.activitiesInProgress} scaling activities in progress` : ''}`;
-      if (!status.spotHealthySince) return { guard: 'stableLongEnough', why: `${counts}: not healthy` };
-      return { guard: 'stableLongEnough', why: `${counts}: stable for ${left(Date.parse(status.spotHealthySince) + settings.stabilityWindowMs - now)} more` };
+      if (!status.spotHealthySince) return { guard: 'stableLongEnough', what: 'spot to be healthy', why: `${counts}: not healthy` };
+      const due = time(status.spotHealthySince) + settings.stabilityWindowMs;
+      return { guard: 'stableLongEnough', what: 'spot to stay healthy through the stability window', why: `${counts}: stable for ${left(due - now)} more`, due };
     }
     case 'ReadyForScaleDown': {
       const checks = status.conditions?.find((c) => c.type === ConditionType.SafetyChecksPassed);
-      return { guard: 'checksPassed', why: checks?.status === 'False' ? `safety checks blocked: ${checks.message ?? checks.reason ?? ''}` : 'safety checks running' };
+      const blocked = checks?.status === 'False';
+      return { guard: 'checksPassed', what: 'the safety checks to pass', why: blocked ? `safety checks blocked: ${checks.message ?? checks.reason ?? ''}` : 'safety checks running' };
     }
     case 'ScalingDown': {
       // A failed attempt is tried again at the time its record says, whichever agent holds the claim.
-      const next = (at: string | undefined): string => {
-        const t = Date.parse(at ?? '');
-        return Number.isNaN(t) || t <= now ? '' : ` in ${left(t - now)}`;
-      };
+      const retry = (at: string | undefined): number | undefined => (time(at) > now ? time(at) : undefined);
+      const next = (due: number | undefined): string => (due === undefined ? '' : ` in ${left(due - now)}`);
       const rollback = status.scaleDown?.rollback;
       if (rollback && !rollback.completedAt) {
-        const attempts = rollback.attempts ? `, attempt ${rollback.attempts + 1}${next(rollback.nextAttemptAt)}` : '';
-        return { guard: 'stepDue', why: `undoing the scale-down of node ${object.spec.onDemandNodeName}${attempts} (${rollback.reason})` };
+        const due = rollback.attempts ? retry(rollback.nextAttemptAt) : undefined;
+        const attempts = rollback.attempts ? `, attempt ${rollback.attempts + 1}${next(due)}` : '';
+        const what = due === undefined ? 'the rollback to finish' : 'the rollback to be tried again';
+        return { guard: 'stepDue', what, why: `undoing the scale-down of node ${object.spec.onDemandNodeName}${attempts} (${rollback.reason})`, due };
       }
       const index = SCALE_DOWN_STEPS.findIndex((s) => !status.scaleDown?.[s]?.completedAt);
       const step = SCALE_DOWN_STEPS[index];
       if (!step) return undefined;
       const record = status.scaleDown?.[step];
-      const attempts = record?.attempts ? `, attempt ${record.attempts + 1}${next(record.nextAttemptAt)}` : '';
-      return { guard: 'stepIs', why: `step ${index + 1}/${SCALE_DOWN_STEPS.length}: ${step}${attempts}${record?.message ? ` (${record.message})` : ''}` };
+      const due = record?.attempts ? retry(record.nextAttemptAt) : undefined;
+      const attempts = record?.attempts ? `, attempt ${record.attempts + 1}${next(due)}` : '';
+      const what = due === undefined ? `step ${step} to finish` : `step ${step} to be tried again`;
+      return { guard: 'stepIs', what, why: `step ${index + 1}/${SCALE_DOWN_STEPS.length}: ${step}${attempts}${record?.message ? ` (${record.message})` : ''}`, due };
     }
     default: {
-      const end = Date.parse(status.completionTime ?? '');
-      return Number.isNaN(end) ? undefined : { guard: 'mayDelete', why: `deleted after the TTL: ${left(end + settings.ttlMs - now)} left` };
+      const end = time(status.completionTime);
+      if (Number.isNaN(end)) return undefined;
+      const due = end + settings.ttlMs;
+      return { guard: 'mayDelete', what: 'the TTL to end, then deletion', why: `deleted after the TTL: ${left(due - now)} left`, due };
     }
   }
+}
+
+/**
+ * When the event entered where it is: its step's start in ScalingDown (the previous step's
+ * end, the scale-down's start, the rollback's request), else the latest timeline entry that
+ * put it in its phase.
+ */
+function enteredAt(object: SpotGuardFallbackEvent, timeline: readonly TimelineEntry[]): string | undefined {
+  const status = object.status ?? {};
+  const phase = status.phase ?? 'Pending';
+  if (phase === 'ScalingDown') {
+    const scaleDown = status.scaleDown;
+    if (scaleDown?.rollback && !scaleDown.rollback.completedAt) return scaleDown.rollback.requestedAt;
+    const index = SCALE_DOWN_STEPS.findIndex((s) => !scaleDown?.[s]?.completedAt);
+    const previous = index > 0 ? SCALE_DOWN_STEPS[index - 1] : undefined;
+    return (previous && scaleDown?.[previous]?.completedAt) ?? scaleDown?.startedAt;
+  }
+  return timeline.findLast((e) => e.phase === phase)?.at;
+}
+
+function waiting(object: SpotGuardFallbackEvent, settings: ViewSettings, now: number, timeline: readonly TimelineEntry[]): Waiting | undefined {
+  const found = hold(object, settings, now);
+  if (!found) return undefined;
+  const { due, ...rest } = found;
+  const since = enteredAt(object, timeline);
+  return {
+    ...rest,
+    ...(due === undefined || Number.isNaN(due) ? {} : { left: left(due - now) }),
+    ...(since === undefined || Number.isNaN(time(since)) ? {} : { since, sinceAgo: left(now - time(since)) }),
+  };
+}
+
+function claimView(object: SpotGuardFallbackEvent, now: number): ClaimView | undefined {
+  const claim = object.status?.claim;
+  if (!claim) return undefined;
+  const renewed = time(claim.renewedAt);
+  const lapses = renewed + claim.leaseSeconds * 1000;
+  return {
+    holder: claim.holder,
+    ...(claim.holderNode ? { node: claim.holderNode } : {}),
+    renewedAgo: left(now - renewed),
+    ...(lapses > now ? { expiresIn: left(lapses - now) } : { expiredAgo: left(now - lapses) }),
+  };
 }
 
 /** What the object itself records of its history: durable, so a restarted view still shows it. */
 function recorded(object: SpotGuardFallbackEvent): TimelineEntry[] {
   const s = object.status ?? {};
-  const entries: TimelineEntry[] = [{ at: object.spec.timestamp, what: `fell back to on-demand node ${object.spec.onDemandNodeName}: Pending` }];
+  const entries: TimelineEntry[] = [{ at: object.spec.timestamp, what: `fell back to on-demand node ${object.spec.onDemandNodeName}: Pending`, phase: 'Pending' }];
   const restored = s.conditions?.find((c) => c.type === ConditionType.SpotRestored && c.status === 'True');
-  if (restored) entries.push({ at: restored.lastTransitionTime, what: 'spot restored and stable: ReadyForScaleDown', by: s.spotHealth?.observedBy });
-  if (s.scaleDown?.startedAt) entries.push({ at: s.scaleDown.startedAt, what: 'safety checks passed: ScalingDown', by: s.scaleDown.taint?.by });
+  if (restored) entries.push({ at: restored.lastTransitionTime, what: 'spot restored and stable: ReadyForScaleDown', by: s.spotHealth?.observedBy, phase: 'ReadyForScaleDown' });
+  if (s.scaleDown?.startedAt) entries.push({ at: s.scaleDown.startedAt, what: 'safety checks passed: ScalingDown', by: s.scaleDown.taint?.by, phase: 'ScalingDown' });
   for (const step of SCALE_DOWN_STEPS) {
     const r = s.scaleDown?.[step];
     if (r?.completedAt) entries.push({ at: r.completedAt, what: `step ${step} done`, by: r.by });
@@ -114,7 +198,7 @@ function recorded(object: SpotGuardFallbackEvent): TimelineEntry[] {
   const rollback = s.scaleDown?.rollback;
   if (rollback) entries.push({ at: rollback.requestedAt, what: `scale-down failed for good, rolling back: ${rollback.reason}` });
   if (rollback?.completedAt) entries.push({ at: rollback.completedAt, what: `rolled back: ${rollback.message ?? ''}`, by: rollback.by });
-  if (s.completionTime) entries.push({ at: s.completionTime, what: s.phase ?? 'ended', by: s.scaleDown?.terminate?.by });
+  if (s.completionTime) entries.push({ at: s.completionTime, what: s.phase ?? 'ended', by: s.scaleDown?.terminate?.by, phase: s.phase });
   return entries;
 }
 
@@ -122,7 +206,7 @@ export function eventView(object: SpotGuardFallbackEvent, options: { settings: V
   const status = object.status ?? {};
   const timeline = [...recorded(object), ...(options.observed ?? [])]
     // One entry per moment and kind: the durable record wins over what a view saw.
-    .filter((e, i, all) => all.findIndex((o) => o.what === e.what) === i)
+    .filter((e, i, all) => all.findIndex((o) => o.what === e.what && o.at === e.at) === i)
     .sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
   return {
     name: object.metadata?.name ?? '',
@@ -132,9 +216,9 @@ export function eventView(object: SpotGuardFallbackEvent, options: { settings: V
     onDemandASG: object.spec.onDemandASGName,
     onDemandNode: object.spec.onDemandNodeName,
     onDemandInstance: object.spec.onDemandInstanceID ?? '',
-    holder: status.claim?.holder,
+    claim: claimView(object, options.now),
     message: status.message,
-    waiting: waiting(object, options.settings, options.now),
+    waiting: waiting(object, options.settings, options.now, timeline),
     timeline,
   };
 }
@@ -153,7 +237,8 @@ export class TimelineBook {
     const list = this.entries.get(name) ?? [];
     const previous = this.last.get(name);
     if (previous !== undefined && previous !== phase && phase === 'Monitoring') {
-      list.push({ at: new Date(now).toISOString().replace(/\.\d{3}Z$/, 'Z'), what: 'minimum wait elapsed: Monitoring', by: object.status?.claim?.holder });
+      const what = previous === 'Pending' ? 'minimum wait elapsed: Monitoring' : 'spot unhealthy again: Monitoring';
+      list.push({ at: new Date(now).toISOString().replace(/\.\d{3}Z$/, 'Z'), what, by: object.status?.claim?.holder, phase: 'Monitoring' });
     }
     this.last.set(name, phase);
     this.entries.set(name, list);

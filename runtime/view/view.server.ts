@@ -4,7 +4,7 @@
 // default on localhost only; reach it in a cluster with `kubectl port-forward`.
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { FALLBACK_EVENT_STATECHART_SVG } from '../../visualizations/fallback-event-statechart.generated.js';
+import { FALLBACK_EVENT_PHASES_SVG, FALLBACK_EVENT_STATECHART_SVG } from '../../visualizations/fallback-event-statechart.generated.js';
 import { viewPage } from '../../visualizations/page.js';
 import type { Logger } from '../log.js';
 import type { LiveViews } from './live-views.js';
@@ -27,7 +27,11 @@ export interface ViewServer {
 
 export async function startViewServer(options: ViewServerOptions): Promise<ViewServer> {
   const { views, log } = options;
-  const page = viewPage({ title: options.title ?? 'Spot Guard: fallback events', fallbackEventSvg: FALLBACK_EVENT_STATECHART_SVG });
+  const page = viewPage({
+    title: options.title ?? 'Spot Guard: fallback events',
+    fallbackEventSvg: FALLBACK_EVENT_STATECHART_SVG,
+    fallbackEventPhasesSvg: FALLBACK_EVENT_PHASES_SVG,
+  });
   const clients = new Set<ServerResponse>();
   const payload = () => JSON.stringify({ source: views.source, at: Date.now(), views: views.views() });
   const push = () => {

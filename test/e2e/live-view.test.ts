@@ -1,8 +1,10 @@
 // The live statechart view in a real browser (playwright-core driving Debian's Chromium,
-// headless) while the demo story runs: the page lists the event and its highlighted state
-// moves Pending → Monitoring → ReadyForScaleDown → ScalingDown → Completed without a reload.
-// Screenshots at two phases are saved in test-artifacts/. Chromium is installed on first use
-// when missing (see ../harness/chromium.ts).
+// headless) while the demo story runs: the card's phase badge and the phase highlighted in the
+// phase-level chart move Pending → Monitoring → ReadyForScaleDown → ScalingDown → Completed
+// without a reload; it says what the event waits for and which agent holds it; the full
+// statechart is folded in a closed <details>. Screenshots at two phases are saved in
+// test-artifacts/ (the Monitoring one is docs/live-view.png, see docs/statecharts.md).
+// Chromium is installed on first use when missing (see ../harness/chromium.ts).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -42,23 +44,28 @@ test.after(async (ctx) => {
   ctx.demo?.kill('SIGTERM');
 });
 
-test('the highlighted state follows the event through every phase, live', async ({ browser, output, demo, noBrowser }) => {
+test('the phase badge and the highlighted phase follow the event through every phase, live', async ({ browser, output, demo, noBrowser }) => {
   if (noBrowser) assert.unreachable(noBrowser);
   const url = await waitFor(() => `the demo's view URL (output: ${output().slice(-2000)})`, () => /live statechart view: (http:\/\/\S+)/.exec(output())?.[1], 180_000);
   const page = await browser.newPage({ viewport: { width: 1500, height: 1000 } });
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
   await page.goto(url);
-  // Every change of the card's phase and of the highlighted top-level state, as the page sees it.
+  // Every change of the card's phase, its badge and the phase highlighted in the phase-level
+  // chart, as the page sees it; and whether the holder line ever named an agent.
   // (A string, not a function: the page has the DOM, this process's TypeScript does not.)
   await page.evaluate(`(() => {
     window.loadMark = Math.random();
     window.seen = [];
+    window.holders = new Set();
     const record = () => {
       const card = document.querySelector('section.card');
-      const active = [...document.querySelectorAll('section.card g.state.active[data-state]')].map((g) => g.getAttribute('data-state') || '').filter((s) => s && !s.includes('.'));
-      const entry = (card ? card.getAttribute('data-phase') : '') + '|' + active.join(',');
-      if (card && window.seen[window.seen.length - 1] !== entry) window.seen.push(entry);
+      if (!card) return;
+      const active = [...card.querySelectorAll('.chart.phases g.state.active[data-state]')].map((g) => g.getAttribute('data-state'));
+      const entry = card.getAttribute('data-phase') + '|' + card.querySelector('.phase').textContent + '|' + active.join(',');
+      if (window.seen[window.seen.length - 1] !== entry) window.seen.push(entry);
+      const holder = card.querySelector('.claim .holder');
+      if (holder) window.holders.add(holder.textContent);
     };
     new MutationObserver(record).observe(document.querySelector('main'), { subtree: true, attributes: true, childList: true });
   })()`);
@@ -70,23 +77,27 @@ test('the highlighted state follows the event through every phase, live', async 
     throw new Error(`${err instanceof Error ? err.message.split('\n')[0] : String(err)}; the demo said:\n${output().slice(-3000)}`);
   };
   await page.waitForSelector('section.card[data-phase="Monitoring"]', { timeout: 180_000 }).catch(storySoFar);
-  assert.ok(await page.locator('section.card g.state.active[data-state="Monitoring"]').count(), 'Monitoring highlighted');
-  assert.match((await page.locator('section.card .waiting').textContent()) ?? '', /stableLongEnough/);
+  assert.ok(await page.locator('section.card .chart.phases g.state.active[data-state="Monitoring"]').count(), 'Monitoring highlighted');
+  assert.match((await page.locator('section.card .waiting').textContent()) ?? '', /^Waiting for spot to (be|stay) healthy/);
+  // The full statechart is there, folded, its active states highlighted too.
+  assert.is(await page.evaluate<boolean>(`document.querySelector('section.card details.all-states').open`), false, 'All states folded');
+  assert.is(await page.locator('section.card details.all-states svg[data-machine="fallbackEvent"] g.state.active[data-state="Monitoring"]').count(), 1);
   await page.screenshot({ path: `${ARTIFACTS}live-view-monitoring.png`, fullPage: true });
 
   await page.waitForSelector('section.card[data-phase="Completed"]', { timeout: 240_000 }).catch(storySoFar);
   await page.waitForTimeout(500);
   await page.screenshot({ path: `${ARTIFACTS}live-view-completed.png`, fullPage: true });
-  assert.ok(await page.locator('section.card g.state.active[data-state="Completed"]').count(), 'Completed highlighted');
+  assert.ok(await page.locator('section.card .chart.phases g.state.active[data-state="Completed"]').count(), 'Completed highlighted');
   assert.match((await page.locator('section.card .timeline').textContent()) ?? '', /step terminate done/);
 
   const seen = await page.evaluate<string[]>('window.seen');
   const phases = seen.map((e) => e.split('|')[0]).filter((p, i, all) => p !== all[i - 1]);
   assert.equal(phases.slice(phases.indexOf('Pending')), ['Pending', 'Monitoring', 'ReadyForScaleDown', 'ScalingDown', 'Completed'], `phases seen: ${seen.join(' ; ')}`);
   for (const entry of seen) {
-    const [phase, active] = entry.split('|');
-    assert.is(active, phase, `the highlighted state is the phase: ${entry}`);
+    const [phase, badge, active] = entry.split('|');
+    assert.equal([badge, active], [phase, phase], `the badge and the highlighted state are the phase: ${entry}`);
   }
+  assert.ok((await page.evaluate<string[]>('[...window.holders]')).some(Boolean), 'the holder line named an agent');
   assert.is(await page.evaluate<number>('window.loadMark'), mark, 'no reload');
   assert.equal(errors, [], 'no error on the page');
 

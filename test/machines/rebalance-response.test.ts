@@ -53,6 +53,7 @@ test('guards', () => {
   assert.not.ok(g.spotTimedOut({ ...c, now: T0 + 119_999 }));
   assert.ok(g.spotTimedOut({ ...c, now: T0 + 120_000 }));
   assert.not.ok(g.spotTimedOut({ ...c, spotScaledAt: undefined, now: T0 + 1e9 }), 'no increment, no timeout');
+  assert.ok(g.spotTimedOut({ ...c, spotScaledAt: T0 + 60_000, now: T0 + 120_000 }), 'counted from the first request, not from an increment that landed after retries');
   assert.not.ok(g.spotScaleUpTimedOut({ ...c, now: T0 + 119_999 }));
   assert.ok(g.spotScaleUpTimedOut({ ...c, now: T0 + 120_000 }));
   assert.not.ok(g.spotScaleUpTimedOut({ ...c, spotRequestedAt: undefined, now: T0 + 1e9 }), 'not asked, no timeout');

@@ -1,27 +1,29 @@
-// The layout of both machines, both ways round: deterministic, nothing drawn on top of a
-// sibling or outside its parent, labels clear of states, and arrows that start and end on the
-// states they connect.
+// The layout of both machines and of the fallback-event phase-level chart, both ways round:
+// deterministic, nothing drawn on top of a sibling or outside its parent, labels clear of
+// states, and arrows that start and end on the states they connect.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { AnyStateMachine } from 'xstate';
 import { fallbackEventMachine } from '../../machines/fallback-event.machine.js';
 import { rebalanceResponseMachine } from '../../machines/rebalance-response.machine.js';
-import { statechartGraph } from '../../visualizations/statechart.graph.js';
+import { statechartGraph, type StatechartGraph } from '../../visualizations/statechart.graph.js';
 import { rowsHeight } from '../../visualizations/statechart.labels.js';
+import { phaseGraph } from '../../visualizations/statechart.phases.js';
 import { layoutStatechart, TITLE_HEIGHT, type Box, type Direction, type Point, type StatechartLayout } from '../../visualizations/statechart.layout.js';
 
 const test = suite('statechart layout');
 
-const machines: [string, AnyStateMachine][] = [
-  ['fallback-event', fallbackEventMachine],
-  ['rebalance-response', rebalanceResponseMachine],
+/** Each chart as a function giving a fresh graph. */
+const charts: [string, () => StatechartGraph][] = [
+  ['fallback-event', () => statechartGraph(fallbackEventMachine)],
+  ['rebalance-response', () => statechartGraph(rebalanceResponseMachine)],
+  ['fallback-event phases', () => phaseGraph(statechartGraph(fallbackEventMachine))],
 ];
 const directions: Direction[] = ['RIGHT', 'DOWN'];
 
 const cache = new Map<string, Promise<StatechartLayout>>();
-function layout(machine: AnyStateMachine, direction: Direction): Promise<StatechartLayout> {
-  const key = `${machine.id} ${direction}`;
-  if (!cache.has(key)) cache.set(key, layoutStatechart(statechartGraph(machine), { direction }));
+function layout(chart: () => StatechartGraph, direction: Direction): Promise<StatechartLayout> {
+  const key = `${chart().id} ${direction}`;
+  if (!cache.has(key)) cache.set(key, layoutStatechart(chart(), { direction }));
   return cache.get(key) as Promise<StatechartLayout>;
 }
 
@@ -36,21 +38,21 @@ function onBorder(p: Point, b: Box): boolean {
 const describe = (b: Box & { id?: string }) => `${b.id ?? ''} (${b.x},${b.y} ${b.width}x${b.height})`;
 
 test("deterministic, and 'AUTO' keeps the direction closer to square", async () => {
-  for (const [, machine] of machines) {
+  for (const [name, chart] of charts) {
     // A fresh graph and a fresh layout (both directions, under AUTO) equal the earlier one.
-    const auto = await layoutStatechart(statechartGraph(machine));
-    assert.equal(auto, await layout(machine, auto.direction));
-    const other = await layout(machine, auto.direction === 'RIGHT' ? 'DOWN' : 'RIGHT');
+    const auto = await layoutStatechart(chart());
+    assert.equal(auto, await layout(chart, auto.direction));
+    const other = await layout(chart, auto.direction === 'RIGHT' ? 'DOWN' : 'RIGHT');
     const elongation = (l: StatechartLayout) => Math.max(l.width / l.height, l.height / l.width);
-    assert.ok(elongation(auto) <= elongation(other), `${machine.id}: ${auto.direction}`);
+    assert.ok(elongation(auto) <= elongation(other), `${name}: ${auto.direction}`);
   }
 });
 
-for (const [name, machine] of machines) {
+for (const [name, chart] of charts) {
   for (const direction of directions) {
     test(`${name} ${direction}: every state has a box, inside its parent, clear of its siblings`, async () => {
-      const l = await layout(machine, direction);
-      const graph = statechartGraph(machine);
+      const l = await layout(chart, direction);
+      const graph = chart();
       assert.equal(l.states.map((s) => s.id), graph.nodes.map((n) => n.id));
       const byId = new Map(l.states.map((s) => [s.id, s]));
       for (const s of l.states) {
@@ -67,7 +69,7 @@ for (const [name, machine] of machines) {
     });
 
     test(`${name} ${direction}: initial dots sit inside their state, clear of its children`, async () => {
-      const l = await layout(machine, direction);
+      const l = await layout(chart, direction);
       const byId = new Map(l.states.map((s) => [s.id, s]));
       assert.is(l.initials.length, l.states.filter((s) => s.compound).length);
       for (const i of l.initials) {
@@ -81,7 +83,7 @@ for (const [name, machine] of machines) {
     });
 
     test(`${name} ${direction}: arrows run from their source's border to their target's`, async () => {
-      const l = await layout(machine, direction);
+      const l = await layout(chart, direction);
       const byId = new Map(l.states.map((s) => [s.id, s]));
       for (const link of l.links) {
         assert.ok(link.points.length >= 2, link.id);
@@ -91,7 +93,7 @@ for (const [name, machine] of machines) {
     });
 
     test(`${name} ${direction}: labels do not cover a state, a state's title or each other`, async () => {
-      const l = await layout(machine, direction);
+      const l = await layout(chart, direction);
       const labels = l.links.flatMap((link) => (link.label ? [{ ...link.label, id: `${link.source} -> ${link.target}` }] : []));
       assert.is(labels.length, l.links.length, 'every arrow has a label');
       for (const label of labels) {
