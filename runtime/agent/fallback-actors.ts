@@ -229,6 +229,11 @@ export class FallbackActors {
         }
         this.deps.observer?.committed?.(base, result.event);
         this.send(entry, { type: 'COMMITTED', object: result.event });
+        // The machine decides its next move (the checks, the next step) only on a TICK: give it
+        // one now, so each step follows the commit it waits for instead of the clock's next
+        // tick (issue 14). It moves nothing a clock tick would not; a CONFLICT or a failed
+        // write still waits for the clock, which paces a retry.
+        this.send(entry, { type: 'TICK', now: this.deps.now() });
       } else if (result.outcome === 'conflict') {
         this.deps.observer?.conflict?.(result.latest);
         this.send(entry, { type: 'CONFLICT', latest: result.latest });

@@ -121,12 +121,12 @@ test('serves probes and metrics, holds a claim, and on SIGTERM releases it and e
     assert.is(held.status?.spotHealth?.nodesTotal, 2);
 
     // The live view shows the event in the state the agent's actor is in.
-    const view = (await (await fetch(`http://127.0.0.1:${viewPort}/views`)).json()) as { source: string; views: { name: string; phase: string; active: string[]; holder?: string }[] };
+    const view = (await (await fetch(`http://127.0.0.1:${viewPort}/views`)).json()) as { source: string; views: { name: string; phase: string; active: string[]; claim?: { holder?: string } }[] };
     assert.is(view.source, 'spot-guard-proc');
     assert.is(view.views[0]?.name, name);
     assert.is(view.views[0]?.phase, 'Monitoring');
     assert.ok(view.views[0]?.active.includes('Monitoring'), JSON.stringify(view.views[0]?.active));
-    assert.is(view.views[0]?.holder, 'spot-guard-proc');
+    assert.is(view.views[0]?.claim?.holder, 'spot-guard-proc');
 
     const metrics = await (await fetch(`${url}/metrics`)).text();
     assert.match(metrics, /spot_guard_events\{phase="Monitoring"\} 1/);
