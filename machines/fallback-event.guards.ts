@@ -54,8 +54,52 @@ export function renewalDue(context: FallbackEventContext): boolean {
   return isHolder(context) && !context.pending && renewed !== undefined && context.now - renewed >= (context.config.claimLeaseSeconds * 1000) / 3;
 }
 
+/**
+ * A free claim is tried by one agent first: this agent's place among the peers for this event
+ * (rendezvous hashing: each peer's score is a hash of the event's name and the peer's node, the
+ * highest first). The node of the event's on-demand instance is no candidate; this agent's own
+ * node always is, so an agent on a node the peers do not list yet comes last, not never.
+ */
+export function claimRank(context: FallbackEventContext): number {
+  const peers = context.peers;
+  if (!peers?.length) return 0;
+  const event = context.object.metadata?.name ?? '';
+  const own = context.agent.nodeName;
+  const candidates = new Set(peers.filter((p) => p !== context.object.spec.onDemandNodeName));
+  candidates.add(own);
+  const mine = score(event, own);
+  let rank = 0;
+  for (const peer of candidates) {
+    const theirs = score(event, peer);
+    if (theirs > mine || (theirs === mine && peer < own)) rank++;
+  }
+  return rank;
+}
+
+/** FNV-1a, 32 bits: a stable spread of names, nothing secret. */
+function score(event: string, node: string): number {
+  let h = 0x811c9dc5;
+  for (const c of `${event}\n${node}`) h = Math.imul(h ^ c.charCodeAt(0), 0x01000193) >>> 0;
+  return h;
+}
+
+/** This agent's turn has come: its rank's share of turns has passed since `since`. */
+function turnCome(context: FallbackEventContext, since: number | undefined): boolean {
+  const turn = context.config.claimTurnMs ?? 0;
+  if (turn <= 0 || since === undefined) return true;
+  return context.now >= since + claimRank(context) * turn;
+}
+
+/** When the claim became free: when the last one expired, else when the event was created. */
+function claimFreeSince(context: FallbackEventContext): number | undefined {
+  const claim = context.object.status?.claim;
+  const renewed = ms(claim?.renewedAt);
+  if (claim && renewed !== undefined) return renewed + claim.leaseSeconds * 1000;
+  return ms(context.object.metadata?.creationTimestamp?.toString());
+}
+
 export function canClaim(context: FallbackEventContext): boolean {
-  return eligible(context) && !claimValid(context);
+  return eligible(context) && !claimValid(context) && turnCome(context, claimFreeSince(context));
 }
 
 /**
@@ -215,12 +259,18 @@ export function isTerminal(object: SpotGuardFallbackEvent): boolean {
 
 /** A Completed or Failed event past its TTL, counted from completionTime (else creation). */
 export function expired(context: FallbackEventContext): boolean {
-  const { object } = context;
-  const end = ms(object.status?.completionTime) ?? ms(object.metadata?.creationTimestamp?.toString());
-  return isTerminal(object) && end !== undefined && context.now >= end + context.config.ttlMs;
+  const end = expiresAt(context);
+  return isTerminal(context.object) && end !== undefined && context.now >= end;
 }
 
-/** Deleting is left to the holder while its claim is valid, and open to any agent after. */
+function expiresAt(context: FallbackEventContext): number | undefined {
+  const { object } = context;
+  const end = ms(object.status?.completionTime) ?? ms(object.metadata?.creationTimestamp?.toString());
+  return end === undefined ? undefined : end + context.config.ttlMs;
+}
+
+/** Deleting is left to the holder while its claim is valid, and open to any agent after, in turn. */
 export function mayDelete(context: FallbackEventContext): boolean {
-  return expired(context) && (!claimValid(context) || isHolder(context));
+  if (!expired(context)) return false;
+  return isHolder(context) || (!claimValid(context) && turnCome(context, expiresAt(context)));
 }

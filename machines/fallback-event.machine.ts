@@ -19,7 +19,7 @@ type E<T extends FallbackEventEvent['type']> = Extract<FallbackEventEvent, { typ
 
 /** The context as of the event: a TICK carries the time every guard should judge by. */
 function at(context: FallbackEventContext, event: FallbackEventEvent): FallbackEventContext {
-  return event.type === 'TICK' ? { ...context, now: event.now } : context;
+  return event.type === 'TICK' ? { ...context, now: event.now, peers: event.peers } : context;
 }
 
 function objectOf(event: FallbackEventEvent): SpotGuardFallbackEvent | undefined {

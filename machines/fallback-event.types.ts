@@ -35,6 +35,13 @@ export interface FallbackEventConfig {
   asgMissingObservations: number;
   /** Completed and Failed events are deleted this long after completionTime. */
   ttlMs: number;
+  /**
+   * The turns of the agents at a free claim (or an expired event's delete): the agent ranked
+   * k-th for the event (rendezvous hashing over the peers a TICK names) tries k turns after the
+   * claim became free, so in the common case one agent tries and the others see its claim
+   * first. 0 or absent: everyone tries at once.
+   */
+  claimTurnMs?: number;
 }
 
 export interface AgentIdentity {
@@ -64,6 +71,8 @@ export interface FallbackEventContext {
   config: FallbackEventConfig;
   /** Epoch milliseconds of the last TICK. */
   now: number;
+  /** The peers the TICK being judged named (never kept between events). */
+  peers?: readonly string[];
   /** The holder's own latest observation (may be newer than status.spotHealth). */
   observation: SpotObservation | undefined;
   /** The status this actor asked the runtime to commit, while the commit is in flight. */
@@ -88,7 +97,8 @@ export interface FallbackEventInput {
 export type ChecksOutcome = 'passed' | 'blocked' | 'untrusted';
 
 export type FallbackEventEvent =
-  | { type: 'TICK'; now: number }
+  /** `peers`: the nodes whose agents may act on events (Ready nodes), for the claim turns. */
+  | { type: 'TICK'; now: number; peers?: readonly string[] }
   | { type: 'OBSERVED'; object: SpotGuardFallbackEvent }
   | { type: 'COMMITTED'; object: SpotGuardFallbackEvent }
   | { type: 'CONFLICT'; latest: SpotGuardFallbackEvent }

@@ -49,6 +49,8 @@ export interface ControlPlane {
   /** PEM of the CA that signed the API server's serving certificate. */
   readonly caData: string;
   readonly dir: string;
+  /** etcd's client URL (plain HTTP on loopback), for tests that act on the store itself. */
+  readonly etcdUrl: string;
   readonly binaries: ControlPlaneBinaries & Partial<ControllerBinaries>;
   /** Whether kube-scheduler and kube-controller-manager run. */
   readonly controllers: boolean;
@@ -224,6 +226,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       adminToken,
       caData,
       dir,
+      etcdUrl,
       binaries,
       controllers,
       processes: { etcd, apiServer, ...controllerProcesses },

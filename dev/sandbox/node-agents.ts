@@ -85,7 +85,7 @@ export class NodeAgents {
   start(): void {
     const core = this.options.adminKubeConfig.makeApiClient(CoreV1Api);
     const nodes = watchResource<V1Node>(
-      informerSource<V1Node & { metadata: object }>(this.options.adminKubeConfig, '/api/v1/nodes', () => core.listNode() as never),
+      informerSource<V1Node & { metadata: object }>(this.options.adminKubeConfig, '/api/v1/nodes', (page) => core.listNode(page) as never),
       { keyOf: (n) => n.metadata?.name ?? '' },
     );
     this.subscription = nodes.subscribe((e) => {

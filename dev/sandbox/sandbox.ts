@@ -323,7 +323,7 @@ async function startSandboxView(admin: KubeConfig, settings: Record<string, stri
   const namespace = settings.SPOT_GUARD_NAMESPACE ?? 'kube-system';
   const custom = admin.makeApiClient(CustomObjectsApi);
   const subscription = watchResource<SpotGuardFallbackEvent>(
-    informerSource<SpotGuardFallbackEvent & { metadata: object }>(admin, `/apis/${GROUP}/${VERSION}/namespaces/${namespace}/${PLURAL}`, async () => (await custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: PLURAL })) as never),
+    informerSource<SpotGuardFallbackEvent & { metadata: object }>(admin, `/apis/${GROUP}/${VERSION}/namespaces/${namespace}/${PLURAL}`, async (page) => (await custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: PLURAL, ...page })) as never),
     { keyOf: (o) => o.metadata?.name ?? '' },
   ).subscribe((e) => {
     if (e.type === 'SYNCED') for (const o of e.objects) views.update(o);

@@ -78,7 +78,7 @@ export async function startWorkload(admin: KubeConfig, timeoutMs = 120_000): Pro
 
   const firstSeen = new Map<string, { created: number; running?: number; node?: string; phase?: string; why?: string; unschedulable?: string }>();
   const pods = watchResource<V1Pod>(
-    informerSource<V1Pod & { metadata: object }>(admin, `/api/v1/namespaces/${namespace}/pods`, () => core.listNamespacedPod({ namespace, labelSelector: `app=${name}` }) as never),
+    informerSource<V1Pod & { metadata: object }>(admin, `/api/v1/namespaces/${namespace}/pods`, (page) => core.listNamespacedPod({ namespace, labelSelector: `app=${name}`, ...page }) as never),
     { keyOf: (p) => p.metadata?.name ?? '' },
   );
   const seen = (p: V1Pod): void => {
@@ -119,7 +119,7 @@ export async function startWorkload(admin: KubeConfig, timeoutMs = 120_000): Pro
   let lowest = Number.POSITIVE_INFINITY;
   const violations: string[] = [];
   const pdbs = watchResource<V1PodDisruptionBudget>(
-    informerSource<V1PodDisruptionBudget & { metadata: object }>(admin, `/apis/policy/v1/namespaces/${namespace}/poddisruptionbudgets`, () => policy.listNamespacedPodDisruptionBudget({ namespace }) as never),
+    informerSource<V1PodDisruptionBudget & { metadata: object }>(admin, `/apis/policy/v1/namespaces/${namespace}/poddisruptionbudgets`, (page) => policy.listNamespacedPodDisruptionBudget({ namespace, ...page }) as never),
     { keyOf: (p) => p.metadata?.name ?? '' },
   );
   const judge = (pdb: V1PodDisruptionBudget): void => {

@@ -23,7 +23,8 @@ import { instanceIdOf } from '../kube/provider-id.js';
 import type { Logger } from '../log.js';
 import type { AgentMetrics } from '../metrics.js';
 import { loadSnapshot } from '../safety/cluster-snapshot.kube.js';
-import { checkSafety } from '../safety/safety-checks.js';
+import { checkSafety, type ClusterSnapshot } from '../safety/safety-checks.js';
+import { SharedSnapshots } from '../safety/shared-snapshot.js';
 import { imdsNotices, type ImdsEvent } from '../../streams/imds.stream.js';
 import { AsgLeaseLocks } from '../capacity/asg-lock.kube.js';
 import type { AsgLocks } from '../capacity/asg-lock.port.js';
@@ -56,6 +57,8 @@ export interface AgentOptions {
     rebalance?: Partial<RebalanceConfig>;
     /** How long a rebalance-response record outlives its silent holder (RESPONSE_LEASE_SECONDS). */
     responseLeaseSeconds?: number;
+    /** Objects per list request (LIST_PAGE_SIZE); tests make it small to see the pages. */
+    listPageSize?: number;
   };
   /** Told about every actor snapshot (the live view). */
   observer?: FallbackObserver;
@@ -78,7 +81,7 @@ function nodeView(node: V1Node): NodeView {
 }
 
 export function fallbackConfig(config: Config, tuning: AgentOptions['tuning'] = {}): FallbackEventConfig {
-  const { pollIntervalMs: _poll, watchResyncMs: _resync, imdsIntervalMs: _imds, rebalance: _rebalance, responseLeaseSeconds: _lease, ...machine } = tuning;
+  const { pollIntervalMs: _poll, watchResyncMs: _resync, imdsIntervalMs: _imds, rebalance: _rebalance, responseLeaseSeconds: _lease, listPageSize: _page, ...machine } = tuning;
   return {
     asgPairs: config.asgPairs,
     minimumWaitMs: config.minimumWaitMs,
@@ -93,6 +96,8 @@ export function fallbackConfig(config: Config, tuning: AgentOptions['tuning'] = 
     // At the 15 s poll, a group missing for three polls in a row (30 s and more) is gone.
     asgMissingObservations: 3,
     ttlMs: config.eventTtlMs,
+    // One turn per agent at a free claim: longer than a claim's commit takes to reach the others.
+    claimTurnMs: 1000,
     ...machine,
   };
 }
@@ -102,6 +107,9 @@ export class Agent {
   readonly nodes: NodePort;
   readonly actors: FallbackActors;
   private readonly nodeCache = new Map<string, NodeView>();
+  /** The same nodes whole, for the safety checks: the objects the node watch already holds. */
+  private readonly nodeObjects = new Map<string, V1Node>();
+  private readonly snapshots: SharedSnapshots;
   private readonly subscriptions: Subscription[] = [];
   private eventsSynced = false;
   private nodesSynced = false;
@@ -122,8 +130,13 @@ export class Agent {
     const { config, kubeConfig, identity, log } = options;
     this.scheduler = options.scheduler ?? asyncScheduler;
     this.machineConfig = fallbackConfig(config, options.tuning);
-    this.store = new FallbackEventStore(kubeConfig, { namespace: config.namespace });
-    const kubeNodes = new KubeNodes(kubeConfig);
+    const pageSize = options.tuning?.listPageSize;
+    this.store = new FallbackEventStore(kubeConfig, { namespace: config.namespace, pageSize });
+    const kubeNodes = new KubeNodes(kubeConfig, { pageSize });
+    this.snapshots = new SharedSnapshots(
+      () => loadSnapshot(kubeConfig, { pageSize, nodes: () => (this.nodesSynced ? [...this.nodeObjects.values()] : undefined) }),
+      () => this.scheduler.now(),
+    );
     this.nodes = options.nodes ?? kubeNodes;
     const asgObserver = new AsgObserver(options.autoscaling, { intervalMs: options.tuning?.pollIntervalMs ?? config.asgPollIntervalMs, scheduler: this.scheduler });
     this.asgObserver = asgObserver;
@@ -177,27 +190,29 @@ export class Agent {
     const custom = kubeConfig.makeApiClient(CustomObjectsApi);
     const core = kubeConfig.makeApiClient(CoreV1Api);
     const resyncMs = this.options.tuning?.watchResyncMs;
+    const pageSize = this.options.tuning?.listPageSize;
     const events = watchResource<SpotGuardFallbackEvent>(
       informerSource<SpotGuardFallbackEvent & { metadata: object }>(
         kubeConfig,
         `/apis/${GROUP}/${VERSION}/namespaces/${config.namespace}/${PLURAL}`,
-        async () => (await custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: config.namespace, plural: PLURAL })) as never,
+        async (page) => (await custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: config.namespace, plural: PLURAL, ...page })) as never,
+        { pageSize },
       ),
       { keyOf: (o) => o.metadata?.name ?? '', scheduler: this.scheduler, resyncMs },
     );
     const nodes = watchResource<V1Node>(
-      informerSource<V1Node & { metadata: object }>(kubeConfig, '/api/v1/nodes', () => core.listNode() as never),
+      informerSource<V1Node>(kubeConfig, '/api/v1/nodes', (page) => core.listNode(page), { pageSize }),
       { keyOf: (n) => n.metadata?.name ?? '', scheduler: this.scheduler, resyncMs },
     );
     // The rebalance responses under way (response-lease.ts): a handful of Leases, watched so
     // that a response whose agent is gone is finished by another (response-sweeper.ts).
     const coordination = kubeConfig.makeApiClient(CoordinationV1Api);
     const responses = watchResource<V1Lease>(
-      informerSource<V1Lease & { metadata: object }>(
+      informerSource<V1Lease>(
         kubeConfig,
         `/apis/coordination.k8s.io/v1/namespaces/${config.namespace}/leases`,
-        () => coordination.listNamespacedLease({ namespace: config.namespace, labelSelector: RESPONSE_SELECTOR }) as never,
-        RESPONSE_SELECTOR,
+        (page) => coordination.listNamespacedLease({ namespace: config.namespace, labelSelector: RESPONSE_SELECTOR, ...page }),
+        { labelSelector: RESPONSE_SELECTOR, pageSize },
       ),
       { keyOf: (l) => l.metadata?.name ?? '', scheduler: this.scheduler, resyncMs },
     );
@@ -211,10 +226,11 @@ export class Agent {
       nodes.subscribe((e) => {
         if (e.type === 'SYNCED') {
           this.nodeCache.clear();
-          for (const n of e.objects) this.nodeCache.set(n.metadata?.name ?? '', nodeView(n));
+          this.nodeObjects.clear();
+          for (const n of e.objects) this.nodeSeen(n);
           this.nodesSynced = true;
-        } else if (e.type === 'ADDED' || e.type === 'MODIFIED') this.nodeCache.set(e.object.metadata?.name ?? '', nodeView(e.object));
-        else if (e.type === 'DELETED') this.nodeCache.delete(e.object.metadata?.name ?? '');
+        } else if (e.type === 'ADDED' || e.type === 'MODIFIED') this.nodeSeen(e.object);
+        else if (e.type === 'DELETED') this.nodeGone(e.object);
         else if (e.type === 'WATCH_ERROR') log.warn({ err: e.message, attempt: e.attempt }, 'node watch failed, restarting');
       }),
       events.subscribe((e) => {
@@ -226,7 +242,9 @@ export class Agent {
         else if (e.type === 'WATCH_ERROR') log.warn({ err: e.message, attempt: e.attempt }, 'fallback event watch failed, restarting');
       }),
       clock(config.tickIntervalMs, this.scheduler).subscribe((t) => {
-        this.actors.tick(t.now);
+        // Events are decided only once the nodes are known: spot health reads them, and so do
+        // the turns the agents take at a free claim (the peers: the Ready nodes).
+        if (this.nodesSynced) this.actors.tick(t.now, [...this.nodeCache.values()].filter((n) => n.ready).map((n) => n.name));
         // Whether a node is gone is only known once the node list has synced.
         if (this.nodesSynced) this.sweeper.tick(t.now);
         const phases = this.actors.phases();
@@ -283,6 +301,7 @@ export class Agent {
           records: this.records,
           nodes: this.nodes,
           nodeViews: () => [...this.nodeCache.values()],
+          fallbackEvents: () => this.actors.objects(),
           drain: config.drain,
           evictionTimeoutMs: config.evictionTimeoutMs,
           dryRun: config.dryRun,
@@ -351,15 +370,32 @@ export class Agent {
     this.actors.stop();
   }
 
+  private nodeSeen(node: V1Node): void {
+    const name = node.metadata?.name ?? '';
+    this.nodeCache.set(name, nodeView(node));
+    this.nodeObjects.set(name, node);
+  }
+
+  private nodeGone(node: V1Node): void {
+    this.nodeCache.delete(node.metadata?.name ?? '');
+    this.nodeObjects.delete(node.metadata?.name ?? '');
+  }
+
   private async runChecks(event: SpotGuardFallbackEvent): Promise<ChecksResult> {
     const untrusted = await targetUntrustedReason(event.spec, this.nodes, this.options.autoscaling);
     if (untrusted) return { outcome: 'untrusted', reason: untrusted };
-    const snapshot = await loadSnapshot(this.options.kubeConfig);
-    const verdict = checkSafety(snapshot, event.spec.onDemandNodeName, {
-      maxUtilizationPercent: this.options.config.maxUtilizationPercent,
-      leavingTaintKeys: [SCALE_DOWN_TAINT.key, REBALANCE_TAINT.key],
-      drain: this.options.config.drain,
-    });
+    const started = this.scheduler.now();
+    const judge = (snapshot: ClusterSnapshot) =>
+      checkSafety(snapshot, event.spec.onDemandNodeName, {
+        maxUtilizationPercent: this.options.config.maxUtilizationPercent,
+        leavingTaintKeys: [SCALE_DOWN_TAINT.key, REBALANCE_TAINT.key],
+        drain: this.options.config.drain,
+      });
+    // A read another check made within the recheck interval serves while checks are blocked;
+    // a pass is confirmed on a read begun for this check (shared-snapshot.ts).
+    const shared = await this.snapshots.read(started - this.machineConfig.recheckIntervalMs + 1);
+    let verdict = judge(shared.snapshot);
+    if (verdict.ok && shared.readAt < started) verdict = judge((await this.snapshots.read(started)).snapshot);
     return verdict.ok ? { outcome: 'passed', reason: verdict.summary } : { outcome: 'blocked', reason: verdict.reason, check: verdict.check };
   }
 

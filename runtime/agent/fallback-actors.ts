@@ -68,6 +68,7 @@ const nameOf = (o: SpotGuardFallbackEvent): string => o.metadata?.name ?? '';
 const message = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
 export class FallbackActors {
+  private peers: readonly string[] | undefined;
   private readonly entries = new Map<string, Entry>();
 
   constructor(private readonly deps: FallbackActorsDeps) {}
@@ -96,8 +97,10 @@ export class FallbackActors {
     this.remove(entry.name);
   }
 
-  tick(now: number): void {
-    for (const entry of this.entries.values()) this.send(entry, { type: 'TICK', now });
+  /** `peers`: the Ready nodes, whose agents take turns at a free claim (see claimRank). */
+  tick(now: number, peers?: readonly string[]): void {
+    this.peers = peers;
+    for (const entry of this.entries.values()) this.send(entry, { type: 'TICK', now, peers });
   }
 
   names(): string[] {
@@ -233,7 +236,7 @@ export class FallbackActors {
         // one now, so each step follows the commit it waits for instead of the clock's next
         // tick (issue 14). It moves nothing a clock tick would not; a CONFLICT or a failed
         // write still waits for the clock, which paces a retry.
-        this.send(entry, { type: 'TICK', now: this.deps.now() });
+        this.send(entry, { type: 'TICK', now: this.deps.now(), peers: this.peers });
       } else if (result.outcome === 'conflict') {
         this.deps.observer?.conflict?.(result.latest);
         this.send(entry, { type: 'CONFLICT', latest: result.latest });

@@ -6,7 +6,7 @@ import { COMPONENT_VALUE } from '../../crds/phases.js';
 import type { SpotGuardFallbackEvent } from '../../crds/spotguardfallbackevent.types.js';
 import type { AsgPair } from '../../machines/fallback-event.types.js';
 import type { NodeView } from '../../streams/spot-health.js';
-import type { AutoScalingPort } from '../autoscaling.port.js';
+import type { AsgDescription, AutoScalingPort } from '../autoscaling.port.js';
 import type { AsgLocks } from '../capacity/asg-lock.port.js';
 import type { EventRecorder } from '../kube/events.recorder.js';
 import type { FallbackEventStore } from '../kube/fallback-event.store.js';
@@ -35,6 +35,11 @@ export interface FallbackRequest {
   /** The on-demand ASG's instances before the response's increment. */
   before: readonly string[];
   minimumWaitDuration: string;
+  /**
+   * The on-demand ASG as a caller that observes it already knows it (the at-risk node's own
+   * agent, through the shared ASG poller); without it the group is described here.
+   */
+  onDemandGroup?: () => Promise<AsgDescription | undefined>;
 }
 
 /**
@@ -45,6 +50,8 @@ export interface FallbackRequest {
 export async function recordFallback(deps: FallbackRecordDeps, request: FallbackRequest): Promise<SpotGuardFallbackEvent | undefined> {
   const lock = await deps.locks.acquire(request.pair.onDemand, 60_000);
   try {
+    // Read afresh, not from a watch: an event another agent recorded a moment ago under this
+    // lock must be seen, or two responses would record one instance.
     const { items } = await deps.store.list();
     return items.find((e) => e.metadata?.annotations?.[REQUEST_ANNOTATION] === request.requestId) ?? (await createEvent(deps, request, items));
   } finally {
@@ -56,7 +63,9 @@ async function createEvent(deps: FallbackRecordDeps, request: FallbackRequest, e
   const { pair } = request;
   const taken = new Set(existing.map((e) => e.spec.onDemandInstanceID ?? ''));
   const before = new Set(request.before);
-  const [group] = (await deps.autoscaling.describeGroups([pair.onDemand])).filter((g) => g.name === pair.onDemand);
+  const group = request.onDemandGroup
+    ? await request.onDemandGroup()
+    : (await deps.autoscaling.describeGroups([pair.onDemand])).find((g) => g.name === pair.onDemand);
   const nodes = deps.nodeViews();
   const candidate = group?.instances
     .filter((i) => !before.has(i.instanceId) && !taken.has(i.instanceId))

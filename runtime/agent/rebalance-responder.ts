@@ -4,15 +4,16 @@
 // step is retried), replacements are found by polling the ASG, and the fallback is recorded as
 // a SpotGuardFallbackEvent while holding the on-demand ASG's lock, so two at-risk nodes that
 // fall back at once record two different on-demand instances.
-import { filter, type Observable, type Subscription } from 'rxjs';
+import { filter, firstValueFrom, type Observable, type Subscription } from 'rxjs';
 import { createActor, type Actor } from 'xstate';
+import type { SpotGuardFallbackEvent } from '../../crds/spotguardfallbackevent.types.js';
 import type { AsgPair } from '../../machines/fallback-event.types.js';
 import { rebalanceResponseMachine } from '../../machines/rebalance-response.machine.js';
 import type { CapacityObservation, RebalanceConfig, RebalanceIntent, ResumableStep } from '../../machines/rebalance-response.types.js';
 import type { AsgObserver, AsgSnapshot } from '../../streams/asg-observation.stream.js';
 import type { ImdsEvent } from '../../streams/imds.stream.js';
 import type { NodeView } from '../../streams/spot-health.js';
-import { isRetryable, type AutoScalingPort } from '../autoscaling.port.js';
+import { AwsError, isRetryable, type AsgDescription, type AutoScalingPort, type AwsErrorCode } from '../autoscaling.port.js';
 import type { AsgLocks } from '../capacity/asg-lock.port.js';
 import { isLockLost, isLockTimeout, type CapacityPort } from '../capacity/capacity.port.js';
 import { INTERRUPTION_RULES, scaleDownRules, type DrainSettings } from '../kube/drain-policy.js';
@@ -43,6 +44,8 @@ export interface RebalanceResponderDeps {
   records: ResponseRecords;
   nodes: NodePort;
   nodeViews: () => readonly NodeView[];
+  /** The SpotGuardFallbackEvents as the agent's watch last saw them (its informer cache). */
+  fallbackEvents: () => readonly SpotGuardFallbackEvent[];
   /** What retiring the at-risk node may evict beyond kubectl's defaults (the SPOT_GUARD_DRAIN_* settings). */
   drain: DrainSettings;
   evictionTimeoutMs: number;
@@ -89,6 +92,9 @@ export class RebalanceResponder {
   /** The on-demand instance our event records (it may differ from the one first seen). */
   private recorded: { instanceId: string; nodeName: string; event: string } | undefined;
   private observing: { asg: string; subscription: Subscription } | undefined;
+  /** The ASG the machine's state tags ask to observe, and the one an effect under way reads. */
+  private tagged: string | undefined;
+  private effectReads: string | undefined;
   private readonly subscriptions: Subscription[] = [];
   private stopped = false;
   /** Whether the on-demand ASG's max size is what the response waits for (reported once). */
@@ -143,20 +149,42 @@ export class RebalanceResponder {
 
   /** Polls the ASG whose replacement the machine waits for, and only while it waits. */
   private followState(asg: string | undefined): void {
+    this.tagged = asg;
+    this.follow();
+  }
+
+  /**
+   * Observes the tagged ASG, or else the one an effect under way reads (recordFallback reads the
+   * on-demand ASG between the two states that observe it): the shared poller keeps running
+   * rather than stopping and starting over with a fresh pair of Describe calls.
+   */
+  private follow(): void {
+    const asg = this.tagged ?? this.effectReads;
     if (this.observing && this.observing.asg !== asg) {
       this.observing.subscription.unsubscribe();
       this.observing = undefined;
     }
-    if (!asg || this.observing) return;
+    if (!asg || this.observing || this.stopped) return;
     const kind = asg === this.deps.pair.spot ? 'SPOT_OBSERVED' : 'ON_DEMAND_OBSERVED';
     const subscription = this.deps.asgObserver.observe(asg).subscribe((e) => {
       if (e.type === 'ASG_ERROR') {
         this.log.warn({ asg, code: e.code, err: e.message }, 'could not observe asg');
         return;
       }
-      void this.observation(e.snapshot).then((observation) => observation && this.actor.send({ type: kind, observation }));
+      const observation = this.observation(e.snapshot);
+      if (observation) this.actor.send({ type: kind, observation });
     });
     this.observing = { asg, subscription };
+  }
+
+  /**
+   * The ASG as the shared poller last saw it: at once while it polls (as it does for the state
+   * before recordFallback), else from the poll that asking starts. A failed poll is an AwsError.
+   */
+  private async observed(asg: string): Promise<AsgDescription | undefined> {
+    const e = await firstValueFrom(this.deps.asgObserver.observe(asg));
+    if (e.type === 'ASG_ERROR') throw new AwsError(e.code as AwsErrorCode, 'DescribeAutoScalingGroups', e.message);
+    return e.snapshot.group;
   }
 
   /**
@@ -182,7 +210,7 @@ export class RebalanceResponder {
   }
 
   /** What the machine needs to know of our replacement in this snapshot. */
-  private async observation(snapshot: AsgSnapshot): Promise<CapacityObservation | undefined> {
+  private observation(snapshot: AsgSnapshot): CapacityObservation | undefined {
     const nodes = this.deps.nodeViews();
     const readyOf = (instanceId: string) => nodes.find((n) => n.instanceId === instanceId);
     if (this.recorded && snapshot.asgName === this.deps.pair.onDemand) {
@@ -193,7 +221,7 @@ export class RebalanceResponder {
     if (!baseline || !snapshot.group) return undefined;
     const [instances, activities] = [new Set(baseline.instances), new Set(baseline.activities)];
     const failed = snapshot.activities.find((a) => a.statusCode === 'Failed' && !activities.has(a.activityId));
-    const taken = snapshot.asgName === this.deps.pair.onDemand ? await this.recordedInstances() : new Set<string>();
+    const taken = snapshot.asgName === this.deps.pair.onDemand ? this.recordedInstances() : new Set<string>();
     const fresh = snapshot.group.instances.filter((i) => !instances.has(i.instanceId) && !taken.has(i.instanceId) && i.lifecycleState === 'InService');
     // Prefer a replacement whose node is Ready, then one that has at least registered.
     const withNode = fresh.map((i) => ({ instanceId: i.instanceId, node: readyOf(i.instanceId) })).filter((c) => c.node);
@@ -206,9 +234,13 @@ export class RebalanceResponder {
     };
   }
 
-  private async recordedInstances(): Promise<Set<string>> {
-    const { items } = await this.deps.store.list();
-    return new Set(items.map((e) => e.spec.onDemandInstanceID ?? '').filter(Boolean));
+  /**
+   * The instances events already record, from the agent's watch rather than a list on every
+   * poll: one recorded a moment ago may be missing, which recordFallback (reading the events
+   * afresh under the ASG's lock) catches.
+   */
+  private recordedInstances(): Set<string> {
+    return new Set(this.deps.fallbackEvents().map((e) => e.spec.onDemandInstanceID ?? '').filter(Boolean));
   }
 
   private async perform(intent: RebalanceIntent): Promise<void> {
@@ -299,6 +331,11 @@ export class RebalanceResponder {
       this.actor.send({ type: 'EFFECT_FAILED', effect: 'scaleUp', message: `asg ${asg} is at its max size ${result.max}`, retryable: false, atMaxSize: true });
       return;
     }
+    if (result.outcome === 'closed') {
+      this.log.warn({ asg, request: this.request() }, 'raised nothing: this response had already taken its increment back');
+      this.actor.send({ type: 'EFFECT_FAILED', effect: 'scaleUp', message: `the increment of asg ${asg} for this response was already taken back`, retryable: false });
+      return;
+    }
     if (asg === this.deps.pair.onDemand) this.log.warn({ asg, from: result.from, to: result.to }, 'fell back to on-demand asg');
     else this.log.info({ asg, from: result.from, to: result.to }, 'scaled spot asg');
     this.actor.send({ type: 'SCALED', asg });
@@ -316,20 +353,31 @@ export class RebalanceResponder {
   }
 
   private async recordFallback(): Promise<void> {
-    const event = await recordFallback(this.deps, {
-      requestId: this.request(),
-      pair: this.deps.pair,
-      atRiskNode: this.deps.nodeName,
-      before: this.record?.baselines[this.deps.pair.onDemand]?.instances ?? [],
-      minimumWaitDuration: this.deps.config.minimumWaitDuration,
-    });
-    if (!event) {
-      this.actor.send({ type: 'EFFECT_FAILED', effect: 'recordFallback', message: 'no new on-demand instance is free to record yet', retryable: true });
-      return;
+    const { onDemand } = this.deps.pair;
+    // Entered from AwaitingOnDemand and left for AwaitingReady, which both observe the
+    // on-demand ASG: its poller is kept in between, and its last answer is what is recorded from.
+    this.effectReads = onDemand;
+    this.follow();
+    try {
+      const event = await recordFallback(this.deps, {
+        requestId: this.request(),
+        pair: this.deps.pair,
+        atRiskNode: this.deps.nodeName,
+        before: this.record?.baselines[onDemand]?.instances ?? [],
+        minimumWaitDuration: this.deps.config.minimumWaitDuration,
+        onDemandGroup: () => this.observed(onDemand),
+      });
+      if (!event) {
+        this.actor.send({ type: 'EFFECT_FAILED', effect: 'recordFallback', message: 'no new on-demand instance is free to record yet', retryable: true });
+        return;
+      }
+      this.recorded = { instanceId: event.spec.onDemandInstanceID ?? '', nodeName: event.spec.onDemandNodeName, event: event.metadata?.name ?? '' };
+      await this.save('recorded', undefined, { event: this.recorded.event });
+      this.actor.send({ type: 'RECORDED', name: this.recorded.event });
+    } finally {
+      this.effectReads = undefined;
+      this.follow();
     }
-    this.recorded = { instanceId: event.spec.onDemandInstanceID ?? '', nodeName: event.spec.onDemandNodeName, event: event.metadata?.name ?? '' };
-    await this.save('recorded', undefined, { event: this.recorded.event });
-    this.actor.send({ type: 'RECORDED', name: this.recorded.event });
   }
 
   // ---- the record ----

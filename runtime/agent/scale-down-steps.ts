@@ -10,7 +10,7 @@ import { KubeError } from '../kube/kube-errors.js';
 import { DrainError, SCALE_DOWN_CORDONED_BY, SCALE_DOWN_TAINT, SCALE_DOWN_TAINTED_BY, type ControlledPods, type NodeMark, type NodePort } from '../kube/nodes.port.js';
 import { describeWaiting, rescheduleProgress } from '../kube/reschedule.js';
 import type { Logger } from '../log.js';
-import { instanceUntrustedReason, targetUntrustedReason } from './trust.js';
+import { membershipUntrustedReason, targetUntrustedReason } from './trust.js';
 
 /**
  * replaced: what a drain evicted that its controllers recreate, recorded in status for the next step.
@@ -144,7 +144,8 @@ export async function runStep(step: ScaleDownStepName, event: SpotGuardFallbackE
         const membership = await deps.autoscaling.describeInstance(instanceId);
         // Terminated by an earlier holder that died before recording it: done, never twice.
         if (!membership || /^Terminat/.test(membership.lifecycleState)) return { ok: true, message: `instance ${instanceId} already terminated` };
-        const reason = await instanceUntrustedReason(spec, deps.autoscaling);
+        // The same answer says whether the instance is still the on-demand ASG's: one call, not two.
+        const reason = membershipUntrustedReason(spec, membership);
         if (reason) return untrusted(reason);
         if (deps.dryRun) return dry(log, `would terminate instance ${instanceId} in ASG ${spec.onDemandASGName} and lower its desired capacity`);
         await deps.capacity.terminate(spec.onDemandASGName, instanceId);

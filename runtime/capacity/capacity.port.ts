@@ -13,9 +13,11 @@
 // - KubeError for API server failures other than the 409 that means a lost lock.
 // A retry with the same requestId never adds or withdraws capacity twice.
 
+/** closed: the request was taken back (withdrawn) before it was raised, and is never raised. */
 export type CapacityOutcome =
   | { outcome: 'raised' | 'already'; from: number; to: number }
-  | { outcome: 'atMaxSize'; desired: number; max: number };
+  | { outcome: 'atMaxSize'; desired: number; max: number }
+  | { outcome: 'closed' };
 
 /**
  * withdrawn: desired capacity lowered by one, with `instance` terminated when one had already

@@ -46,6 +46,8 @@ export class LedgeredCapacity implements CapacityPort {
     return this.locked<CapacityOutcome>(asgName, async (lock, { ledger, group }) => {
       const done = ledger[requestId]?.increment;
       if (done) return { result: { outcome: 'already', from: done.from, to: done.to }, ledger };
+      // Taken back before it was ever raised: an increment still in flight when its response ended.
+      if (ledger[requestId]?.withdraw) return { result: { outcome: 'closed' }, ledger };
       const { desired, maxSize, instances } = group ?? (await this.describe(asgName));
       if (desired + 1 > maxSize) return { result: { outcome: 'atMaxSize', desired, max: maxSize }, ledger };
       const before = instances.map((i) => i.instanceId);
@@ -58,9 +60,19 @@ export class LedgeredCapacity implements CapacityPort {
   withdraw(asgName: string, requestId: string, options: WithdrawOptions = {}): Promise<WithdrawOutcome> {
     return this.locked<WithdrawOutcome>(asgName, async (lock, { ledger, group }) => {
       const record = ledger[requestId];
+      const taken = record?.withdraw;
+      if (taken) return { result: { outcome: 'already', from: taken.from, to: taken.to, ...(taken.instance ? { instance: taken.instance } : {}) }, ledger };
+      if (!record?.increment) {
+        // Nothing to take back, and nothing may be added later: the request is closed with a
+        // withdraw that changed nothing, so an increment of it still in flight (waiting for
+        // this lock, or retried by an agent that has not heard) raises nothing.
+        const { desired } = group ?? (await this.describe(asgName));
+        const closed = withStep(ledger, requestId, 'withdraw', { from: desired, to: desired, state: 'applied', at: this.iso() });
+        this.log?.info({ asg: asgName, requestId, desired }, 'closed a request that never raised capacity');
+        return { result: { outcome: 'nothingToWithdraw' }, ledger: closed };
+      }
       // An increment that was never confirmed may not be ours to take back.
-      if (!record?.increment || record.increment.unconfirmed) return { result: { outcome: 'nothingToWithdraw' }, ledger };
-      if (record.withdraw) return { result: { outcome: 'already', from: record.withdraw.from, to: record.withdraw.to, instance: record.withdraw.instance }, ledger };
+      if (record.increment.unconfirmed) return { result: { outcome: 'nothingToWithdraw' }, ledger };
       // Fresh: what happened since the lock's last holder settled it matters here.
       const current = group ?? (await this.describe(asgName));
       const { desired, minSize } = current;

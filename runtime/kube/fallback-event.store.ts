@@ -8,6 +8,7 @@ import { DEFAULT_NAMESPACE, EVENT_LABELS } from '../../crds/phases.js';
 import { GROUP, KIND, PLURAL, VERSION, API_VERSION } from '../../crds/spotguardfallbackevent.names.generated.js';
 import type { FallbackEventSpec, FallbackEventStatus, SpotGuardFallbackEvent } from '../../crds/spotguardfallbackevent.types.js';
 import { KubeError, toKubeError } from './kube-errors.js';
+import { listAllPages, type ListPage } from './paged-list.js';
 
 export type CommitResult =
   | { outcome: 'committed'; event: SpotGuardFallbackEvent }
@@ -23,6 +24,8 @@ export interface WatchHandle {
 export interface StoreOptions {
   namespace?: string;
   random?: (n: number) => Uint8Array;
+  /** Objects per list request; LIST_PAGE_SIZE by default. */
+  pageSize?: number;
 }
 
 export class FallbackEventStore {
@@ -30,12 +33,14 @@ export class FallbackEventStore {
   private readonly kubeConfig: KubeConfig;
   readonly namespace: string;
   private readonly random: (n: number) => Uint8Array;
+  private readonly pageSize: number | undefined;
 
   constructor(kubeConfig: KubeConfig, options: StoreOptions = {}) {
     this.kubeConfig = kubeConfig;
     this.api = kubeConfig.makeApiClient(CustomObjectsApi);
     this.namespace = options.namespace ?? DEFAULT_NAMESPACE;
     this.random = options.random ?? ((n) => randomBytes(n));
+    this.pageSize = options.pageSize;
   }
 
   private ref(name: string) {
@@ -75,16 +80,14 @@ export class FallbackEventStore {
     }
   }
 
+  /** Every event (in pages), and the resourceVersion of the snapshot they were read at. */
   async list(options: { labelSelector?: string } = {}): Promise<{ items: SpotGuardFallbackEvent[]; resourceVersion: string }> {
-    try {
-      const list = (await this.api.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: this.namespace, plural: PLURAL, labelSelector: options.labelSelector })) as {
-        items: SpotGuardFallbackEvent[];
-        metadata?: { resourceVersion?: string };
-      };
-      return { items: list.items, resourceVersion: list.metadata?.resourceVersion ?? '' };
-    } catch (err) {
-      throw toKubeError(err, `list ${KIND}`);
-    }
+    return listAllPages(
+      `list ${KIND}`,
+      async (page) =>
+        (await this.api.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: this.namespace, plural: PLURAL, labelSelector: options.labelSelector, ...page })) as ListPage<SpotGuardFallbackEvent>,
+      { pageSize: this.pageSize },
+    );
   }
 
   /**

@@ -20,6 +20,7 @@ import type { EvictedPods } from '../../crds/spotguardfallbackevent.types.js';
 import { alwaysLeft, controllerOf, describeRefusals, firstFew, isFinished, nodeOptOut, planDrain, podRef } from './drain-policy.js';
 import { KubeError, refusalCause, toKubeError } from './kube-errors.js';
 import { sameTaint, toNodeInfo } from './node-info.js';
+import { LIST_PAGE_SIZE, listAllPages, type ListPage, type PageRequest } from './paged-list.js';
 import { DrainError, type ControlledPods, type DrainOptions, type DrainResult, type NodeInfo, type NodeMark, type NodePort, type SkipReason } from './nodes.port.js';
 
 export interface KubeNodesOptions {
@@ -90,7 +91,7 @@ export class KubeNodes implements NodePort, ControlledPods {
     this.core = kubeConfig.makeApiClient(CoreV1Api);
     this.maxConflictRetries = options.maxConflictRetries ?? 5;
     this.retryIntervalMs = options.retryIntervalMs ?? 5000;
-    this.pageSize = options.pageSize ?? 500;
+    this.pageSize = options.pageSize ?? LIST_PAGE_SIZE;
     this.now = options.now ?? (() => Date.now());
   }
 
@@ -104,18 +105,7 @@ export class KubeNodes implements NodePort, ControlledPods {
   }
 
   async listNodes(): Promise<NodeInfo[]> {
-    const nodes: NodeInfo[] = [];
-    let next: string | undefined;
-    do {
-      try {
-        const page = await this.core.listNode({ limit: this.pageSize, _continue: next });
-        nodes.push(...page.items.map(toNodeInfo));
-        next = page.metadata?._continue || undefined;
-      } catch (err) {
-        throw toKubeError(err, 'list nodes');
-      }
-    } while (next);
-    return nodes;
+    return (await this.paged('list nodes', (page) => this.core.listNode(page))).map(toNodeInfo);
   }
 
   taint(name: string, taint: V1Taint, mark?: NodeMark): Promise<boolean> {
@@ -220,18 +210,9 @@ export class KubeNodes implements NodePort, ControlledPods {
     const found: V1Pod[] = [];
     for (const namespace of new Set(controllers.map((c) => c.namespace))) {
       const uids = new Set(controllers.filter((c) => c.namespace === namespace).map((c) => c.uid));
-      let next: string | undefined;
-      do {
-        try {
-          const page = await this.core.listNamespacedPod({ namespace, limit: this.pageSize, _continue: next }, withSignal(signal));
-          // Only the controllers' own pods are kept: a namespace can hold thousands of others.
-          found.push(...page.items.filter((pod) => uids.has(controllerOf(pod)?.uid ?? '')));
-          next = page.metadata?._continue || undefined;
-        } catch (err) {
-          signal?.throwIfAborted();
-          throw toKubeError(err, `list pods in namespace ${namespace}`);
-        }
-      } while (next);
+      // Only the controllers' own pods are kept: a namespace can hold thousands of others.
+      const keep = (pod: V1Pod) => uids.has(controllerOf(pod)?.uid ?? '');
+      found.push(...(await this.paged(`list pods in namespace ${namespace}`, (page) => this.core.listNamespacedPod({ namespace, ...page }, withSignal(signal)), signal, keep)));
     }
     return found;
   }
@@ -279,20 +260,18 @@ export class KubeNodes implements NodePort, ControlledPods {
     }
   }
 
-  private async podsOn(node: string, signal?: AbortSignal): Promise<V1Pod[]> {
-    const pods: V1Pod[] = [];
-    let next: string | undefined;
-    do {
-      try {
-        const page = await this.core.listPodForAllNamespaces({ fieldSelector: `spec.nodeName=${node}`, limit: this.pageSize, _continue: next }, withSignal(signal));
-        pods.push(...page.items);
-        next = page.metadata?._continue || undefined;
-      } catch (err) {
-        signal?.throwIfAborted();
-        throw toKubeError(err, `list pods on node ${node}`);
-      }
-    } while (next);
-    return pods;
+  private podsOn(node: string, signal?: AbortSignal): Promise<V1Pod[]> {
+    return this.paged(`list pods on node ${node}`, (page) => this.core.listPodForAllNamespaces({ fieldSelector: `spec.nodeName=${node}`, ...page }, withSignal(signal)), signal);
+  }
+
+  /** Every page of a list (paged-list.ts); an abort is rethrown as itself, not as a failed list. */
+  private async paged<T>(what: string, page: (request: PageRequest) => Promise<ListPage<T>>, signal?: AbortSignal, keep?: (item: T) => boolean): Promise<T[]> {
+    try {
+      return (await listAllPages(what, page, { pageSize: this.pageSize, keep })).items;
+    } catch (err) {
+      signal?.throwIfAborted();
+      throw err;
+    }
   }
 
   private async evict(pod: V1Pod, signal: AbortSignal | undefined): Promise<EvictOutcome> {

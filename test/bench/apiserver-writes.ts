@@ -1,6 +1,7 @@
-// Writes the API server has answered, by verb and resource, read from its own
-// apiserver_request_total counter: a bench can diff it around a scenario without an audit log.
-// The counter has no user label, so who wrote is told from the verb and resource (writerOf).
+// Writes (and, for the read benches and tests, lists) the API server has answered, by verb and
+// resource, read from its own apiserver_request_total counter: a bench can diff it around a
+// scenario without an audit log. The counter has no user label, so who wrote is told from the
+// verb and resource (writerOf).
 import { request } from 'node:https';
 import type { ControlPlane } from '../../dev/sandbox/control-plane.js';
 
@@ -24,13 +25,18 @@ function getText(url: string, token: string, ca: string): Promise<string> {
 
 /** The write requests in a Prometheus text exposition of kube-apiserver; the refused ones (not 2xx) apart, by code. */
 export function parseWrites(text: string): Counts {
+  return parseRequests(text, WRITE_VERBS);
+}
+
+/** The requests of `verbs` in a Prometheus text exposition of kube-apiserver, keyed as parseWrites keys them. */
+export function parseRequests(text: string, verbs: ReadonlySet<string>): Counts {
   const out: Counts = {};
   for (const line of text.split('\n')) {
     if (!line.startsWith('apiserver_request_total{')) continue;
     const close = line.lastIndexOf('}');
     const labels: Record<string, string> = {};
     for (const m of line.slice(0, close).matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)) labels[m[1] ?? ''] = m[2] ?? '';
-    if (!WRITE_VERBS.has(labels.verb ?? '')) continue;
+    if (!verbs.has(labels.verb ?? '')) continue;
     const refused = labels.code && !labels.code.startsWith('2') ? ` → ${labels.code}` : '';
     const key = `${labels.verb} ${labels.resource ?? '?'}${labels.subresource ? `/${labels.subresource}` : ''}${refused}`;
     out[key] = (out[key] ?? 0) + Number(line.slice(close + 1).trim());
@@ -40,6 +46,11 @@ export function parseWrites(text: string): Counts {
 
 export async function apiServerWrites(plane: ControlPlane): Promise<Counts> {
   return parseWrites(await getText(`${plane.server}/metrics`, plane.adminToken, plane.caData));
+}
+
+/** LIST requests by resource ("LIST pods"); each page of a paginated list is one request. */
+export async function apiServerLists(plane: ControlPlane): Promise<Counts> {
+  return parseRequests(await getText(`${plane.server}/metrics`, plane.adminToken, plane.caData), new Set(['LIST']));
 }
 
 /** b − a, key by key, leaving out keys that did not move. */

@@ -2,26 +2,30 @@
 // spot is exhausted and k spot nodes get rebalance recommendations; the agents fall back and
 // record k events and protect the nodes; the nodes are interrupted and go; spot comes back,
 // every event is scaled down and deleted after its TTL; the cluster settles to its first
-// shape. The AWS call counters and the API server's write counters are read at the edge of
-// each window, so a round's load is split between the rebalance response and the events' life.
+// shape. The AWS call counters and the API server's write and LIST counters are read at the
+// edge of each window, so a round's load is split between the rebalance response and the
+// events' life.
 import { CoreV1Api } from '@kubernetes/client-node';
 import { parseDuration } from '../../crds/duration.js';
 import type { SpotGuardFallbackEvent } from '../../crds/spotguardfallbackevent.types.js';
 import { FallbackEventStore } from '../../runtime/kube/fallback-event.store.js';
 import { REBALANCE_TAINT } from '../../runtime/kube/nodes.port.js';
 import { agentsReady, type Sandbox } from '../../dev/sandbox/sandbox.js';
-import { apiServerWrites, diffCounts, type Counts } from './apiserver-writes.js';
+import { apiServerLists, apiServerWrites, diffCounts, type Counts } from './apiserver-writes.js';
 
 export interface Snapshot {
   at: number;
   aws: Counts;
   writes: Counts;
+  /** LIST requests (one per page), by resource: what the agents read besides their watches. */
+  lists: Counts;
 }
 
 export interface Window {
   ms: number;
   aws: Counts;
   writes: Counts;
+  lists: Counts;
 }
 
 export interface EventTiming {
@@ -68,12 +72,12 @@ const seconds = (from?: string | number, to?: string) => {
 };
 
 export async function snapshot(sandbox: Sandbox): Promise<Snapshot> {
-  const [aws, writes] = await Promise.all([sandbox.sim.control.calls(), apiServerWrites(sandbox.plane)]);
-  return { at: Date.now(), aws, writes };
+  const [aws, writes, lists] = await Promise.all([sandbox.sim.control.calls(), apiServerWrites(sandbox.plane), apiServerLists(sandbox.plane)]);
+  return { at: Date.now(), aws, writes, lists };
 }
 
 export function windowOf(a: Snapshot, b: Snapshot): Window {
-  return { ms: b.at - a.at, aws: diffCounts(a.aws, b.aws), writes: diffCounts(a.writes, b.writes) };
+  return { ms: b.at - a.at, aws: diffCounts(a.aws, b.aws), writes: diffCounts(a.writes, b.writes), lists: diffCounts(a.lists, b.lists) };
 }
 
 async function until(ctx: RoundContext, what: string, deadline: number, probe: () => Promise<boolean>): Promise<void> {

@@ -7,7 +7,10 @@ import { startControlPlane, type ControlPlane } from '../../dev/sandbox/control-
 import { FallbackEventStore } from '../../runtime/kube/fallback-event.store.js';
 import { KubeError, isForbidden, isInvalid } from '../../runtime/kube/kube-errors.js';
 import { installCrd } from '../harness/crd.js';
-import { seedEvent } from '../machines/fixtures.js';
+import { MESSAGE_MAX_LENGTH } from '../../crds/message.js';
+import { stepFailed } from '../../machines/fallback-event.status.js';
+import type { FallbackEventContext } from '../../machines/fallback-event.types.js';
+import { config, seedEvent } from '../machines/fixtures.js';
 
 const test = suite<{ plane: ControlPlane; store: FallbackEventStore }>('fallback-event store');
 
@@ -55,6 +58,21 @@ test('commitStatus: committed, then conflict with the latest object for a stale 
   assert.is(await store.delete(name), 'deleted');
   assert.is((await store.commitStatus(event, { phase: 'Monitoring' })).outcome, 'gone');
   assert.is(await store.delete(name), 'gone');
+});
+
+test('a drain refused for 40 pods: the failed attempt is committed (the API server takes it) and the message keeps its beginning', async ({ plane, store }) => {
+  const event = await new FallbackEventStore(plane.kubeConfig()).create(seedEvent().spec);
+  const scaling = await store.commitStatus(event, { phase: 'ScalingDown', scaleDown: { startedAt: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z') } });
+  assert.is(scaling.outcome, 'committed');
+  if (scaling.outcome !== 'committed') return;
+  const refusal = `cannot evict ${Array.from({ length: 40 }, (_, i) => `default/web-7d9c8b6f5-${String(i).padStart(5, 'x')} (PodDisruptionBudget web allows 0 disruptions)`).join(', ')}`;
+  const context: FallbackEventContext = { object: scaling.event, agent: { id: 'spot-guard-a', nodeName: 'node-a' }, config, now: Date.now(), observation: undefined, pending: undefined, lastCheckAt: undefined, lastStepFailureAt: undefined, stepStartedAt: undefined, asgMissingCount: 0 };
+  const failed = await store.commitStatus(scaling.event, stepFailed(context, 'drain', 'DrainRefused', refusal));
+  assert.is(failed.outcome, 'committed', 'a status the API server would refuse whole (422) would leave the attempt unrecorded');
+  const drain = (await store.get(event.metadata?.name ?? ''))?.status?.scaleDown?.drain;
+  assert.is(drain?.attempts, 1, 'the attempt is recorded');
+  assert.ok((drain?.message ?? '').startsWith('cannot evict default/web-7d9c8b6f5-xxxx0 '), 'with the beginning of the reason');
+  assert.ok((drain?.message ?? '').length <= MESSAGE_MAX_LENGTH);
 });
 
 test('delete with a stale resourceVersion precondition is a conflict and deletes nothing', async ({ plane, store }) => {

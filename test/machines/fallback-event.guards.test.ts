@@ -52,6 +52,39 @@ test('renewalDue: the holder, a third of the lease after the last renewal, with 
   assert.not.ok(g.renewalDue(ctx(status, T0 + 30_000)), 'expired: a new claim, not a renewal');
 });
 
+test('claim turns: exactly one agent ranks first for an event, ranks differ between events, and each waits its turn after the claim is free', () => {
+  const peers = Array.from({ length: 200 }, (_, i) => `ip-10-0-${Math.floor(i / 250)}-${i % 250}`);
+  const agents = peers.map((nodeName, i) => ({ id: `spot-guard-${i}`, nodeName }));
+  const turns = { ...config, claimTurnMs: 1000 };
+  const ranks = agents.map((agent) => g.claimRank(ctx({ phase: 'Pending' }, T0, { agent, peers, config: turns })));
+  assert.equal([...ranks].sort((a, b) => a - b), peers.map((_, i) => i), 'each rank once: one agent tries first, one second, ...');
+  const other = { ...seedEvent(), metadata: { ...seedEvent().metadata, name: 'fallback-1736938999-zzz999' } };
+  const firstHere = agents[ranks.indexOf(0)];
+  const rankThere = g.claimRank({ ...ctx({ phase: 'Pending' }, T0, { agent: firstHere, peers, config: turns }), object: other });
+  assert.is.not(rankThere, 0, 'another event has another first agent (for this pair of names)');
+
+  // A claim that expired at T0 + 30 s: the first-ranked agent may take it at once, the 5th after 5 turns.
+  const expired = { phase: 'Monitoring' as const, claim: { holder: 'gone', holderNode: 'x', acquiredAt: iso(T0), renewedAt: iso(T0), leaseSeconds: 30 } };
+  const fifth = agents[ranks.indexOf(5)];
+  const first = agents[ranks.indexOf(0)];
+  assert.ok(g.canClaim(ctx(expired, T0 + 30_001, { agent: first, peers, config: turns })));
+  assert.not.ok(g.canClaim(ctx(expired, T0 + 30_001, { agent: fifth, peers, config: turns })), 'not its turn yet');
+  assert.ok(g.canClaim(ctx(expired, T0 + 35_000, { agent: fifth, peers, config: turns })), 'five turns later');
+  assert.ok(g.canClaim(ctx(expired, T0 + 30_001, { agent: fifth, config: turns })), 'a TICK that names no peers: everyone\'s turn');
+  assert.ok(g.canClaim(ctx(expired, T0 + 30_001, { agent: fifth, peers })), 'no turns configured: everyone at once');
+  // The node of the on-demand instance is no candidate, and an agent on a node not listed comes last.
+  const withOnDemand = [...peers, seedEvent().spec.onDemandNodeName];
+  assert.is(g.claimRank(ctx({ phase: 'Pending' }, T0, { agent: first, peers: withOnDemand, config: turns })), 0);
+  assert.ok(g.claimRank(ctx({ phase: 'Pending' }, T0, { agent: { id: 'new', nodeName: 'ip-10-9-9-9' }, peers: peers.slice(0, 3), config: turns })) <= 3);
+
+  // The delete after the TTL takes turns the same way.
+  const done = { phase: 'Completed' as const, completionTime: iso(T0) };
+  const ttl = T0 + config.ttlMs;
+  assert.ok(g.mayDelete(ctx(done, ttl, { agent: first, peers, config: turns })));
+  assert.not.ok(g.mayDelete(ctx(done, ttl, { agent: fifth, peers, config: turns })));
+  assert.ok(g.mayDelete(ctx(done, ttl + 5000, { agent: fifth, peers, config: turns })));
+});
+
 test('canClaim: only when no valid claim, and never by the agent on the on-demand node', () => {
   assert.ok(g.canClaim(ctx()));
   assert.not.ok(g.canClaim(ctx({}, T0, { agent: agentOnDemand })));

@@ -64,7 +64,7 @@ test.after(async (ctx) => {
 });
 
 /** Spot instances at the start: three nodes, and spares that later tests register as their own at-risk nodes. */
-const SPOT_START = 10;
+const SPOT_START = 14;
 
 interface AgentChoices {
   metrics?: AgentMetrics;
@@ -357,6 +357,51 @@ test('an interruption after the fallback is recorded and before the taint: the n
   assert.ok((await core.readNode({ name: 'spot-node-k' })).spec?.unschedulable, 'drained');
   assert.ok(await mine(), 'the event stands: its on-demand node replaces the interrupted one until spot is back');
   assert.equal(await desired(world), { ...before, [ON_DEMAND_ASG]: (before[ON_DEMAND_ASG] ?? 0) + 1 });
+});
+
+test('an interruption while the spot increment is in flight: whichever lands first, the spot ASG ends where it started and no serving instance goes', async (ctx) => {
+  const { world } = ctx;
+  const atRisk = await spotNode(world, 'spot-node-f');
+  const before = await desired(world);
+  const original = await liveInstances(world, SPOT_ASG);
+  // Another agent holds the spot ASG's lock: the increment waits for it, in flight.
+  const held = await holdLock(world, SPOT_ASG);
+  const aemm = await startAemm({ rebalanceDelaySec: 1, interruptionDelaySec: 5 });
+  ctx.aemms.push(aemm);
+  startAgent(ctx, 'spot-node-f', aemm, { settings: { SPOT_GUARD_SPOT_CAPACITY_TIMEOUT: '10m' } });
+  await waitFor('the response interrupted with its increment still waiting', async () => (await recordOf(world, 'spot-node-f'))?.record?.step === 'interrupted', 60_000);
+  assert.equal(await desired(world), before, 'nothing raised yet');
+  // The lock comes free: the late increment and the finish's withdraw meet in either order.
+  await held.release();
+  await waitFor('the record finished', async () => (await recordOf(world, 'spot-node-f'))?.text === '', 60_000);
+  // The increment gives up on the lock after a minute at most; by then it has landed or been refused.
+  await new Promise((r) => setTimeout(r, 3000));
+  assert.equal(await desired(world), before, 'both ASGs where they started');
+  const after = await liveInstances(world, SPOT_ASG);
+  assert.equal(original.filter((id) => id !== atRisk && !after.includes(id)), [], 'no instance but the interrupted one went');
+});
+
+test('an interruption after the on-demand scale-up, its instance never registering: spot and on-demand both taken back, the launch terminated', async (ctx) => {
+  const { world } = ctx;
+  await spotNode(world, 'spot-node-o');
+  const before = await desired(world);
+  const aemm = await startAemm({ rebalanceDelaySec: 1 });
+  ctx.aemms.push(aemm);
+  startAgent(ctx, 'spot-node-o', aemm, { settings: { SPOT_GUARD_SPOT_CAPACITY_TIMEOUT: '3s', SPOT_GUARD_ON_DEMAND_TIMEOUT: '10s' } });
+  await waitFor('on-demand raised', async () => (await desired(world))[ON_DEMAND_ASG] === (before[ON_DEMAND_ASG] ?? 0) + 1, 60_000);
+  const { record } = (await recordOf(world, 'spot-node-o')) ?? {};
+  assert.is(record?.step, 'on-demand');
+  const fresh = (await liveInstances(world, ON_DEMAND_ASG)).filter((id) => !(record?.baselines[ON_DEMAND_ASG]?.instances ?? []).includes(id));
+  assert.is(fresh.length, 1, 'moto launched it at once; no node ever registers for it');
+
+  const port = Number(new URL(aemm.url).port);
+  await aemm.stop();
+  ctx.aemms.push(await startAemm({ port, rebalanceDelaySec: 0, interruptionDelaySec: 0 }));
+  await waitFor('the record finished after the on-demand timeout', async () => (await recordOf(world, 'spot-node-o'))?.text === '', 60_000);
+  assert.equal(await desired(world), before, 'both ASGs back where they started');
+  assert.not.ok((await liveInstances(world, ON_DEMAND_ASG)).includes(fresh[0] ?? ''), 'the on-demand launch nobody recorded was terminated with the decrement');
+  const store = new FallbackEventStore(world.admin);
+  assert.not.ok((await store.list()).items.some((e) => e.metadata?.annotations?.[REQUEST_ANNOTATION] === record?.requestId), 'and no event records it');
 });
 
 test('no interruption within the protection window after a spot replacement: the at-risk node is drained and its instance goes with the spot increment', async (ctx) => {

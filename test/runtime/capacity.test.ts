@@ -343,6 +343,17 @@ test('a holder whose lease was taken over cannot write the ledger any more', asy
   assert.equal(await ledgerOf(ctx, asg), {});
 });
 
+test('a withdraw of a request that never raised closes it: an increment of it still in flight raises nothing', async (ctx) => {
+  const asg = await createAsg(ctx, { desired: 3 });
+  const a = agent(ctx, 'agent-a');
+  assert.equal(await a.withdraw(asg, 'late@t1'), { outcome: 'nothingToWithdraw' });
+  assert.equal((await ledgerOf(ctx, asg))['late@t1']?.withdraw, { ...(await ledgerOf(ctx, asg))['late@t1']?.withdraw, from: 3, to: 3, state: 'applied' }, 'closed on record, with nothing changed');
+  assert.equal(await agent(ctx, 'agent-b').increment(asg, 'late@t1'), { outcome: 'closed' });
+  assert.is(await desired(ctx, asg), 3, 'the late increment raised nothing');
+  assert.equal(await a.withdraw(asg, 'late@t1'), { outcome: 'already', from: 3, to: 3 }, 'and a second withdraw changes nothing either');
+  assert.is(await desired(ctx, asg), 3);
+});
+
 test('a restarted container of the same pod takes the lock its dead predecessor held at once; a second caller in the same process still waits', async (ctx) => {
   const asg = await createAsg(ctx, { desired: 3 });
   const options = { namespace: NS, leaseDurationSeconds: 3600 };

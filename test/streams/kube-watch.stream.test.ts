@@ -24,7 +24,7 @@ function sgfeSource(plane: ControlPlane): () => WatchSource<SpotGuardFallbackEve
   return informerSource<SpotGuardFallbackEvent & { metadata: object }>(
     kc,
     '/apis/aws.amazon.com/v1/namespaces/kube-system/spotguardfallbackevents',
-    async () => (await api.listNamespacedCustomObject({ group: 'aws.amazon.com', version: 'v1', namespace: 'kube-system', plural: 'spotguardfallbackevents' })) as never,
+    async (page) => (await api.listNamespacedCustomObject({ group: 'aws.amazon.com', version: 'v1', namespace: 'kube-system', plural: 'spotguardfallbackevents', ...page })) as never,
   );
 }
 
