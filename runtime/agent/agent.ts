@@ -36,7 +36,7 @@ import { RebalanceResponder } from './rebalance-responder.js';
 import { KeptIncrements } from './response-finisher.js';
 import { ResponseSweeper } from './response-sweeper.js';
 import { RESPONSE_SELECTOR, ResponseRecords } from '../kube/response-lease.js';
-import { targetUntrustedReason } from './trust.js';
+import { KeptTrust, targetUntrustedReason } from './trust.js';
 
 export interface AgentOptions {
   identity: PodIdentity;
@@ -122,6 +122,7 @@ export class Agent {
   readonly records: ResponseRecords;
   private readonly sweeper: ResponseSweeper;
   private readonly kept: KeptIncrements;
+  private readonly trust: KeptTrust;
   /** The last IMDS poll: undefined until one has answered or failed. */
   private imdsOk: { ok: boolean; detail?: string } | undefined;
   private stopped = false;
@@ -140,6 +141,8 @@ export class Agent {
     this.nodes = options.nodes ?? kubeNodes;
     const asgObserver = new AsgObserver(options.autoscaling, { intervalMs: options.tuning?.pollIntervalMs ?? config.asgPollIntervalMs, scheduler: this.scheduler });
     this.asgObserver = asgObserver;
+    // A few recheck intervals: a blocked event tests trust about once every four checks.
+    this.trust = new KeptTrust(4 * this.machineConfig.recheckIntervalMs, () => this.scheduler.now());
     this.locks = new AsgLeaseLocks(kubeConfig, { holderIdentity: identity.podName, namespace: config.namespace });
     this.records = new ResponseRecords(kubeConfig, { holderIdentity: identity.podName, namespace: config.namespace, leaseDurationSeconds: options.tuning?.responseLeaseSeconds });
     this.kept = new KeptIncrements(options.metrics);
@@ -382,7 +385,7 @@ export class Agent {
   }
 
   private async runChecks(event: SpotGuardFallbackEvent): Promise<ChecksResult> {
-    const untrusted = await targetUntrustedReason(event.spec, this.nodes, this.options.autoscaling);
+    const untrusted = await this.trust.untrustedReason(event, () => targetUntrustedReason(event.spec, this.nodes, this.options.autoscaling));
     if (untrusted) return { outcome: 'untrusted', reason: untrusted };
     const started = this.scheduler.now();
     const judge = (snapshot: ClusterSnapshot) =>

@@ -319,6 +319,19 @@ export class RebalanceResponder {
   }
 
   private async scaleUp(asg: string): Promise<void> {
+    // The shared poller of `asg` is kept running from the baseline (its snapshot) to the state
+    // that waits for the replacement (which observes the same ASG), rather than stopping and
+    // starting over with a fresh Describe pair right after the increment. A retry whose
+    // baseline is kept reads no snapshot, so it does not start the poller early either.
+    const warm = this.record?.baselines[asg] ? undefined : this.deps.asgObserver.observe(asg).subscribe();
+    try {
+      await this.raise(asg);
+    } finally {
+      warm?.unsubscribe();
+    }
+  }
+
+  private async raise(asg: string): Promise<void> {
     // The record (with what the ASG had before) is in the API server before desired capacity changes.
     await this.save(asg === this.deps.pair.spot ? 'spot' : 'on-demand', asg);
     if (this.deps.dryRun) {
@@ -345,10 +358,22 @@ export class RebalanceResponder {
   private async baseline(asg: string): Promise<Baseline> {
     const kept = this.record?.baselines[asg];
     if (kept) return kept;
-    const takenAt = new Date(this.deps.now()).toISOString();
-    const [group] = (await this.deps.autoscaling.describeGroups([asg])).filter((g) => g.name === asg);
+    // One AWS call per fact (invariant 8): the baseline is the shared poller's snapshot, not a
+    // Describe pair of its own, and the increment's read under the ASG lock stays the fresh one
+    // that desired capacity is computed from. That read, not this one, is what guards the
+    // count; the baseline only tells the instances launched since from those already there,
+    // and it was never exact (it is taken before the lock, whose wait can be long), so a
+    // snapshot younger than one poll interval serves as well as a new Describe. An older one
+    // (the poll due meanwhile is in flight, or failed) is not used: the next poll's answer is
+    // awaited, and a failed poll fails the scale-up (retried like a failed Describe was). The
+    // poller asks for 10 activities rather than 20: a later poll's 10 newest that existed now
+    // are among these 10 newest, so no old activity can pass for a new one.
+    const maxAgeMs = this.deps.asgObserver.intervalMs;
+    const e = await firstValueFrom(this.deps.asgObserver.observe(asg).pipe(filter((o) => o.type === 'ASG_ERROR' || this.deps.now() - o.snapshot.observedAt < maxAgeMs)));
+    if (e.type === 'ASG_ERROR') throw new AwsError(e.code as AwsErrorCode, 'DescribeAutoScalingGroups', e.message);
+    const { group, activities } = e.snapshot;
     if (!group) throw new Error(`auto scaling group ${asg} does not exist`);
-    const activities = await this.deps.autoscaling.describeActivities(asg, 20);
+    const takenAt = new Date(this.deps.now()).toISOString();
     return { instances: group.instances.map((i) => i.instanceId), activities: activities.map((a) => a.activityId), takenAt };
   }
 

@@ -1,5 +1,5 @@
 // The ASG observation stream: marble tests of the shared poller (one Describe per ASG per
-// interval however many subscribe, none without subscribers), and the real adapter
+// interval however many subscribe, whatever companions they ask about; none without subscribers), and the real adapter
 // against moto.
 import { AutoScalingClient, CreateAutoScalingGroupCommand, CreateLaunchConfigurationCommand } from '@aws-sdk/client-auto-scaling';
 import { filter, firstValueFrom, timeout, type SchedulerLike } from 'rxjs';
@@ -230,19 +230,49 @@ test('an absent group is a snapshot without group, and its activities are not as
   assert.equal(port.calls, ['0 DescribeAutoScalingGroups gone']);
 });
 
-test('companions are asked about in the same describe call, and the ones it did not return are named', () => {
+const withCompanions = (companionsNotFound: string[], observedAt: number): AsgObservationEvent => ({
+  type: 'ASG_OBSERVED',
+  snapshot: { asgName: 'spot', group: group('spot', 2), activities: [spotActivity], observedAt, companionsNotFound },
+});
+
+test('companions are asked about in the same describe call, and each subscriber hears only of its own', () => {
   const scheduler = testScheduler();
   const { port, observer } = fixture(scheduler);
   runBounded(scheduler, ({ expectObservable }) => {
-    const snapshot = (companionsNotFound: string[], observedAt: number): AsgObservationEvent => ({
-      type: 'ASG_OBSERVED',
-      snapshot: { asgName: 'spot', group: group('spot', 2), activities: [spotActivity], observedAt, companionsNotFound },
-    });
-    // Three watchers of the same pair share one poller; the plain spot watcher has its own.
-    for (let i = 0; i < 3; i++) expectObservable(observer.observe('spot', ['od']), '^ 15ms !').toBe('a 9ms b', { a: snapshot([], 0), b: snapshot([], 10) });
-    expectObservable(observer.observe('spot', ['deleted-od']), '^ 5ms !').toBe('a', { a: snapshot(['deleted-od'], 0) });
+    for (let i = 0; i < 3; i++) expectObservable(observer.observe('spot', ['od']), '^ 15ms !').toBe('a 9ms b', { a: withCompanions([], 0), b: withCompanions([], 10) });
+    expectObservable(observer.observe('spot', ['deleted-od']), '^ 5ms !').toBe('a', { a: withCompanions(['deleted-od'], 0) });
   });
-  assert.equal(port.calls.filter((c) => c.includes('DescribeAutoScalingGroups')), ['0 DescribeAutoScalingGroups spot,od', '0 DescribeAutoScalingGroups spot,deleted-od', '10 DescribeAutoScalingGroups spot,od']);
+  // One poller for the spot ASG: its first poll asks about every companion wanted then.
+  assert.equal(port.calls.filter((c) => c.includes('DescribeAutoScalingGroups')), ['0 DescribeAutoScalingGroups spot,deleted-od,od', '10 DescribeAutoScalingGroups spot,od']);
+});
+
+test('one poller per ASG: a plain watcher and a watcher with a companion share each poll', () => {
+  const scheduler = testScheduler();
+  const { port, observer } = fixture(scheduler);
+  runBounded(scheduler, ({ expectObservable }) => {
+    // The rebalance responder's observe(spot) and an event actor's observe(spot, [od]).
+    expectObservable(observer.observe('spot'), '^ 35ms !').toBe('a 9ms b 9ms c 9ms d', {
+      a: observed('spot', group('spot', 2), [spotActivity], 0),
+      b: observed('spot', group('spot', 2), [spotActivity], 10),
+      c: observed('spot', group('spot', 2), [spotActivity], 20),
+      d: observed('spot', group('spot', 2), [spotActivity], 30),
+    });
+    expectObservable(observer.observe('spot', ['od']), '^ 35ms !').toBe('a 9ms b 9ms c 9ms d', { a: withCompanions([], 0), b: withCompanions([], 10), c: withCompanions([], 20), d: withCompanions([], 30) });
+    // A newcomer with a companion the running poller does not ask about gets the latest
+    // snapshot at once, with only its companion described (alone, not the spot ASG again).
+    expectObservable(observer.observe('spot', ['other-od']), '15ms ^ 10ms !').toBe('15ms a 4ms b', { a: withCompanions(['other-od'], 10), b: withCompanions(['other-od'], 20) });
+  });
+  assert.equal(port.calls, [
+    '0 DescribeAutoScalingGroups spot,od',
+    '0 DescribeScalingActivities spot 10',
+    '10 DescribeAutoScalingGroups spot,od',
+    '10 DescribeScalingActivities spot 10',
+    '15 DescribeAutoScalingGroups other-od',
+    '20 DescribeAutoScalingGroups spot,od,other-od',
+    '20 DescribeScalingActivities spot 10',
+    '30 DescribeAutoScalingGroups spot,od',
+    '30 DescribeScalingActivities spot 10',
+  ]);
 });
 
 test('against moto with the real adapter: a snapshot carries the group\'s desired capacity and instances, and polling stops after', async () => {
