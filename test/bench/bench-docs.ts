@@ -92,7 +92,7 @@ function notes(info: RunInfo, settings: Record<string, string> | undefined): str
   ];
   const refused = info.summaries.filter((s) => s.writes).map((s) => `${Object.entries(s.writes?.byKey ?? {}).reduce((n, [k, v]) => (k.includes('→') && v.writer === 'agents' ? n + v.perEvent : n), 0).toFixed(1)} at ${s.size} agents`);
   if (refused.length > 1) {
-    out.push(`**Lost races grow with the number of agents.** Refused agent writes per event: ${refused.join(', ')} (409 on status updates, 404 on deletes). An event without a valid claim (just recorded, or released) is claimed by every eligible agent whose tick comes before the winner's write reaches it, and a Completed event past its TTL may be deleted by any agent; all but one of those writes are refused.`);
+    out.push(`**Lost races.** Refused agent writes per event: ${refused.join(', ')} (409 on status updates, 404 on deletes). A free claim and the delete after the TTL are tried in turns (rendezvous hashing over the Ready nodes, one turn of 1 s per rank), so in the common case one agent tries; a refused write is an agent whose turn came before the first one's write reached it, which grows with how loaded the machine is (every agent here shares 2 cores).`);
   }
   for (const s of info.skipped) out.push(`**${s.size} agents were not run**: ${s.reason}`);
   for (const s of info.summaries) if (!s.ok) out.push(`**${s.size} agents stopped early**: ${s.note ?? '?'}; the figures shown for it cover the rounds that completed.`);
