@@ -10,6 +10,7 @@ import type { SpotGuardFallbackEvent } from '../../crds/spotguardfallbackevent.t
 import { FallbackEventStore } from '../../runtime/kube/fallback-event.store.js';
 import { REBALANCE_TAINT } from '../../runtime/kube/nodes.port.js';
 import { instanceIdOf } from '../../runtime/kube/provider-id.js';
+import { PhaseFollower } from './phase-follower.js';
 import { startSandbox, type Sandbox } from './sandbox.js';
 import type { Interruption } from './scenario-control.js';
 import { MIN_AVAILABLE, startWorkload, WORKLOAD, type Workload, type WorkloadReport } from './workload.js';
@@ -76,7 +77,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
 }
 
 async function story(sandbox: Sandbox, options: DemoOptions, say: (line: string) => void, result: DemoResult): Promise<void> {
-  const { sim, pair, admin, settings } = sandbox;
+  const { sim, pair, admin } = sandbox;
   const core = admin.makeApiClient(CoreV1Api);
   const store = new FallbackEventStore(admin);
   const deadline = Date.now() + (options.timeoutMs ?? 15 * 60_000);
@@ -96,6 +97,28 @@ async function story(sandbox: Sandbox, options: DemoOptions, say: (line: string)
     const got = await sandbox.plane.kubectl(['get', 'sgfe', '-n', 'kube-system']);
     say(`${why}\n$ kubectl get sgfe -n kube-system\n${got.stdout.trimEnd() || got.stderr.trimEnd()}`);
   };
+  // Every phase from a watch: ReadyForScaleDown can last less than this loop's pause.
+  const follower = new PhaseFollower(store);
+  try {
+    await follow(sandbox, options, say, result, { store, core, deadline, nodeAName, instanceA, table, follower });
+  } finally {
+    follower.stop();
+  }
+}
+
+interface Story {
+  store: FallbackEventStore;
+  core: CoreV1Api;
+  deadline: number;
+  nodeAName: string;
+  instanceA: string;
+  table: (why: string) => Promise<void>;
+  follower: PhaseFollower;
+}
+
+async function follow(sandbox: Sandbox, options: DemoOptions, say: (line: string) => void, result: DemoResult, story: Story): Promise<void> {
+  const { sim, pair, settings } = sandbox;
+  const { store, core, deadline, nodeAName, instanceA, table, follower } = story;
   let phase: Phase | undefined;
   let event: SpotGuardFallbackEvent | undefined;
   let interruption: Interruption | undefined;
@@ -117,12 +140,12 @@ async function story(sandbox: Sandbox, options: DemoOptions, say: (line: string)
     }
     if (current) {
       event = current;
-      const next: Phase = current.status?.phase ?? 'Pending';
-      if (next !== phase) {
-        phase = next;
-        result.phases.push({ phase, at: Date.now() });
-        await table(`event ${current.metadata?.name}: ${phase} (${current.status?.message ?? ''})`);
-        if (phase === 'Failed') throw new StoryError(`the event failed: ${current.status?.message ?? ''}`);
+      // Each phase the watch saw and the story has not told yet, in order.
+      for (const seen of follower.phases(current.metadata?.name ?? '').slice(result.phases.length)) {
+        phase = seen.phase;
+        result.phases.push({ phase, at: seen.at });
+        await table(`event ${current.metadata?.name}: ${phase} (${seen.message ?? ''})`);
+        if (phase === 'Failed') throw new StoryError(`the event failed: ${seen.message ?? ''}`);
       }
     }
     // A's agent taints A only once the replacement is Ready; then the spot interruption comes.

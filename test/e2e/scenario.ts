@@ -1,7 +1,8 @@
 // End-to-end scenarios on the whole sandbox: control plane, AWS capacity simulator, one AEMM
 // and one real agent process per node. Helpers read the truth from the API server and from
-// the simulator through the real AWS adapter; a background poller keeps every phase each
-// event went through, so a test can assert the order and the timing of its transitions.
+// the simulator through the real AWS adapter; a watch keeps every phase each event went
+// through (dev/sandbox/phase-follower.ts), so a test can assert the order and the timing of its
+// transitions, however short a phase is.
 import { CoreV1Api, type V1Node } from '@kubernetes/client-node';
 import { parseDuration } from '../../crds/duration.js';
 import type { Phase } from '../../crds/phases.js';
@@ -10,29 +11,24 @@ import { AwsAutoScaling } from '../../runtime/autoscaling.aws.js';
 import { FallbackEventStore } from '../../runtime/kube/fallback-event.store.js';
 import { REBALANCE_TAINT } from '../../runtime/kube/nodes.port.js';
 import { instanceIdOf } from '../../runtime/kube/provider-id.js';
+import { PhaseFollower } from '../../dev/sandbox/phase-follower.js';
 import { SANDBOX_REGION, startSandbox, type Sandbox } from '../../dev/sandbox/sandbox.js';
 import { waitFor } from '../harness/agent-world.js';
 
 export const SPOT_LABEL = 'eks.amazonaws.com/capacityType';
-
-export interface PhaseSeen {
-  phase: Phase;
-  at: number;
-}
 
 export class Scenario {
   readonly core: CoreV1Api;
   readonly store: FallbackEventStore;
   readonly aws: AwsAutoScaling;
   /** Every phase each event was seen in, in order, with when it was first seen. */
-  readonly seen = new Map<string, PhaseSeen[]>();
-  private poller: NodeJS.Timeout | undefined;
+  private readonly follower: PhaseFollower;
 
   constructor(readonly sandbox: Sandbox) {
     this.core = sandbox.admin.makeApiClient(CoreV1Api);
     this.store = new FallbackEventStore(sandbox.admin);
     this.aws = new AwsAutoScaling({ region: SANDBOX_REGION, endpoint: sandbox.sim.endpoint, credentials: { accessKeyId: 'e2e', secretAccessKey: 'e2e' } });
-    this.poller = setInterval(() => void this.poll(), 250);
+    this.follower = new PhaseFollower(this.store);
   }
 
   get spot(): string {
@@ -92,30 +88,19 @@ export class Scenario {
     });
   }
 
-  /** When the poller first saw the event in `phase` (waiting for its next round if need be). */
+  /** When the watch first delivered the event in `phase` (waiting for it if need be). */
   async seenAt(name: string, phase: Phase): Promise<number> {
-    return waitFor(`the poller to see ${name} in ${phase}`, () => this.seen.get(name)?.find((p) => p.phase === phase)?.at, 10_000, 100);
+    return waitFor(`the watch to see ${name} in ${phase}`, () => Promise.resolve(this.follower.phases(name).find((p) => p.phase === phase)?.at), 10_000, 100);
   }
 
   phases(name: string): Phase[] {
-    return (this.seen.get(name) ?? []).map((p) => p.phase);
+    return this.follower.phases(name).map((p) => p.phase);
   }
 
   async stop(): Promise<void> {
-    clearInterval(this.poller);
+    this.follower.stop();
     this.aws.destroy();
     await this.sandbox.stop();
-  }
-
-  private async poll(): Promise<void> {
-    const items = await this.store.list().then((l) => l.items, () => []);
-    for (const e of items) {
-      const name = e.metadata?.name ?? '';
-      const phase = e.status?.phase ?? 'Pending';
-      const list = this.seen.get(name) ?? [];
-      if (list.at(-1)?.phase !== phase) list.push({ phase, at: Date.now() });
-      this.seen.set(name, list);
-    }
   }
 }
 
