@@ -12,6 +12,8 @@ export interface PhaseSeen {
   /** When the watch delivered the first version in this phase (epoch ms). */
   at: number;
   message?: string;
+  /** The first version of the event seen in this phase. */
+  object: SpotGuardFallbackEvent;
 }
 
 export class PhaseFollower {
@@ -53,7 +55,7 @@ export class PhaseFollower {
     const name = event.metadata?.name ?? '';
     const phase = event.status?.phase ?? 'Pending';
     const list = this.seen.get(name) ?? [];
-    if (list.at(-1)?.phase !== phase) list.push({ phase, at: Date.now(), message: event.status?.message });
+    if (list.at(-1)?.phase !== phase) list.push({ phase, at: Date.now(), message: event.status?.message, object: event });
     this.seen.set(name, list);
   }
 }

@@ -77,12 +77,14 @@ export class Scenario {
   }
 
   /** Waits for the event to reach `phase`; a Failed event ends the wait at once. */
+  /** The event's first version in `phase`, as the watch delivered it: a phase that has already passed counts. */
   async waitPhase(name: string, phase: Phase, timeoutMs = 180_000): Promise<SpotGuardFallbackEvent> {
     let last: SpotGuardFallbackEvent | undefined;
-    return waitFor(() => `${name} in ${phase} (last: ${last?.status?.phase ?? 'none'}, ${last?.status?.message ?? ''})`, async () => {
-      last = await this.store.get(name);
+    return waitFor(() => `${name} in ${phase} (last: ${last?.status?.phase ?? 'none'}, ${last?.status?.message ?? ''})`, () => {
+      const seen = this.follower.phases(name);
+      last = seen.at(-1)?.object;
       if (last?.status?.phase === 'Failed' && phase !== 'Failed') throw new FailedEvent(`${name} Failed: ${last.status.message ?? ''}`);
-      return last?.status?.phase === phase ? last : undefined;
+      return Promise.resolve(seen.find((p) => p.phase === phase)?.object);
     }, timeoutMs, 250).catch((err: unknown) => {
       throw err instanceof FailedEvent ? err : new Error(err instanceof Error ? err.message : String(err));
     });
