@@ -20,7 +20,7 @@ import { checkSafety } from '../../runtime/safety/safety-checks.js';
 import { startControlPlane, type ControlPlane } from '../../dev/sandbox/control-plane.js';
 import type { Kwok } from '../../dev/sandbox/kwok.js';
 import { waitUntil } from '../../dev/sandbox/supervisor.js';
-import { placePod, registerNode, startLiveControlPlane } from '../harness/agent-world.js';
+import { loud, placePod, registerNode, startLiveControlPlane } from '../harness/agent-world.js';
 import { installCrd } from '../harness/crd.js';
 
 const MANIFESTS = fileURLToPath(new URL('../../deploy/manifests/', import.meta.url));
@@ -42,24 +42,27 @@ interface Ctx {
 }
 const test = suite<Ctx>('node adapter (real API server)');
 
-test.before(async (ctx) => {
-  ctx.plane = await startControlPlane();
-  const kc = ctx.plane.kubeConfig();
-  ctx.core = kc.makeApiClient(CoreV1Api);
-  ctx.policy = kc.makeApiClient(PolicyV1Api);
-  ctx.nodes = new KubeNodes(kc, { retryIntervalMs: 200 });
-  // The agent's own identity, bound by the shipped RBAC.
-  await installCrd(ctx.plane);
-  const applied = await ctx.plane.kubectl(['apply', '-f', CRD_PATH, '-f', MANIFESTS]);
-  assert.is(applied.code, 0, applied.stderr);
-  const token = (await ctx.core.createNamespacedServiceAccountToken({ name: 'spot-guard', namespace: 'kube-system', body: { spec: { audiences: [], expirationSeconds: 3600 } } })).status?.token;
-  assert.ok(token);
-  const path = `${ctx.plane.dir}/agent.kubeconfig`;
-  await ctx.plane.writeKubeconfig(path, token, 'system:serviceaccount:kube-system:spot-guard');
-  ctx.agent = new KubeConfig();
-  ctx.agent.loadFromFile(path);
-  ctx.live = await startLive();
-});
+// loud: uvu reports nothing when a hook throws, and every test then fails without a word why.
+test.before(
+  loud(async (ctx) => {
+    ctx.plane = await startControlPlane();
+    const kc = ctx.plane.kubeConfig();
+    ctx.core = kc.makeApiClient(CoreV1Api);
+    ctx.policy = kc.makeApiClient(PolicyV1Api);
+    ctx.nodes = new KubeNodes(kc, { retryIntervalMs: 200 });
+    // The agent's own identity, bound by the shipped RBAC.
+    await installCrd(ctx.plane);
+    const applied = await ctx.plane.kubectl(['apply', '-f', CRD_PATH, '-f', MANIFESTS]);
+    assert.is(applied.code, 0, applied.stderr);
+    const token = (await ctx.core.createNamespacedServiceAccountToken({ name: 'spot-guard', namespace: 'kube-system', body: { spec: { audiences: [], expirationSeconds: 3600 } } })).status?.token;
+    assert.ok(token);
+    const path = `${ctx.plane.dir}/agent.kubeconfig`;
+    await ctx.plane.writeKubeconfig(path, token, 'system:serviceaccount:kube-system:spot-guard');
+    ctx.agent = new KubeConfig();
+    ctx.agent.loadFromFile(path);
+    ctx.live = await startLive();
+  }),
+);
 test.after(async (ctx) => {
   await ctx.live?.kwok.stop();
   await ctx.live?.plane.stop();
