@@ -122,6 +122,16 @@ export async function startAgentWorld(options: { withKubelets?: boolean } = {}):
 }
 
 /** A fresh pair in moto: the spot ASG with `spot` instances, the on-demand one with `onDemand`. */
+/**
+ * The ASG pair (see createAsgPair), with the first `nodes` spot instances (all by default)
+ * registered as Ready nodes `spot-node-<i>`, as most agent suites start.
+ */
+export async function createAsgPairWithSpotNodes(world: AgentWorld, spot = 3, onDemand = 0, nodes = spot): Promise<void> {
+  await createAsgPair(world.moto, spot, onDemand);
+  const [group] = await world.aws.describeGroups([SPOT_ASG]);
+  for (const [i, instance] of (group?.instances ?? []).slice(0, nodes).entries()) await registerNode(world, `spot-node-${i}`, instance.instanceId);
+}
+
 export async function createAsgPair(moto: Moto, spot = 3, onDemand = 0): Promise<void> {
   await moto.reset();
   const admin = new AutoScalingClient({ region: REGION, endpoint: moto.endpoint, credentials });

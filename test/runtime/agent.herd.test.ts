@@ -10,7 +10,7 @@ import { FallbackEventStore } from '../../runtime/kube/fallback-event.store.js';
 import { apiServerWrites, diffCounts, sumCounts } from '../bench/apiserver-writes.js';
 import {
   agentConfig,
-  createAsgPair,
+  createAsgPairWithSpotNodes,
   loud,
   ON_DEMAND_ASG,
   quietLog,
@@ -34,9 +34,7 @@ test.before(
   loud(async (ctx) => {
     ctx.world = await startAgentWorld();
     ctx.agents = [];
-    await createAsgPair(ctx.world.moto, 3, 1);
-    const [spot] = await ctx.world.aws.describeGroups([SPOT_ASG]);
-    for (const [i, instance] of (spot?.instances ?? []).entries()) await registerNode(ctx.world, `spot-node-${i}`, instance.instanceId);
+    await createAsgPairWithSpotNodes(ctx.world, 3, 1);
     // The other agents' nodes: members of no ASG, so spot health is the three spot nodes'.
     for (let i = 3; i < AGENTS; i++) await registerNode(ctx.world, `worker-${i}`, `i-${String(i).padStart(17, '0')}`);
   }),

@@ -24,7 +24,7 @@ import { AgentMetrics } from '../../runtime/metrics.js';
 import { startAemm, type Aemm } from '../../dev/sandbox/aemm.js';
 import {
   agentConfig,
-  createAsgPair,
+  createAsgPairWithSpotNodes,
   credentials,
   loud,
   markReady,
@@ -52,9 +52,7 @@ test.before(
     ctx.aemms = [];
     ctx.agents = [];
     // Three spot nodes, and spot instances without a node yet for the tests that need a node of their own.
-    await createAsgPair(ctx.world.moto, SPOT_START, 0);
-    const [spot] = await ctx.world.aws.describeGroups([SPOT_ASG]);
-    for (const [i, instance] of (spot?.instances ?? []).slice(0, 3).entries()) await registerNode(ctx.world, `spot-node-${i}`, instance.instanceId);
+    await createAsgPairWithSpotNodes(ctx.world, SPOT_START, 0, 3);
   }),
 );
 test.after(async (ctx) => {

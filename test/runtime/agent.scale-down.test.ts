@@ -10,7 +10,7 @@ import { FallbackEventStore } from '../../runtime/kube/fallback-event.store.js';
 import { KubeNodes } from '../../runtime/kube/nodes.kube.js';
 import {
   agentConfig,
-  createAsgPair,
+  createAsgPairWithSpotNodes,
   ON_DEMAND_ASG,
   placePod,
   quietLog,
@@ -41,9 +41,7 @@ test.before(
   // KWOK plays the kubelet: an evicted pod is gone once its grace period is over.
   ctx.world = await startAgentWorld({ withKubelets: true });
   const { world } = ctx;
-  await createAsgPair(world.moto, 3, 0);
-  const [spot] = await world.aws.describeGroups([SPOT_ASG]);
-  for (const [i, instance] of (spot?.instances ?? []).entries()) await registerNode(world, `spot-node-${i}`, instance.instanceId);
+  await createAsgPairWithSpotNodes(world, 3, 0);
   ctx.calls = [];
   // placePod's pods declare no controller: the drain takes them as kubectl drain --force would.
   const config = agentConfig({ SPOT_GUARD_DRAIN_FORCE: 'true' });

@@ -11,7 +11,7 @@ import { FallbackEventStore } from '../../runtime/kube/fallback-event.store.js';
 import { KubeNodes } from '../../runtime/kube/nodes.kube.js';
 import {
   agentConfig,
-  createAsgPair,
+  createAsgPairWithSpotNodes,
   loud,
   ON_DEMAND_ASG,
   quietLog,
@@ -38,9 +38,7 @@ const test = suite<Ctx>('scale-down steps follow their commits, not the clock');
 test.before(
   loud(async (ctx) => {
     ctx.world = await startAgentWorld();
-    await createAsgPair(ctx.world.moto, 3, 1);
-    const [spot] = await ctx.world.aws.describeGroups([SPOT_ASG]);
-    for (const [i, instance] of (spot?.instances ?? []).entries()) await registerNode(ctx.world, `spot-node-${i}`, instance.instanceId);
+    await createAsgPairWithSpotNodes(ctx.world, 3, 1);
   }),
 );
 test.after(async (ctx) => {

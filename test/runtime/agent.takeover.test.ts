@@ -12,7 +12,7 @@ import { KubeNodes } from '../../runtime/kube/nodes.kube.js';
 import type { NodePort } from '../../runtime/kube/nodes.port.js';
 import {
   agentConfig,
-  createAsgPair,
+  createAsgPairWithSpotNodes,
   loud,
   ON_DEMAND_ASG,
   placePod,
@@ -38,9 +38,7 @@ test.before(
   loud(async (ctx) => {
     // KWOK plays the kubelet: an evicted pod is gone once its grace period is over.
     ctx.world = await startAgentWorld({ withKubelets: true });
-    await createAsgPair(ctx.world.moto, 3, 0);
-    const [spot] = await ctx.world.aws.describeGroups([SPOT_ASG]);
-    for (const [i, instance] of (spot?.instances ?? []).entries()) await registerNode(ctx.world, `spot-node-${i}`, instance.instanceId);
+    await createAsgPairWithSpotNodes(ctx.world, 3, 0);
   }),
 );
 test.after(async (ctx) => {

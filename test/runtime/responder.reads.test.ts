@@ -14,7 +14,7 @@ import { REBALANCE_TAINT } from '../../runtime/kube/nodes.port.js';
 import { apiServerLists, diffCounts } from '../bench/apiserver-writes.js';
 import {
   agentConfig,
-  createAsgPair,
+  createAsgPairWithSpotNodes,
   loud,
   markReady,
   ON_DEMAND_ASG,
@@ -33,9 +33,7 @@ const test = suite<{ world: AgentWorld; aemm: Aemm; agent?: Agent }>('the rebala
 test.before(
   loud(async (ctx) => {
     ctx.world = await startAgentWorld();
-    await createAsgPair(ctx.world.moto, 3, 0);
-    const [spot] = await ctx.world.aws.describeGroups([SPOT_ASG]);
-    for (const [i, instance] of (spot?.instances ?? []).entries()) await registerNode(ctx.world, `spot-node-${i}`, instance.instanceId);
+    await createAsgPairWithSpotNodes(ctx.world, 3, 0);
     ctx.aemm = await startAemm({ rebalanceDelaySec: 1 });
   }),
 );

@@ -11,7 +11,7 @@ import { startAemm, type Aemm } from '../../dev/sandbox/aemm.js';
 import { Agent } from '../../runtime/agent/agent.js';
 import type { AutoScalingPort } from '../../runtime/autoscaling.port.js';
 import { ImdsHttpClient } from '../../runtime/imds.http.js';
-import { agentConfig, createAsgPair, loud, ON_DEMAND_ASG, quietLog, registerNode, SPOT_ASG, startAgentWorld, waitFor, type AgentWorld } from '../harness/agent-world.js';
+import { agentConfig, createAsgPairWithSpotNodes, loud, ON_DEMAND_ASG, quietLog, SPOT_ASG, startAgentWorld, waitFor, type AgentWorld } from '../harness/agent-world.js';
 
 const test = suite<{ world: AgentWorld; aemm: Aemm; agent?: Agent }>('scale-ups describe each ASG once per poll');
 
@@ -48,9 +48,7 @@ function closePolls(calls: TimedCall[], asg: string): number[] {
 test.before(
   loud(async (ctx) => {
     ctx.world = await startAgentWorld();
-    await createAsgPair(ctx.world.moto, 3, 0);
-    const [spot] = await ctx.world.aws.describeGroups([SPOT_ASG]);
-    for (const [i, instance] of (spot?.instances ?? []).entries()) await registerNode(ctx.world, `spot-node-${i}`, instance.instanceId);
+    await createAsgPairWithSpotNodes(ctx.world, 3, 0);
     ctx.aemm = await startAemm({ rebalanceDelaySec: 1 });
   }),
 );
