@@ -77,7 +77,7 @@ export interface FallbackEventStatus {
   completionTime?: string;
 }
 /**
- * The agent that currently works on this event. Another agent may take over once renewedAt + leaseSeconds has passed.
+ * The agent that currently works on this event. Its heartbeat is the Lease spot-guard-claim-<event name> in the event's namespace (renewed every third of leaseSeconds); another agent may take over once neither renewedAt nor the Lease's renewTime is within leaseSeconds, or at once after releasedAt.
  */
 export interface Claim {
   /**
@@ -89,7 +89,14 @@ export interface Claim {
    */
   holderNode?: string;
   acquiredAt: string;
+  /**
+   * When the holder last wrote this status (it renews its claim in the Lease, not here)
+   */
   renewedAt: string;
+  /**
+   * The holder gave the claim up (it was stopped); another agent takes over at once
+   */
+  releasedAt?: string;
   leaseSeconds: number;
 }
 /**

@@ -3,7 +3,7 @@ import ucs2lengthModule0 from 'ajv/dist/runtime/ucs2length.js';
 import formatsModule1 from 'ajv-formats/dist/formats.js';
 export const validate = validate10;
 export default validate10;
-const schema11 = {"type":"object","description":"A fallback from spot to on-demand capacity, tracked until the on-demand node is scaled down.","required":["spec"],"properties":{"apiVersion":{"type":"string"},"kind":{"type":"string"},"metadata":{"type":"object"},"spec":{"title":"FallbackEventSpec","type":"object","description":"What happened. Written once by the agent that fell back; immutable.","required":["spotASGName","onDemandASGName","onDemandNodeName","timestamp"],"properties":{"spotASGName":{"type":"string","description":"Name of the spot Auto Scaling Group","minLength":1,"maxLength":255,"pattern":"^[A-Za-z0-9][A-Za-z0-9._:/@+=-]*$"},"onDemandASGName":{"type":"string","description":"Name of the on-demand Auto Scaling Group","minLength":1,"maxLength":255,"pattern":"^[A-Za-z0-9][A-Za-z0-9._:/@+=-]*$"},"onDemandInstanceID":{"type":"string","description":"EC2 instance ID of the on-demand node","pattern":"^i-[0-9a-f]{8,17}$"},"onDemandNodeName":{"type":"string","description":"Kubernetes node name of the on-demand node","minLength":1,"maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"},"timestamp":{"type":"string","format":"date-time","description":"When the fallback occurred"},"minimumWaitDuration":{"type":"string","description":"Minimum wait time before scale-down, as hours, minutes and seconds (10m, 1h30m, 90s)","maxLength":32,"pattern":"^([0-9]+h([0-9]+m)?([0-9]+s)?|[0-9]+m([0-9]+s)?|[0-9]+s)$"}}},"status":{"title":"FallbackEventStatus","type":"object","description":"What the agents have observed and done. Written only through the status subresource.","default":{},"properties":{"spotCapacityRestored":{"type":"boolean","default":false,"description":"Whether spot capacity is restored"},"scaleDownInitiated":{"type":"boolean","default":false,"description":"Whether scale-down has been initiated"},"spotHealthySince":{"type":"string","format":"date-time","description":"When spot became healthy"},"phase":{"type":"string","default":"Pending","enum":["Pending","Monitoring","ReadyForScaleDown","ScalingDown","Completed","Failed"],"description":"Current phase of the fallback event"},"message":{"type":"string","description":"Human-readable status message","maxLength":1024},"claim":{"title":"Claim","type":"object","description":"The agent that currently works on this event. Another agent may take over once renewedAt + leaseSeconds has passed.","required":["holder","acquiredAt","renewedAt","leaseSeconds"],"properties":{"holder":{"type":"string","description":"Identity of the agent (its pod name)","minLength":1,"maxLength":253},"holderNode":{"type":"string","description":"Node the holding agent runs on","maxLength":253},"acquiredAt":{"type":"string","format":"date-time"},"renewedAt":{"type":"string","format":"date-time"},"leaseSeconds":{"type":"integer","minimum":1,"maximum":3600}}},"scaleDown":{"title":"ScaleDownProgress","type":"object","description":"Progress of the five scale-down steps, so another agent resumes at the right one.","properties":{"startedAt":{"type":"string","format":"date-time"},"taint":{"title":"ScaleDownStep","type":"object","description":"One scale-down step. A step with completedAt is never repeated.","properties":{"startedAt":{"type":"string","format":"date-time"},"completedAt":{"type":"string","format":"date-time"},"attempts":{"type":"integer","minimum":0},"nextAttemptAt":{"type":"string","format":"date-time","description":"After a failure that retrying can fix, when the step is tried again (the pause doubles with each failure, up to a cap); whichever agent holds the claim waits for it"},"by":{"type":"string","description":"The claim holder that ran the step","maxLength":253},"message":{"type":"string","maxLength":1024},"dryRun":{"type":"boolean","description":"The step was only logged, nothing was changed (the agent ran with SPOT_GUARD_DRY_RUN)"}}},"cordon":{"title":"ScaleDownStep","type":"object","description":"One scale-down step. A step with completedAt is never repeated.","properties":{"startedAt":{"type":"string","format":"date-time"},"completedAt":{"type":"string","format":"date-time"},"attempts":{"type":"integer","minimum":0},"nextAttemptAt":{"type":"string","format":"date-time","description":"After a failure that retrying can fix, when the step is tried again (the pause doubles with each failure, up to a cap); whichever agent holds the claim waits for it"},"by":{"type":"string","description":"The claim holder that ran the step","maxLength":253},"message":{"type":"string","maxLength":1024},"dryRun":{"type":"boolean","description":"The step was only logged, nothing was changed (the agent ran with SPOT_GUARD_DRY_RUN)"}}},"drain":{"title":"ScaleDownStep","type":"object","description":"One scale-down step. A step with completedAt is never repeated.","properties":{"startedAt":{"type":"string","format":"date-time"},"completedAt":{"type":"string","format":"date-time"},"attempts":{"type":"integer","minimum":0},"nextAttemptAt":{"type":"string","format":"date-time","description":"After a failure that retrying can fix, when the step is tried again (the pause doubles with each failure, up to a cap); whichever agent holds the claim waits for it"},"by":{"type":"string","description":"The claim holder that ran the step","maxLength":253},"message":{"type":"string","maxLength":1024},"dryRun":{"type":"boolean","description":"The step was only logged, nothing was changed (the agent ran with SPOT_GUARD_DRY_RUN)"}}},"waitForReschedule":{"title":"ScaleDownStep","type":"object","description":"One scale-down step. A step with completedAt is never repeated.","properties":{"startedAt":{"type":"string","format":"date-time"},"completedAt":{"type":"string","format":"date-time"},"attempts":{"type":"integer","minimum":0},"nextAttemptAt":{"type":"string","format":"date-time","description":"After a failure that retrying can fix, when the step is tried again (the pause doubles with each failure, up to a cap); whichever agent holds the claim waits for it"},"by":{"type":"string","description":"The claim holder that ran the step","maxLength":253},"message":{"type":"string","maxLength":1024},"dryRun":{"type":"boolean","description":"The step was only logged, nothing was changed (the agent ran with SPOT_GUARD_DRY_RUN)"}}},"terminate":{"title":"ScaleDownStep","type":"object","description":"One scale-down step. A step with completedAt is never repeated.","properties":{"startedAt":{"type":"string","format":"date-time"},"completedAt":{"type":"string","format":"date-time"},"attempts":{"type":"integer","minimum":0},"nextAttemptAt":{"type":"string","format":"date-time","description":"After a failure that retrying can fix, when the step is tried again (the pause doubles with each failure, up to a cap); whichever agent holds the claim waits for it"},"by":{"type":"string","description":"The claim holder that ran the step","maxLength":253},"message":{"type":"string","maxLength":1024},"dryRun":{"type":"boolean","description":"The step was only logged, nothing was changed (the agent ran with SPOT_GUARD_DRY_RUN)"}}},"rollback":{"title":"ScaleDownRollback","type":"object","description":"After a failure that retrying cannot fix, the undoing of what this event's scale-down did to the on-demand node (its scale-down taint, its cordon). Recorded before anything is undone, so whichever agent holds the claim finishes it; the event goes Failed once it is done.","required":["reason","requestedAt"],"properties":{"reason":{"type":"string","description":"Why the scale-down cannot go on; the Failed event's message","maxLength":1024},"requestedAt":{"type":"string","format":"date-time"},"completedAt":{"type":"string","format":"date-time"},"attempts":{"type":"integer","minimum":0},"nextAttemptAt":{"type":"string","format":"date-time","description":"After a failed attempt that retrying can fix, when the rollback is tried again"},"by":{"type":"string","description":"The claim holder that ran the rollback","maxLength":253},"untainted":{"type":"boolean","description":"Whether the rollback removed the scale-down taint that this event had put on the node"},"uncordoned":{"type":"boolean","description":"Whether the rollback uncordoned the node that this event had cordoned"},"message":{"type":"string","description":"What was undone, or why the last attempt failed","maxLength":1024}}},"evicted":{"type":"array","description":"The controllers whose pods the drain evicted, so that whichever agent waits for the reschedule knows which replacements to wait for. Pods without a controller and finished pods are not listed (nothing replaces them).","maxItems":256,"items":{"title":"EvictedPods","type":"object","required":["namespace","kind","name","uid","pods","since"],"properties":{"namespace":{"type":"string","maxLength":63},"kind":{"type":"string","description":"The controller's kind, e.g. ReplicaSet or StatefulSet","maxLength":63},"name":{"type":"string","maxLength":253},"uid":{"type":"string","description":"The controller's uid, as its pods' controller ownerReference names it","maxLength":64},"pods":{"type":"integer","description":"How many of its pods the drain evicted","minimum":1},"since":{"type":"string","format":"date-time","description":"When the drain that evicted them began, by the API server's clock; a pod of this controller created since then is a replacement"}}}}}},"spotHealth":{"title":"SpotHealth","type":"object","description":"The last observation of the spot ASG, written by the claim holder so other agents need not ask AWS.","required":["inService","desired","activitiesInProgress","observedAt"],"properties":{"inService":{"type":"integer","minimum":0},"desired":{"type":"integer","minimum":0},"activitiesInProgress":{"type":"integer","minimum":0},"nodesReady":{"type":"integer","minimum":0},"nodesTotal":{"type":"integer","minimum":0},"healthy":{"type":"boolean"},"observedAt":{"type":"string","format":"date-time"},"observedBy":{"type":"string","maxLength":253}}},"conditions":{"type":"array","maxItems":16,"items":{"title":"Condition","type":"object","required":["type","status","lastTransitionTime"],"properties":{"type":{"type":"string","maxLength":64},"status":{"type":"string","enum":["True","False","Unknown"]},"reason":{"type":"string","maxLength":128,"pattern":"^([A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?)?$"},"message":{"type":"string","maxLength":1024},"lastTransitionTime":{"type":"string","format":"date-time"}}}},"completionTime":{"type":"string","format":"date-time","description":"When the event reached Completed or Failed; the TTL counts from here."}}}}};
+const schema11 = {"type":"object","description":"A fallback from spot to on-demand capacity, tracked until the on-demand node is scaled down.","required":["spec"],"properties":{"apiVersion":{"type":"string"},"kind":{"type":"string"},"metadata":{"type":"object"},"spec":{"title":"FallbackEventSpec","type":"object","description":"What happened. Written once by the agent that fell back; immutable.","required":["spotASGName","onDemandASGName","onDemandNodeName","timestamp"],"properties":{"spotASGName":{"type":"string","description":"Name of the spot Auto Scaling Group","minLength":1,"maxLength":255,"pattern":"^[A-Za-z0-9][A-Za-z0-9._:/@+=-]*$"},"onDemandASGName":{"type":"string","description":"Name of the on-demand Auto Scaling Group","minLength":1,"maxLength":255,"pattern":"^[A-Za-z0-9][A-Za-z0-9._:/@+=-]*$"},"onDemandInstanceID":{"type":"string","description":"EC2 instance ID of the on-demand node","pattern":"^i-[0-9a-f]{8,17}$"},"onDemandNodeName":{"type":"string","description":"Kubernetes node name of the on-demand node","minLength":1,"maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"},"timestamp":{"type":"string","format":"date-time","description":"When the fallback occurred"},"minimumWaitDuration":{"type":"string","description":"Minimum wait time before scale-down, as hours, minutes and seconds (10m, 1h30m, 90s)","maxLength":32,"pattern":"^([0-9]+h([0-9]+m)?([0-9]+s)?|[0-9]+m([0-9]+s)?|[0-9]+s)$"}}},"status":{"title":"FallbackEventStatus","type":"object","description":"What the agents have observed and done. Written only through the status subresource.","default":{},"properties":{"spotCapacityRestored":{"type":"boolean","default":false,"description":"Whether spot capacity is restored"},"scaleDownInitiated":{"type":"boolean","default":false,"description":"Whether scale-down has been initiated"},"spotHealthySince":{"type":"string","format":"date-time","description":"When spot became healthy"},"phase":{"type":"string","default":"Pending","enum":["Pending","Monitoring","ReadyForScaleDown","ScalingDown","Completed","Failed"],"description":"Current phase of the fallback event"},"message":{"type":"string","description":"Human-readable status message","maxLength":1024},"claim":{"title":"Claim","type":"object","description":"The agent that currently works on this event. Its heartbeat is the Lease spot-guard-claim-<event name> in the event's namespace (renewed every third of leaseSeconds); another agent may take over once neither renewedAt nor the Lease's renewTime is within leaseSeconds, or at once after releasedAt.","required":["holder","acquiredAt","renewedAt","leaseSeconds"],"properties":{"holder":{"type":"string","description":"Identity of the agent (its pod name)","minLength":1,"maxLength":253},"holderNode":{"type":"string","description":"Node the holding agent runs on","maxLength":253},"acquiredAt":{"type":"string","format":"date-time"},"renewedAt":{"type":"string","format":"date-time","description":"When the holder last wrote this status (it renews its claim in the Lease, not here)"},"releasedAt":{"type":"string","format":"date-time","description":"The holder gave the claim up (it was stopped); another agent takes over at once"},"leaseSeconds":{"type":"integer","minimum":1,"maximum":3600}}},"scaleDown":{"title":"ScaleDownProgress","type":"object","description":"Progress of the five scale-down steps, so another agent resumes at the right one.","properties":{"startedAt":{"type":"string","format":"date-time"},"taint":{"title":"ScaleDownStep","type":"object","description":"One scale-down step. A step with completedAt is never repeated.","properties":{"startedAt":{"type":"string","format":"date-time"},"completedAt":{"type":"string","format":"date-time"},"attempts":{"type":"integer","minimum":0},"nextAttemptAt":{"type":"string","format":"date-time","description":"After a failure that retrying can fix, when the step is tried again (the pause doubles with each failure, up to a cap); whichever agent holds the claim waits for it"},"by":{"type":"string","description":"The claim holder that ran the step","maxLength":253},"message":{"type":"string","maxLength":1024},"dryRun":{"type":"boolean","description":"The step was only logged, nothing was changed (the agent ran with SPOT_GUARD_DRY_RUN)"}}},"cordon":{"title":"ScaleDownStep","type":"object","description":"One scale-down step. A step with completedAt is never repeated.","properties":{"startedAt":{"type":"string","format":"date-time"},"completedAt":{"type":"string","format":"date-time"},"attempts":{"type":"integer","minimum":0},"nextAttemptAt":{"type":"string","format":"date-time","description":"After a failure that retrying can fix, when the step is tried again (the pause doubles with each failure, up to a cap); whichever agent holds the claim waits for it"},"by":{"type":"string","description":"The claim holder that ran the step","maxLength":253},"message":{"type":"string","maxLength":1024},"dryRun":{"type":"boolean","description":"The step was only logged, nothing was changed (the agent ran with SPOT_GUARD_DRY_RUN)"}}},"drain":{"title":"ScaleDownStep","type":"object","description":"One scale-down step. A step with completedAt is never repeated.","properties":{"startedAt":{"type":"string","format":"date-time"},"completedAt":{"type":"string","format":"date-time"},"attempts":{"type":"integer","minimum":0},"nextAttemptAt":{"type":"string","format":"date-time","description":"After a failure that retrying can fix, when the step is tried again (the pause doubles with each failure, up to a cap); whichever agent holds the claim waits for it"},"by":{"type":"string","description":"The claim holder that ran the step","maxLength":253},"message":{"type":"string","maxLength":1024},"dryRun":{"type":"boolean","description":"The step was only logged, nothing was changed (the agent ran with SPOT_GUARD_DRY_RUN)"}}},"waitForReschedule":{"title":"ScaleDownStep","type":"object","description":"One scale-down step. A step with completedAt is never repeated.","properties":{"startedAt":{"type":"string","format":"date-time"},"completedAt":{"type":"string","format":"date-time"},"attempts":{"type":"integer","minimum":0},"nextAttemptAt":{"type":"string","format":"date-time","description":"After a failure that retrying can fix, when the step is tried again (the pause doubles with each failure, up to a cap); whichever agent holds the claim waits for it"},"by":{"type":"string","description":"The claim holder that ran the step","maxLength":253},"message":{"type":"string","maxLength":1024},"dryRun":{"type":"boolean","description":"The step was only logged, nothing was changed (the agent ran with SPOT_GUARD_DRY_RUN)"}}},"terminate":{"title":"ScaleDownStep","type":"object","description":"One scale-down step. A step with completedAt is never repeated.","properties":{"startedAt":{"type":"string","format":"date-time"},"completedAt":{"type":"string","format":"date-time"},"attempts":{"type":"integer","minimum":0},"nextAttemptAt":{"type":"string","format":"date-time","description":"After a failure that retrying can fix, when the step is tried again (the pause doubles with each failure, up to a cap); whichever agent holds the claim waits for it"},"by":{"type":"string","description":"The claim holder that ran the step","maxLength":253},"message":{"type":"string","maxLength":1024},"dryRun":{"type":"boolean","description":"The step was only logged, nothing was changed (the agent ran with SPOT_GUARD_DRY_RUN)"}}},"rollback":{"title":"ScaleDownRollback","type":"object","description":"After a failure that retrying cannot fix, the undoing of what this event's scale-down did to the on-demand node (its scale-down taint, its cordon). Recorded before anything is undone, so whichever agent holds the claim finishes it; the event goes Failed once it is done.","required":["reason","requestedAt"],"properties":{"reason":{"type":"string","description":"Why the scale-down cannot go on; the Failed event's message","maxLength":1024},"requestedAt":{"type":"string","format":"date-time"},"completedAt":{"type":"string","format":"date-time"},"attempts":{"type":"integer","minimum":0},"nextAttemptAt":{"type":"string","format":"date-time","description":"After a failed attempt that retrying can fix, when the rollback is tried again"},"by":{"type":"string","description":"The claim holder that ran the rollback","maxLength":253},"untainted":{"type":"boolean","description":"Whether the rollback removed the scale-down taint that this event had put on the node"},"uncordoned":{"type":"boolean","description":"Whether the rollback uncordoned the node that this event had cordoned"},"message":{"type":"string","description":"What was undone, or why the last attempt failed","maxLength":1024}}},"evicted":{"type":"array","description":"The controllers whose pods the drain evicted, so that whichever agent waits for the reschedule knows which replacements to wait for. Pods without a controller and finished pods are not listed (nothing replaces them).","maxItems":256,"items":{"title":"EvictedPods","type":"object","required":["namespace","kind","name","uid","pods","since"],"properties":{"namespace":{"type":"string","maxLength":63},"kind":{"type":"string","description":"The controller's kind, e.g. ReplicaSet or StatefulSet","maxLength":63},"name":{"type":"string","maxLength":253},"uid":{"type":"string","description":"The controller's uid, as its pods' controller ownerReference names it","maxLength":64},"pods":{"type":"integer","description":"How many of its pods the drain evicted","minimum":1},"since":{"type":"string","format":"date-time","description":"When the drain that evicted them began, by the API server's clock; a pod of this controller created since then is a replacement"}}}}}},"spotHealth":{"title":"SpotHealth","type":"object","description":"The last observation of the spot ASG, written by the claim holder so other agents need not ask AWS.","required":["inService","desired","activitiesInProgress","observedAt"],"properties":{"inService":{"type":"integer","minimum":0},"desired":{"type":"integer","minimum":0},"activitiesInProgress":{"type":"integer","minimum":0},"nodesReady":{"type":"integer","minimum":0},"nodesTotal":{"type":"integer","minimum":0},"healthy":{"type":"boolean"},"observedAt":{"type":"string","format":"date-time"},"observedBy":{"type":"string","maxLength":253}}},"conditions":{"type":"array","maxItems":16,"items":{"title":"Condition","type":"object","required":["type","status","lastTransitionTime"],"properties":{"type":{"type":"string","maxLength":64},"status":{"type":"string","enum":["True","False","Unknown"]},"reason":{"type":"string","maxLength":128,"pattern":"^([A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?)?$"},"message":{"type":"string","maxLength":1024},"lastTransitionTime":{"type":"string","format":"date-time"}}}},"completionTime":{"type":"string","format":"date-time","description":"When the event reached Completed or Failed; the TTL counts from here."}}}}};
 const func2 = ucs2lengthModule0.default;
 const pattern0 = new RegExp("^[A-Za-z0-9][A-Za-z0-9._:/@+=-]*$", "u");
 const pattern2 = new RegExp("^i-[0-9a-f]{8,17}$", "u");
@@ -591,10 +591,11 @@ vErrors.push(err48);
 errors++;
 }
 }
-if(data16.leaseSeconds !== undefined){
-let data21 = data16.leaseSeconds;
-if(!((typeof data21 == "number") && (!(data21 % 1) && !isNaN(data21)))){
-const err49 = {instancePath:instancePath+"/status/claim/leaseSeconds",schemaPath:"#/properties/status/properties/claim/properties/leaseSeconds/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data16.releasedAt !== undefined){
+let data21 = data16.releasedAt;
+if(typeof data21 === "string"){
+if(!(formats0.validate(data21))){
+const err49 = {instancePath:instancePath+"/status/claim/releasedAt",schemaPath:"#/properties/status/properties/claim/properties/releasedAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
 if(vErrors === null){
 vErrors = [err49];
 }
@@ -603,9 +604,9 @@ vErrors.push(err49);
 }
 errors++;
 }
-if(typeof data21 == "number"){
-if(data21 > 3600 || isNaN(data21)){
-const err50 = {instancePath:instancePath+"/status/claim/leaseSeconds",schemaPath:"#/properties/status/properties/claim/properties/leaseSeconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 3600},message:"must be <= 3600"};
+}
+else {
+const err50 = {instancePath:instancePath+"/status/claim/releasedAt",schemaPath:"#/properties/status/properties/claim/properties/releasedAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err50];
 }
@@ -614,8 +615,11 @@ vErrors.push(err50);
 }
 errors++;
 }
-if(data21 < 1 || isNaN(data21)){
-const err51 = {instancePath:instancePath+"/status/claim/leaseSeconds",schemaPath:"#/properties/status/properties/claim/properties/leaseSeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+}
+if(data16.leaseSeconds !== undefined){
+let data22 = data16.leaseSeconds;
+if(!((typeof data22 == "number") && (!(data22 % 1) && !isNaN(data22)))){
+const err51 = {instancePath:instancePath+"/status/claim/leaseSeconds",schemaPath:"#/properties/status/properties/claim/properties/leaseSeconds/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err51];
 }
@@ -624,11 +628,9 @@ vErrors.push(err51);
 }
 errors++;
 }
-}
-}
-}
-else {
-const err52 = {instancePath:instancePath+"/status/claim",schemaPath:"#/properties/status/properties/claim/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(typeof data22 == "number"){
+if(data22 > 3600 || isNaN(data22)){
+const err52 = {instancePath:instancePath+"/status/claim/leaseSeconds",schemaPath:"#/properties/status/properties/claim/properties/leaseSeconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 3600},message:"must be <= 3600"};
 if(vErrors === null){
 vErrors = [err52];
 }
@@ -637,15 +639,8 @@ vErrors.push(err52);
 }
 errors++;
 }
-}
-if(data10.scaleDown !== undefined){
-let data22 = data10.scaleDown;
-if(data22 && typeof data22 == "object" && !Array.isArray(data22)){
-if(data22.startedAt !== undefined){
-let data23 = data22.startedAt;
-if(typeof data23 === "string"){
-if(!(formats0.validate(data23))){
-const err53 = {instancePath:instancePath+"/status/scaleDown/startedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/startedAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+if(data22 < 1 || isNaN(data22)){
+const err53 = {instancePath:instancePath+"/status/claim/leaseSeconds",schemaPath:"#/properties/status/properties/claim/properties/leaseSeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
 if(vErrors === null){
 vErrors = [err53];
 }
@@ -655,8 +650,10 @@ vErrors.push(err53);
 errors++;
 }
 }
+}
+}
 else {
-const err54 = {instancePath:instancePath+"/status/scaleDown/startedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/startedAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err54 = {instancePath:instancePath+"/status/claim",schemaPath:"#/properties/status/properties/claim/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err54];
 }
@@ -666,14 +663,14 @@ vErrors.push(err54);
 errors++;
 }
 }
-if(data22.taint !== undefined){
-let data24 = data22.taint;
-if(data24 && typeof data24 == "object" && !Array.isArray(data24)){
-if(data24.startedAt !== undefined){
-let data25 = data24.startedAt;
-if(typeof data25 === "string"){
-if(!(formats0.validate(data25))){
-const err55 = {instancePath:instancePath+"/status/scaleDown/taint/startedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/taint/properties/startedAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+if(data10.scaleDown !== undefined){
+let data23 = data10.scaleDown;
+if(data23 && typeof data23 == "object" && !Array.isArray(data23)){
+if(data23.startedAt !== undefined){
+let data24 = data23.startedAt;
+if(typeof data24 === "string"){
+if(!(formats0.validate(data24))){
+const err55 = {instancePath:instancePath+"/status/scaleDown/startedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/startedAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
 if(vErrors === null){
 vErrors = [err55];
 }
@@ -684,7 +681,7 @@ errors++;
 }
 }
 else {
-const err56 = {instancePath:instancePath+"/status/scaleDown/taint/startedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/taint/properties/startedAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err56 = {instancePath:instancePath+"/status/scaleDown/startedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/startedAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err56];
 }
@@ -694,11 +691,14 @@ vErrors.push(err56);
 errors++;
 }
 }
-if(data24.completedAt !== undefined){
-let data26 = data24.completedAt;
+if(data23.taint !== undefined){
+let data25 = data23.taint;
+if(data25 && typeof data25 == "object" && !Array.isArray(data25)){
+if(data25.startedAt !== undefined){
+let data26 = data25.startedAt;
 if(typeof data26 === "string"){
 if(!(formats0.validate(data26))){
-const err57 = {instancePath:instancePath+"/status/scaleDown/taint/completedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/taint/properties/completedAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+const err57 = {instancePath:instancePath+"/status/scaleDown/taint/startedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/taint/properties/startedAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
 if(vErrors === null){
 vErrors = [err57];
 }
@@ -709,7 +709,7 @@ errors++;
 }
 }
 else {
-const err58 = {instancePath:instancePath+"/status/scaleDown/taint/completedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/taint/properties/completedAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err58 = {instancePath:instancePath+"/status/scaleDown/taint/startedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/taint/properties/startedAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err58];
 }
@@ -719,10 +719,11 @@ vErrors.push(err58);
 errors++;
 }
 }
-if(data24.attempts !== undefined){
-let data27 = data24.attempts;
-if(!((typeof data27 == "number") && (!(data27 % 1) && !isNaN(data27)))){
-const err59 = {instancePath:instancePath+"/status/scaleDown/taint/attempts",schemaPath:"#/properties/status/properties/scaleDown/properties/taint/properties/attempts/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data25.completedAt !== undefined){
+let data27 = data25.completedAt;
+if(typeof data27 === "string"){
+if(!(formats0.validate(data27))){
+const err59 = {instancePath:instancePath+"/status/scaleDown/taint/completedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/taint/properties/completedAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
 if(vErrors === null){
 vErrors = [err59];
 }
@@ -731,9 +732,9 @@ vErrors.push(err59);
 }
 errors++;
 }
-if(typeof data27 == "number"){
-if(data27 < 0 || isNaN(data27)){
-const err60 = {instancePath:instancePath+"/status/scaleDown/taint/attempts",schemaPath:"#/properties/status/properties/scaleDown/properties/taint/properties/attempts/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+else {
+const err60 = {instancePath:instancePath+"/status/scaleDown/taint/completedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/taint/properties/completedAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err60];
 }
@@ -743,12 +744,10 @@ vErrors.push(err60);
 errors++;
 }
 }
-}
-if(data24.nextAttemptAt !== undefined){
-let data28 = data24.nextAttemptAt;
-if(typeof data28 === "string"){
-if(!(formats0.validate(data28))){
-const err61 = {instancePath:instancePath+"/status/scaleDown/taint/nextAttemptAt",schemaPath:"#/properties/status/properties/scaleDown/properties/taint/properties/nextAttemptAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+if(data25.attempts !== undefined){
+let data28 = data25.attempts;
+if(!((typeof data28 == "number") && (!(data28 % 1) && !isNaN(data28)))){
+const err61 = {instancePath:instancePath+"/status/scaleDown/taint/attempts",schemaPath:"#/properties/status/properties/scaleDown/properties/taint/properties/attempts/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err61];
 }
@@ -757,9 +756,9 @@ vErrors.push(err61);
 }
 errors++;
 }
-}
-else {
-const err62 = {instancePath:instancePath+"/status/scaleDown/taint/nextAttemptAt",schemaPath:"#/properties/status/properties/scaleDown/properties/taint/properties/nextAttemptAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(typeof data28 == "number"){
+if(data28 < 0 || isNaN(data28)){
+const err62 = {instancePath:instancePath+"/status/scaleDown/taint/attempts",schemaPath:"#/properties/status/properties/scaleDown/properties/taint/properties/attempts/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err62];
 }
@@ -769,11 +768,12 @@ vErrors.push(err62);
 errors++;
 }
 }
-if(data24.by !== undefined){
-let data29 = data24.by;
+}
+if(data25.nextAttemptAt !== undefined){
+let data29 = data25.nextAttemptAt;
 if(typeof data29 === "string"){
-if(func2(data29) > 253){
-const err63 = {instancePath:instancePath+"/status/scaleDown/taint/by",schemaPath:"#/properties/status/properties/scaleDown/properties/taint/properties/by/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
+if(!(formats0.validate(data29))){
+const err63 = {instancePath:instancePath+"/status/scaleDown/taint/nextAttemptAt",schemaPath:"#/properties/status/properties/scaleDown/properties/taint/properties/nextAttemptAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
 if(vErrors === null){
 vErrors = [err63];
 }
@@ -784,7 +784,7 @@ errors++;
 }
 }
 else {
-const err64 = {instancePath:instancePath+"/status/scaleDown/taint/by",schemaPath:"#/properties/status/properties/scaleDown/properties/taint/properties/by/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err64 = {instancePath:instancePath+"/status/scaleDown/taint/nextAttemptAt",schemaPath:"#/properties/status/properties/scaleDown/properties/taint/properties/nextAttemptAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err64];
 }
@@ -794,11 +794,11 @@ vErrors.push(err64);
 errors++;
 }
 }
-if(data24.message !== undefined){
-let data30 = data24.message;
+if(data25.by !== undefined){
+let data30 = data25.by;
 if(typeof data30 === "string"){
-if(func2(data30) > 1024){
-const err65 = {instancePath:instancePath+"/status/scaleDown/taint/message",schemaPath:"#/properties/status/properties/scaleDown/properties/taint/properties/message/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters"};
+if(func2(data30) > 253){
+const err65 = {instancePath:instancePath+"/status/scaleDown/taint/by",schemaPath:"#/properties/status/properties/scaleDown/properties/taint/properties/by/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
 if(vErrors === null){
 vErrors = [err65];
 }
@@ -809,7 +809,7 @@ errors++;
 }
 }
 else {
-const err66 = {instancePath:instancePath+"/status/scaleDown/taint/message",schemaPath:"#/properties/status/properties/scaleDown/properties/taint/properties/message/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err66 = {instancePath:instancePath+"/status/scaleDown/taint/by",schemaPath:"#/properties/status/properties/scaleDown/properties/taint/properties/by/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err66];
 }
@@ -819,9 +819,11 @@ vErrors.push(err66);
 errors++;
 }
 }
-if(data24.dryRun !== undefined){
-if(typeof data24.dryRun !== "boolean"){
-const err67 = {instancePath:instancePath+"/status/scaleDown/taint/dryRun",schemaPath:"#/properties/status/properties/scaleDown/properties/taint/properties/dryRun/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(data25.message !== undefined){
+let data31 = data25.message;
+if(typeof data31 === "string"){
+if(func2(data31) > 1024){
+const err67 = {instancePath:instancePath+"/status/scaleDown/taint/message",schemaPath:"#/properties/status/properties/scaleDown/properties/taint/properties/message/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters"};
 if(vErrors === null){
 vErrors = [err67];
 }
@@ -831,9 +833,8 @@ vErrors.push(err67);
 errors++;
 }
 }
-}
 else {
-const err68 = {instancePath:instancePath+"/status/scaleDown/taint",schemaPath:"#/properties/status/properties/scaleDown/properties/taint/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err68 = {instancePath:instancePath+"/status/scaleDown/taint/message",schemaPath:"#/properties/status/properties/scaleDown/properties/taint/properties/message/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err68];
 }
@@ -843,14 +844,9 @@ vErrors.push(err68);
 errors++;
 }
 }
-if(data22.cordon !== undefined){
-let data32 = data22.cordon;
-if(data32 && typeof data32 == "object" && !Array.isArray(data32)){
-if(data32.startedAt !== undefined){
-let data33 = data32.startedAt;
-if(typeof data33 === "string"){
-if(!(formats0.validate(data33))){
-const err69 = {instancePath:instancePath+"/status/scaleDown/cordon/startedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/cordon/properties/startedAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+if(data25.dryRun !== undefined){
+if(typeof data25.dryRun !== "boolean"){
+const err69 = {instancePath:instancePath+"/status/scaleDown/taint/dryRun",schemaPath:"#/properties/status/properties/scaleDown/properties/taint/properties/dryRun/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err69];
 }
@@ -860,8 +856,9 @@ vErrors.push(err69);
 errors++;
 }
 }
+}
 else {
-const err70 = {instancePath:instancePath+"/status/scaleDown/cordon/startedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/cordon/properties/startedAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err70 = {instancePath:instancePath+"/status/scaleDown/taint",schemaPath:"#/properties/status/properties/scaleDown/properties/taint/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err70];
 }
@@ -871,11 +868,14 @@ vErrors.push(err70);
 errors++;
 }
 }
-if(data32.completedAt !== undefined){
-let data34 = data32.completedAt;
+if(data23.cordon !== undefined){
+let data33 = data23.cordon;
+if(data33 && typeof data33 == "object" && !Array.isArray(data33)){
+if(data33.startedAt !== undefined){
+let data34 = data33.startedAt;
 if(typeof data34 === "string"){
 if(!(formats0.validate(data34))){
-const err71 = {instancePath:instancePath+"/status/scaleDown/cordon/completedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/cordon/properties/completedAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+const err71 = {instancePath:instancePath+"/status/scaleDown/cordon/startedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/cordon/properties/startedAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
 if(vErrors === null){
 vErrors = [err71];
 }
@@ -886,7 +886,7 @@ errors++;
 }
 }
 else {
-const err72 = {instancePath:instancePath+"/status/scaleDown/cordon/completedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/cordon/properties/completedAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err72 = {instancePath:instancePath+"/status/scaleDown/cordon/startedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/cordon/properties/startedAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err72];
 }
@@ -896,10 +896,11 @@ vErrors.push(err72);
 errors++;
 }
 }
-if(data32.attempts !== undefined){
-let data35 = data32.attempts;
-if(!((typeof data35 == "number") && (!(data35 % 1) && !isNaN(data35)))){
-const err73 = {instancePath:instancePath+"/status/scaleDown/cordon/attempts",schemaPath:"#/properties/status/properties/scaleDown/properties/cordon/properties/attempts/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data33.completedAt !== undefined){
+let data35 = data33.completedAt;
+if(typeof data35 === "string"){
+if(!(formats0.validate(data35))){
+const err73 = {instancePath:instancePath+"/status/scaleDown/cordon/completedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/cordon/properties/completedAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
 if(vErrors === null){
 vErrors = [err73];
 }
@@ -908,9 +909,9 @@ vErrors.push(err73);
 }
 errors++;
 }
-if(typeof data35 == "number"){
-if(data35 < 0 || isNaN(data35)){
-const err74 = {instancePath:instancePath+"/status/scaleDown/cordon/attempts",schemaPath:"#/properties/status/properties/scaleDown/properties/cordon/properties/attempts/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+else {
+const err74 = {instancePath:instancePath+"/status/scaleDown/cordon/completedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/cordon/properties/completedAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err74];
 }
@@ -920,12 +921,10 @@ vErrors.push(err74);
 errors++;
 }
 }
-}
-if(data32.nextAttemptAt !== undefined){
-let data36 = data32.nextAttemptAt;
-if(typeof data36 === "string"){
-if(!(formats0.validate(data36))){
-const err75 = {instancePath:instancePath+"/status/scaleDown/cordon/nextAttemptAt",schemaPath:"#/properties/status/properties/scaleDown/properties/cordon/properties/nextAttemptAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+if(data33.attempts !== undefined){
+let data36 = data33.attempts;
+if(!((typeof data36 == "number") && (!(data36 % 1) && !isNaN(data36)))){
+const err75 = {instancePath:instancePath+"/status/scaleDown/cordon/attempts",schemaPath:"#/properties/status/properties/scaleDown/properties/cordon/properties/attempts/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err75];
 }
@@ -934,9 +933,9 @@ vErrors.push(err75);
 }
 errors++;
 }
-}
-else {
-const err76 = {instancePath:instancePath+"/status/scaleDown/cordon/nextAttemptAt",schemaPath:"#/properties/status/properties/scaleDown/properties/cordon/properties/nextAttemptAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(typeof data36 == "number"){
+if(data36 < 0 || isNaN(data36)){
+const err76 = {instancePath:instancePath+"/status/scaleDown/cordon/attempts",schemaPath:"#/properties/status/properties/scaleDown/properties/cordon/properties/attempts/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err76];
 }
@@ -946,11 +945,12 @@ vErrors.push(err76);
 errors++;
 }
 }
-if(data32.by !== undefined){
-let data37 = data32.by;
+}
+if(data33.nextAttemptAt !== undefined){
+let data37 = data33.nextAttemptAt;
 if(typeof data37 === "string"){
-if(func2(data37) > 253){
-const err77 = {instancePath:instancePath+"/status/scaleDown/cordon/by",schemaPath:"#/properties/status/properties/scaleDown/properties/cordon/properties/by/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
+if(!(formats0.validate(data37))){
+const err77 = {instancePath:instancePath+"/status/scaleDown/cordon/nextAttemptAt",schemaPath:"#/properties/status/properties/scaleDown/properties/cordon/properties/nextAttemptAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
 if(vErrors === null){
 vErrors = [err77];
 }
@@ -961,7 +961,7 @@ errors++;
 }
 }
 else {
-const err78 = {instancePath:instancePath+"/status/scaleDown/cordon/by",schemaPath:"#/properties/status/properties/scaleDown/properties/cordon/properties/by/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err78 = {instancePath:instancePath+"/status/scaleDown/cordon/nextAttemptAt",schemaPath:"#/properties/status/properties/scaleDown/properties/cordon/properties/nextAttemptAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err78];
 }
@@ -971,11 +971,11 @@ vErrors.push(err78);
 errors++;
 }
 }
-if(data32.message !== undefined){
-let data38 = data32.message;
+if(data33.by !== undefined){
+let data38 = data33.by;
 if(typeof data38 === "string"){
-if(func2(data38) > 1024){
-const err79 = {instancePath:instancePath+"/status/scaleDown/cordon/message",schemaPath:"#/properties/status/properties/scaleDown/properties/cordon/properties/message/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters"};
+if(func2(data38) > 253){
+const err79 = {instancePath:instancePath+"/status/scaleDown/cordon/by",schemaPath:"#/properties/status/properties/scaleDown/properties/cordon/properties/by/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
 if(vErrors === null){
 vErrors = [err79];
 }
@@ -986,7 +986,7 @@ errors++;
 }
 }
 else {
-const err80 = {instancePath:instancePath+"/status/scaleDown/cordon/message",schemaPath:"#/properties/status/properties/scaleDown/properties/cordon/properties/message/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err80 = {instancePath:instancePath+"/status/scaleDown/cordon/by",schemaPath:"#/properties/status/properties/scaleDown/properties/cordon/properties/by/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err80];
 }
@@ -996,9 +996,11 @@ vErrors.push(err80);
 errors++;
 }
 }
-if(data32.dryRun !== undefined){
-if(typeof data32.dryRun !== "boolean"){
-const err81 = {instancePath:instancePath+"/status/scaleDown/cordon/dryRun",schemaPath:"#/properties/status/properties/scaleDown/properties/cordon/properties/dryRun/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(data33.message !== undefined){
+let data39 = data33.message;
+if(typeof data39 === "string"){
+if(func2(data39) > 1024){
+const err81 = {instancePath:instancePath+"/status/scaleDown/cordon/message",schemaPath:"#/properties/status/properties/scaleDown/properties/cordon/properties/message/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters"};
 if(vErrors === null){
 vErrors = [err81];
 }
@@ -1008,9 +1010,8 @@ vErrors.push(err81);
 errors++;
 }
 }
-}
 else {
-const err82 = {instancePath:instancePath+"/status/scaleDown/cordon",schemaPath:"#/properties/status/properties/scaleDown/properties/cordon/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err82 = {instancePath:instancePath+"/status/scaleDown/cordon/message",schemaPath:"#/properties/status/properties/scaleDown/properties/cordon/properties/message/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err82];
 }
@@ -1020,14 +1021,9 @@ vErrors.push(err82);
 errors++;
 }
 }
-if(data22.drain !== undefined){
-let data40 = data22.drain;
-if(data40 && typeof data40 == "object" && !Array.isArray(data40)){
-if(data40.startedAt !== undefined){
-let data41 = data40.startedAt;
-if(typeof data41 === "string"){
-if(!(formats0.validate(data41))){
-const err83 = {instancePath:instancePath+"/status/scaleDown/drain/startedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/drain/properties/startedAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+if(data33.dryRun !== undefined){
+if(typeof data33.dryRun !== "boolean"){
+const err83 = {instancePath:instancePath+"/status/scaleDown/cordon/dryRun",schemaPath:"#/properties/status/properties/scaleDown/properties/cordon/properties/dryRun/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err83];
 }
@@ -1037,8 +1033,9 @@ vErrors.push(err83);
 errors++;
 }
 }
+}
 else {
-const err84 = {instancePath:instancePath+"/status/scaleDown/drain/startedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/drain/properties/startedAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err84 = {instancePath:instancePath+"/status/scaleDown/cordon",schemaPath:"#/properties/status/properties/scaleDown/properties/cordon/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err84];
 }
@@ -1048,11 +1045,14 @@ vErrors.push(err84);
 errors++;
 }
 }
-if(data40.completedAt !== undefined){
-let data42 = data40.completedAt;
+if(data23.drain !== undefined){
+let data41 = data23.drain;
+if(data41 && typeof data41 == "object" && !Array.isArray(data41)){
+if(data41.startedAt !== undefined){
+let data42 = data41.startedAt;
 if(typeof data42 === "string"){
 if(!(formats0.validate(data42))){
-const err85 = {instancePath:instancePath+"/status/scaleDown/drain/completedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/drain/properties/completedAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+const err85 = {instancePath:instancePath+"/status/scaleDown/drain/startedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/drain/properties/startedAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
 if(vErrors === null){
 vErrors = [err85];
 }
@@ -1063,7 +1063,7 @@ errors++;
 }
 }
 else {
-const err86 = {instancePath:instancePath+"/status/scaleDown/drain/completedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/drain/properties/completedAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err86 = {instancePath:instancePath+"/status/scaleDown/drain/startedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/drain/properties/startedAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err86];
 }
@@ -1073,10 +1073,11 @@ vErrors.push(err86);
 errors++;
 }
 }
-if(data40.attempts !== undefined){
-let data43 = data40.attempts;
-if(!((typeof data43 == "number") && (!(data43 % 1) && !isNaN(data43)))){
-const err87 = {instancePath:instancePath+"/status/scaleDown/drain/attempts",schemaPath:"#/properties/status/properties/scaleDown/properties/drain/properties/attempts/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data41.completedAt !== undefined){
+let data43 = data41.completedAt;
+if(typeof data43 === "string"){
+if(!(formats0.validate(data43))){
+const err87 = {instancePath:instancePath+"/status/scaleDown/drain/completedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/drain/properties/completedAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
 if(vErrors === null){
 vErrors = [err87];
 }
@@ -1085,9 +1086,9 @@ vErrors.push(err87);
 }
 errors++;
 }
-if(typeof data43 == "number"){
-if(data43 < 0 || isNaN(data43)){
-const err88 = {instancePath:instancePath+"/status/scaleDown/drain/attempts",schemaPath:"#/properties/status/properties/scaleDown/properties/drain/properties/attempts/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+else {
+const err88 = {instancePath:instancePath+"/status/scaleDown/drain/completedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/drain/properties/completedAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err88];
 }
@@ -1097,12 +1098,10 @@ vErrors.push(err88);
 errors++;
 }
 }
-}
-if(data40.nextAttemptAt !== undefined){
-let data44 = data40.nextAttemptAt;
-if(typeof data44 === "string"){
-if(!(formats0.validate(data44))){
-const err89 = {instancePath:instancePath+"/status/scaleDown/drain/nextAttemptAt",schemaPath:"#/properties/status/properties/scaleDown/properties/drain/properties/nextAttemptAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+if(data41.attempts !== undefined){
+let data44 = data41.attempts;
+if(!((typeof data44 == "number") && (!(data44 % 1) && !isNaN(data44)))){
+const err89 = {instancePath:instancePath+"/status/scaleDown/drain/attempts",schemaPath:"#/properties/status/properties/scaleDown/properties/drain/properties/attempts/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err89];
 }
@@ -1111,9 +1110,9 @@ vErrors.push(err89);
 }
 errors++;
 }
-}
-else {
-const err90 = {instancePath:instancePath+"/status/scaleDown/drain/nextAttemptAt",schemaPath:"#/properties/status/properties/scaleDown/properties/drain/properties/nextAttemptAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(typeof data44 == "number"){
+if(data44 < 0 || isNaN(data44)){
+const err90 = {instancePath:instancePath+"/status/scaleDown/drain/attempts",schemaPath:"#/properties/status/properties/scaleDown/properties/drain/properties/attempts/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err90];
 }
@@ -1123,11 +1122,12 @@ vErrors.push(err90);
 errors++;
 }
 }
-if(data40.by !== undefined){
-let data45 = data40.by;
+}
+if(data41.nextAttemptAt !== undefined){
+let data45 = data41.nextAttemptAt;
 if(typeof data45 === "string"){
-if(func2(data45) > 253){
-const err91 = {instancePath:instancePath+"/status/scaleDown/drain/by",schemaPath:"#/properties/status/properties/scaleDown/properties/drain/properties/by/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
+if(!(formats0.validate(data45))){
+const err91 = {instancePath:instancePath+"/status/scaleDown/drain/nextAttemptAt",schemaPath:"#/properties/status/properties/scaleDown/properties/drain/properties/nextAttemptAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
 if(vErrors === null){
 vErrors = [err91];
 }
@@ -1138,7 +1138,7 @@ errors++;
 }
 }
 else {
-const err92 = {instancePath:instancePath+"/status/scaleDown/drain/by",schemaPath:"#/properties/status/properties/scaleDown/properties/drain/properties/by/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err92 = {instancePath:instancePath+"/status/scaleDown/drain/nextAttemptAt",schemaPath:"#/properties/status/properties/scaleDown/properties/drain/properties/nextAttemptAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err92];
 }
@@ -1148,11 +1148,11 @@ vErrors.push(err92);
 errors++;
 }
 }
-if(data40.message !== undefined){
-let data46 = data40.message;
+if(data41.by !== undefined){
+let data46 = data41.by;
 if(typeof data46 === "string"){
-if(func2(data46) > 1024){
-const err93 = {instancePath:instancePath+"/status/scaleDown/drain/message",schemaPath:"#/properties/status/properties/scaleDown/properties/drain/properties/message/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters"};
+if(func2(data46) > 253){
+const err93 = {instancePath:instancePath+"/status/scaleDown/drain/by",schemaPath:"#/properties/status/properties/scaleDown/properties/drain/properties/by/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
 if(vErrors === null){
 vErrors = [err93];
 }
@@ -1163,7 +1163,7 @@ errors++;
 }
 }
 else {
-const err94 = {instancePath:instancePath+"/status/scaleDown/drain/message",schemaPath:"#/properties/status/properties/scaleDown/properties/drain/properties/message/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err94 = {instancePath:instancePath+"/status/scaleDown/drain/by",schemaPath:"#/properties/status/properties/scaleDown/properties/drain/properties/by/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err94];
 }
@@ -1173,9 +1173,11 @@ vErrors.push(err94);
 errors++;
 }
 }
-if(data40.dryRun !== undefined){
-if(typeof data40.dryRun !== "boolean"){
-const err95 = {instancePath:instancePath+"/status/scaleDown/drain/dryRun",schemaPath:"#/properties/status/properties/scaleDown/properties/drain/properties/dryRun/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(data41.message !== undefined){
+let data47 = data41.message;
+if(typeof data47 === "string"){
+if(func2(data47) > 1024){
+const err95 = {instancePath:instancePath+"/status/scaleDown/drain/message",schemaPath:"#/properties/status/properties/scaleDown/properties/drain/properties/message/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters"};
 if(vErrors === null){
 vErrors = [err95];
 }
@@ -1185,9 +1187,8 @@ vErrors.push(err95);
 errors++;
 }
 }
-}
 else {
-const err96 = {instancePath:instancePath+"/status/scaleDown/drain",schemaPath:"#/properties/status/properties/scaleDown/properties/drain/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err96 = {instancePath:instancePath+"/status/scaleDown/drain/message",schemaPath:"#/properties/status/properties/scaleDown/properties/drain/properties/message/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err96];
 }
@@ -1197,14 +1198,9 @@ vErrors.push(err96);
 errors++;
 }
 }
-if(data22.waitForReschedule !== undefined){
-let data48 = data22.waitForReschedule;
-if(data48 && typeof data48 == "object" && !Array.isArray(data48)){
-if(data48.startedAt !== undefined){
-let data49 = data48.startedAt;
-if(typeof data49 === "string"){
-if(!(formats0.validate(data49))){
-const err97 = {instancePath:instancePath+"/status/scaleDown/waitForReschedule/startedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/waitForReschedule/properties/startedAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+if(data41.dryRun !== undefined){
+if(typeof data41.dryRun !== "boolean"){
+const err97 = {instancePath:instancePath+"/status/scaleDown/drain/dryRun",schemaPath:"#/properties/status/properties/scaleDown/properties/drain/properties/dryRun/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err97];
 }
@@ -1214,8 +1210,9 @@ vErrors.push(err97);
 errors++;
 }
 }
+}
 else {
-const err98 = {instancePath:instancePath+"/status/scaleDown/waitForReschedule/startedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/waitForReschedule/properties/startedAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err98 = {instancePath:instancePath+"/status/scaleDown/drain",schemaPath:"#/properties/status/properties/scaleDown/properties/drain/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err98];
 }
@@ -1225,11 +1222,14 @@ vErrors.push(err98);
 errors++;
 }
 }
-if(data48.completedAt !== undefined){
-let data50 = data48.completedAt;
+if(data23.waitForReschedule !== undefined){
+let data49 = data23.waitForReschedule;
+if(data49 && typeof data49 == "object" && !Array.isArray(data49)){
+if(data49.startedAt !== undefined){
+let data50 = data49.startedAt;
 if(typeof data50 === "string"){
 if(!(formats0.validate(data50))){
-const err99 = {instancePath:instancePath+"/status/scaleDown/waitForReschedule/completedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/waitForReschedule/properties/completedAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+const err99 = {instancePath:instancePath+"/status/scaleDown/waitForReschedule/startedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/waitForReschedule/properties/startedAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
 if(vErrors === null){
 vErrors = [err99];
 }
@@ -1240,7 +1240,7 @@ errors++;
 }
 }
 else {
-const err100 = {instancePath:instancePath+"/status/scaleDown/waitForReschedule/completedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/waitForReschedule/properties/completedAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err100 = {instancePath:instancePath+"/status/scaleDown/waitForReschedule/startedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/waitForReschedule/properties/startedAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err100];
 }
@@ -1250,10 +1250,11 @@ vErrors.push(err100);
 errors++;
 }
 }
-if(data48.attempts !== undefined){
-let data51 = data48.attempts;
-if(!((typeof data51 == "number") && (!(data51 % 1) && !isNaN(data51)))){
-const err101 = {instancePath:instancePath+"/status/scaleDown/waitForReschedule/attempts",schemaPath:"#/properties/status/properties/scaleDown/properties/waitForReschedule/properties/attempts/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data49.completedAt !== undefined){
+let data51 = data49.completedAt;
+if(typeof data51 === "string"){
+if(!(formats0.validate(data51))){
+const err101 = {instancePath:instancePath+"/status/scaleDown/waitForReschedule/completedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/waitForReschedule/properties/completedAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
 if(vErrors === null){
 vErrors = [err101];
 }
@@ -1262,9 +1263,9 @@ vErrors.push(err101);
 }
 errors++;
 }
-if(typeof data51 == "number"){
-if(data51 < 0 || isNaN(data51)){
-const err102 = {instancePath:instancePath+"/status/scaleDown/waitForReschedule/attempts",schemaPath:"#/properties/status/properties/scaleDown/properties/waitForReschedule/properties/attempts/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+else {
+const err102 = {instancePath:instancePath+"/status/scaleDown/waitForReschedule/completedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/waitForReschedule/properties/completedAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err102];
 }
@@ -1274,12 +1275,10 @@ vErrors.push(err102);
 errors++;
 }
 }
-}
-if(data48.nextAttemptAt !== undefined){
-let data52 = data48.nextAttemptAt;
-if(typeof data52 === "string"){
-if(!(formats0.validate(data52))){
-const err103 = {instancePath:instancePath+"/status/scaleDown/waitForReschedule/nextAttemptAt",schemaPath:"#/properties/status/properties/scaleDown/properties/waitForReschedule/properties/nextAttemptAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+if(data49.attempts !== undefined){
+let data52 = data49.attempts;
+if(!((typeof data52 == "number") && (!(data52 % 1) && !isNaN(data52)))){
+const err103 = {instancePath:instancePath+"/status/scaleDown/waitForReschedule/attempts",schemaPath:"#/properties/status/properties/scaleDown/properties/waitForReschedule/properties/attempts/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err103];
 }
@@ -1288,9 +1287,9 @@ vErrors.push(err103);
 }
 errors++;
 }
-}
-else {
-const err104 = {instancePath:instancePath+"/status/scaleDown/waitForReschedule/nextAttemptAt",schemaPath:"#/properties/status/properties/scaleDown/properties/waitForReschedule/properties/nextAttemptAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(typeof data52 == "number"){
+if(data52 < 0 || isNaN(data52)){
+const err104 = {instancePath:instancePath+"/status/scaleDown/waitForReschedule/attempts",schemaPath:"#/properties/status/properties/scaleDown/properties/waitForReschedule/properties/attempts/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err104];
 }
@@ -1300,11 +1299,12 @@ vErrors.push(err104);
 errors++;
 }
 }
-if(data48.by !== undefined){
-let data53 = data48.by;
+}
+if(data49.nextAttemptAt !== undefined){
+let data53 = data49.nextAttemptAt;
 if(typeof data53 === "string"){
-if(func2(data53) > 253){
-const err105 = {instancePath:instancePath+"/status/scaleDown/waitForReschedule/by",schemaPath:"#/properties/status/properties/scaleDown/properties/waitForReschedule/properties/by/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
+if(!(formats0.validate(data53))){
+const err105 = {instancePath:instancePath+"/status/scaleDown/waitForReschedule/nextAttemptAt",schemaPath:"#/properties/status/properties/scaleDown/properties/waitForReschedule/properties/nextAttemptAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
 if(vErrors === null){
 vErrors = [err105];
 }
@@ -1315,7 +1315,7 @@ errors++;
 }
 }
 else {
-const err106 = {instancePath:instancePath+"/status/scaleDown/waitForReschedule/by",schemaPath:"#/properties/status/properties/scaleDown/properties/waitForReschedule/properties/by/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err106 = {instancePath:instancePath+"/status/scaleDown/waitForReschedule/nextAttemptAt",schemaPath:"#/properties/status/properties/scaleDown/properties/waitForReschedule/properties/nextAttemptAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err106];
 }
@@ -1325,11 +1325,11 @@ vErrors.push(err106);
 errors++;
 }
 }
-if(data48.message !== undefined){
-let data54 = data48.message;
+if(data49.by !== undefined){
+let data54 = data49.by;
 if(typeof data54 === "string"){
-if(func2(data54) > 1024){
-const err107 = {instancePath:instancePath+"/status/scaleDown/waitForReschedule/message",schemaPath:"#/properties/status/properties/scaleDown/properties/waitForReschedule/properties/message/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters"};
+if(func2(data54) > 253){
+const err107 = {instancePath:instancePath+"/status/scaleDown/waitForReschedule/by",schemaPath:"#/properties/status/properties/scaleDown/properties/waitForReschedule/properties/by/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
 if(vErrors === null){
 vErrors = [err107];
 }
@@ -1340,7 +1340,7 @@ errors++;
 }
 }
 else {
-const err108 = {instancePath:instancePath+"/status/scaleDown/waitForReschedule/message",schemaPath:"#/properties/status/properties/scaleDown/properties/waitForReschedule/properties/message/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err108 = {instancePath:instancePath+"/status/scaleDown/waitForReschedule/by",schemaPath:"#/properties/status/properties/scaleDown/properties/waitForReschedule/properties/by/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err108];
 }
@@ -1350,9 +1350,11 @@ vErrors.push(err108);
 errors++;
 }
 }
-if(data48.dryRun !== undefined){
-if(typeof data48.dryRun !== "boolean"){
-const err109 = {instancePath:instancePath+"/status/scaleDown/waitForReschedule/dryRun",schemaPath:"#/properties/status/properties/scaleDown/properties/waitForReschedule/properties/dryRun/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(data49.message !== undefined){
+let data55 = data49.message;
+if(typeof data55 === "string"){
+if(func2(data55) > 1024){
+const err109 = {instancePath:instancePath+"/status/scaleDown/waitForReschedule/message",schemaPath:"#/properties/status/properties/scaleDown/properties/waitForReschedule/properties/message/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters"};
 if(vErrors === null){
 vErrors = [err109];
 }
@@ -1362,9 +1364,8 @@ vErrors.push(err109);
 errors++;
 }
 }
-}
 else {
-const err110 = {instancePath:instancePath+"/status/scaleDown/waitForReschedule",schemaPath:"#/properties/status/properties/scaleDown/properties/waitForReschedule/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err110 = {instancePath:instancePath+"/status/scaleDown/waitForReschedule/message",schemaPath:"#/properties/status/properties/scaleDown/properties/waitForReschedule/properties/message/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err110];
 }
@@ -1374,14 +1375,9 @@ vErrors.push(err110);
 errors++;
 }
 }
-if(data22.terminate !== undefined){
-let data56 = data22.terminate;
-if(data56 && typeof data56 == "object" && !Array.isArray(data56)){
-if(data56.startedAt !== undefined){
-let data57 = data56.startedAt;
-if(typeof data57 === "string"){
-if(!(formats0.validate(data57))){
-const err111 = {instancePath:instancePath+"/status/scaleDown/terminate/startedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/terminate/properties/startedAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+if(data49.dryRun !== undefined){
+if(typeof data49.dryRun !== "boolean"){
+const err111 = {instancePath:instancePath+"/status/scaleDown/waitForReschedule/dryRun",schemaPath:"#/properties/status/properties/scaleDown/properties/waitForReschedule/properties/dryRun/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err111];
 }
@@ -1391,8 +1387,9 @@ vErrors.push(err111);
 errors++;
 }
 }
+}
 else {
-const err112 = {instancePath:instancePath+"/status/scaleDown/terminate/startedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/terminate/properties/startedAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err112 = {instancePath:instancePath+"/status/scaleDown/waitForReschedule",schemaPath:"#/properties/status/properties/scaleDown/properties/waitForReschedule/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err112];
 }
@@ -1402,11 +1399,14 @@ vErrors.push(err112);
 errors++;
 }
 }
-if(data56.completedAt !== undefined){
-let data58 = data56.completedAt;
+if(data23.terminate !== undefined){
+let data57 = data23.terminate;
+if(data57 && typeof data57 == "object" && !Array.isArray(data57)){
+if(data57.startedAt !== undefined){
+let data58 = data57.startedAt;
 if(typeof data58 === "string"){
 if(!(formats0.validate(data58))){
-const err113 = {instancePath:instancePath+"/status/scaleDown/terminate/completedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/terminate/properties/completedAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+const err113 = {instancePath:instancePath+"/status/scaleDown/terminate/startedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/terminate/properties/startedAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
 if(vErrors === null){
 vErrors = [err113];
 }
@@ -1417,7 +1417,7 @@ errors++;
 }
 }
 else {
-const err114 = {instancePath:instancePath+"/status/scaleDown/terminate/completedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/terminate/properties/completedAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err114 = {instancePath:instancePath+"/status/scaleDown/terminate/startedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/terminate/properties/startedAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err114];
 }
@@ -1427,10 +1427,11 @@ vErrors.push(err114);
 errors++;
 }
 }
-if(data56.attempts !== undefined){
-let data59 = data56.attempts;
-if(!((typeof data59 == "number") && (!(data59 % 1) && !isNaN(data59)))){
-const err115 = {instancePath:instancePath+"/status/scaleDown/terminate/attempts",schemaPath:"#/properties/status/properties/scaleDown/properties/terminate/properties/attempts/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data57.completedAt !== undefined){
+let data59 = data57.completedAt;
+if(typeof data59 === "string"){
+if(!(formats0.validate(data59))){
+const err115 = {instancePath:instancePath+"/status/scaleDown/terminate/completedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/terminate/properties/completedAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
 if(vErrors === null){
 vErrors = [err115];
 }
@@ -1439,9 +1440,9 @@ vErrors.push(err115);
 }
 errors++;
 }
-if(typeof data59 == "number"){
-if(data59 < 0 || isNaN(data59)){
-const err116 = {instancePath:instancePath+"/status/scaleDown/terminate/attempts",schemaPath:"#/properties/status/properties/scaleDown/properties/terminate/properties/attempts/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+else {
+const err116 = {instancePath:instancePath+"/status/scaleDown/terminate/completedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/terminate/properties/completedAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err116];
 }
@@ -1451,12 +1452,10 @@ vErrors.push(err116);
 errors++;
 }
 }
-}
-if(data56.nextAttemptAt !== undefined){
-let data60 = data56.nextAttemptAt;
-if(typeof data60 === "string"){
-if(!(formats0.validate(data60))){
-const err117 = {instancePath:instancePath+"/status/scaleDown/terminate/nextAttemptAt",schemaPath:"#/properties/status/properties/scaleDown/properties/terminate/properties/nextAttemptAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+if(data57.attempts !== undefined){
+let data60 = data57.attempts;
+if(!((typeof data60 == "number") && (!(data60 % 1) && !isNaN(data60)))){
+const err117 = {instancePath:instancePath+"/status/scaleDown/terminate/attempts",schemaPath:"#/properties/status/properties/scaleDown/properties/terminate/properties/attempts/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err117];
 }
@@ -1465,9 +1464,9 @@ vErrors.push(err117);
 }
 errors++;
 }
-}
-else {
-const err118 = {instancePath:instancePath+"/status/scaleDown/terminate/nextAttemptAt",schemaPath:"#/properties/status/properties/scaleDown/properties/terminate/properties/nextAttemptAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(typeof data60 == "number"){
+if(data60 < 0 || isNaN(data60)){
+const err118 = {instancePath:instancePath+"/status/scaleDown/terminate/attempts",schemaPath:"#/properties/status/properties/scaleDown/properties/terminate/properties/attempts/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err118];
 }
@@ -1477,11 +1476,12 @@ vErrors.push(err118);
 errors++;
 }
 }
-if(data56.by !== undefined){
-let data61 = data56.by;
+}
+if(data57.nextAttemptAt !== undefined){
+let data61 = data57.nextAttemptAt;
 if(typeof data61 === "string"){
-if(func2(data61) > 253){
-const err119 = {instancePath:instancePath+"/status/scaleDown/terminate/by",schemaPath:"#/properties/status/properties/scaleDown/properties/terminate/properties/by/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
+if(!(formats0.validate(data61))){
+const err119 = {instancePath:instancePath+"/status/scaleDown/terminate/nextAttemptAt",schemaPath:"#/properties/status/properties/scaleDown/properties/terminate/properties/nextAttemptAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
 if(vErrors === null){
 vErrors = [err119];
 }
@@ -1492,7 +1492,7 @@ errors++;
 }
 }
 else {
-const err120 = {instancePath:instancePath+"/status/scaleDown/terminate/by",schemaPath:"#/properties/status/properties/scaleDown/properties/terminate/properties/by/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err120 = {instancePath:instancePath+"/status/scaleDown/terminate/nextAttemptAt",schemaPath:"#/properties/status/properties/scaleDown/properties/terminate/properties/nextAttemptAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err120];
 }
@@ -1502,11 +1502,11 @@ vErrors.push(err120);
 errors++;
 }
 }
-if(data56.message !== undefined){
-let data62 = data56.message;
+if(data57.by !== undefined){
+let data62 = data57.by;
 if(typeof data62 === "string"){
-if(func2(data62) > 1024){
-const err121 = {instancePath:instancePath+"/status/scaleDown/terminate/message",schemaPath:"#/properties/status/properties/scaleDown/properties/terminate/properties/message/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters"};
+if(func2(data62) > 253){
+const err121 = {instancePath:instancePath+"/status/scaleDown/terminate/by",schemaPath:"#/properties/status/properties/scaleDown/properties/terminate/properties/by/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
 if(vErrors === null){
 vErrors = [err121];
 }
@@ -1517,7 +1517,7 @@ errors++;
 }
 }
 else {
-const err122 = {instancePath:instancePath+"/status/scaleDown/terminate/message",schemaPath:"#/properties/status/properties/scaleDown/properties/terminate/properties/message/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err122 = {instancePath:instancePath+"/status/scaleDown/terminate/by",schemaPath:"#/properties/status/properties/scaleDown/properties/terminate/properties/by/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err122];
 }
@@ -1527,9 +1527,11 @@ vErrors.push(err122);
 errors++;
 }
 }
-if(data56.dryRun !== undefined){
-if(typeof data56.dryRun !== "boolean"){
-const err123 = {instancePath:instancePath+"/status/scaleDown/terminate/dryRun",schemaPath:"#/properties/status/properties/scaleDown/properties/terminate/properties/dryRun/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(data57.message !== undefined){
+let data63 = data57.message;
+if(typeof data63 === "string"){
+if(func2(data63) > 1024){
+const err123 = {instancePath:instancePath+"/status/scaleDown/terminate/message",schemaPath:"#/properties/status/properties/scaleDown/properties/terminate/properties/message/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters"};
 if(vErrors === null){
 vErrors = [err123];
 }
@@ -1539,9 +1541,8 @@ vErrors.push(err123);
 errors++;
 }
 }
-}
 else {
-const err124 = {instancePath:instancePath+"/status/scaleDown/terminate",schemaPath:"#/properties/status/properties/scaleDown/properties/terminate/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err124 = {instancePath:instancePath+"/status/scaleDown/terminate/message",schemaPath:"#/properties/status/properties/scaleDown/properties/terminate/properties/message/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err124];
 }
@@ -1551,11 +1552,9 @@ vErrors.push(err124);
 errors++;
 }
 }
-if(data22.rollback !== undefined){
-let data64 = data22.rollback;
-if(data64 && typeof data64 == "object" && !Array.isArray(data64)){
-if(data64.reason === undefined){
-const err125 = {instancePath:instancePath+"/status/scaleDown/rollback",schemaPath:"#/properties/status/properties/scaleDown/properties/rollback/required",keyword:"required",params:{missingProperty: "reason"},message:"must have required property '"+"reason"+"'"};
+if(data57.dryRun !== undefined){
+if(typeof data57.dryRun !== "boolean"){
+const err125 = {instancePath:instancePath+"/status/scaleDown/terminate/dryRun",schemaPath:"#/properties/status/properties/scaleDown/properties/terminate/properties/dryRun/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err125];
 }
@@ -1564,8 +1563,10 @@ vErrors.push(err125);
 }
 errors++;
 }
-if(data64.requestedAt === undefined){
-const err126 = {instancePath:instancePath+"/status/scaleDown/rollback",schemaPath:"#/properties/status/properties/scaleDown/properties/rollback/required",keyword:"required",params:{missingProperty: "requestedAt"},message:"must have required property '"+"requestedAt"+"'"};
+}
+}
+else {
+const err126 = {instancePath:instancePath+"/status/scaleDown/terminate",schemaPath:"#/properties/status/properties/scaleDown/properties/terminate/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err126];
 }
@@ -1574,11 +1575,12 @@ vErrors.push(err126);
 }
 errors++;
 }
-if(data64.reason !== undefined){
-let data65 = data64.reason;
-if(typeof data65 === "string"){
-if(func2(data65) > 1024){
-const err127 = {instancePath:instancePath+"/status/scaleDown/rollback/reason",schemaPath:"#/properties/status/properties/scaleDown/properties/rollback/properties/reason/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters"};
+}
+if(data23.rollback !== undefined){
+let data65 = data23.rollback;
+if(data65 && typeof data65 == "object" && !Array.isArray(data65)){
+if(data65.reason === undefined){
+const err127 = {instancePath:instancePath+"/status/scaleDown/rollback",schemaPath:"#/properties/status/properties/scaleDown/properties/rollback/required",keyword:"required",params:{missingProperty: "reason"},message:"must have required property '"+"reason"+"'"};
 if(vErrors === null){
 vErrors = [err127];
 }
@@ -1587,9 +1589,8 @@ vErrors.push(err127);
 }
 errors++;
 }
-}
-else {
-const err128 = {instancePath:instancePath+"/status/scaleDown/rollback/reason",schemaPath:"#/properties/status/properties/scaleDown/properties/rollback/properties/reason/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data65.requestedAt === undefined){
+const err128 = {instancePath:instancePath+"/status/scaleDown/rollback",schemaPath:"#/properties/status/properties/scaleDown/properties/rollback/required",keyword:"required",params:{missingProperty: "requestedAt"},message:"must have required property '"+"requestedAt"+"'"};
 if(vErrors === null){
 vErrors = [err128];
 }
@@ -1598,12 +1599,11 @@ vErrors.push(err128);
 }
 errors++;
 }
-}
-if(data64.requestedAt !== undefined){
-let data66 = data64.requestedAt;
+if(data65.reason !== undefined){
+let data66 = data65.reason;
 if(typeof data66 === "string"){
-if(!(formats0.validate(data66))){
-const err129 = {instancePath:instancePath+"/status/scaleDown/rollback/requestedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/rollback/properties/requestedAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+if(func2(data66) > 1024){
+const err129 = {instancePath:instancePath+"/status/scaleDown/rollback/reason",schemaPath:"#/properties/status/properties/scaleDown/properties/rollback/properties/reason/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters"};
 if(vErrors === null){
 vErrors = [err129];
 }
@@ -1614,7 +1614,7 @@ errors++;
 }
 }
 else {
-const err130 = {instancePath:instancePath+"/status/scaleDown/rollback/requestedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/rollback/properties/requestedAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err130 = {instancePath:instancePath+"/status/scaleDown/rollback/reason",schemaPath:"#/properties/status/properties/scaleDown/properties/rollback/properties/reason/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err130];
 }
@@ -1624,11 +1624,11 @@ vErrors.push(err130);
 errors++;
 }
 }
-if(data64.completedAt !== undefined){
-let data67 = data64.completedAt;
+if(data65.requestedAt !== undefined){
+let data67 = data65.requestedAt;
 if(typeof data67 === "string"){
 if(!(formats0.validate(data67))){
-const err131 = {instancePath:instancePath+"/status/scaleDown/rollback/completedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/rollback/properties/completedAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+const err131 = {instancePath:instancePath+"/status/scaleDown/rollback/requestedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/rollback/properties/requestedAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
 if(vErrors === null){
 vErrors = [err131];
 }
@@ -1639,7 +1639,7 @@ errors++;
 }
 }
 else {
-const err132 = {instancePath:instancePath+"/status/scaleDown/rollback/completedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/rollback/properties/completedAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err132 = {instancePath:instancePath+"/status/scaleDown/rollback/requestedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/rollback/properties/requestedAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err132];
 }
@@ -1649,10 +1649,11 @@ vErrors.push(err132);
 errors++;
 }
 }
-if(data64.attempts !== undefined){
-let data68 = data64.attempts;
-if(!((typeof data68 == "number") && (!(data68 % 1) && !isNaN(data68)))){
-const err133 = {instancePath:instancePath+"/status/scaleDown/rollback/attempts",schemaPath:"#/properties/status/properties/scaleDown/properties/rollback/properties/attempts/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data65.completedAt !== undefined){
+let data68 = data65.completedAt;
+if(typeof data68 === "string"){
+if(!(formats0.validate(data68))){
+const err133 = {instancePath:instancePath+"/status/scaleDown/rollback/completedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/rollback/properties/completedAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
 if(vErrors === null){
 vErrors = [err133];
 }
@@ -1661,9 +1662,9 @@ vErrors.push(err133);
 }
 errors++;
 }
-if(typeof data68 == "number"){
-if(data68 < 0 || isNaN(data68)){
-const err134 = {instancePath:instancePath+"/status/scaleDown/rollback/attempts",schemaPath:"#/properties/status/properties/scaleDown/properties/rollback/properties/attempts/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+else {
+const err134 = {instancePath:instancePath+"/status/scaleDown/rollback/completedAt",schemaPath:"#/properties/status/properties/scaleDown/properties/rollback/properties/completedAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err134];
 }
@@ -1673,12 +1674,10 @@ vErrors.push(err134);
 errors++;
 }
 }
-}
-if(data64.nextAttemptAt !== undefined){
-let data69 = data64.nextAttemptAt;
-if(typeof data69 === "string"){
-if(!(formats0.validate(data69))){
-const err135 = {instancePath:instancePath+"/status/scaleDown/rollback/nextAttemptAt",schemaPath:"#/properties/status/properties/scaleDown/properties/rollback/properties/nextAttemptAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+if(data65.attempts !== undefined){
+let data69 = data65.attempts;
+if(!((typeof data69 == "number") && (!(data69 % 1) && !isNaN(data69)))){
+const err135 = {instancePath:instancePath+"/status/scaleDown/rollback/attempts",schemaPath:"#/properties/status/properties/scaleDown/properties/rollback/properties/attempts/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err135];
 }
@@ -1687,9 +1686,9 @@ vErrors.push(err135);
 }
 errors++;
 }
-}
-else {
-const err136 = {instancePath:instancePath+"/status/scaleDown/rollback/nextAttemptAt",schemaPath:"#/properties/status/properties/scaleDown/properties/rollback/properties/nextAttemptAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(typeof data69 == "number"){
+if(data69 < 0 || isNaN(data69)){
+const err136 = {instancePath:instancePath+"/status/scaleDown/rollback/attempts",schemaPath:"#/properties/status/properties/scaleDown/properties/rollback/properties/attempts/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err136];
 }
@@ -1699,11 +1698,12 @@ vErrors.push(err136);
 errors++;
 }
 }
-if(data64.by !== undefined){
-let data70 = data64.by;
+}
+if(data65.nextAttemptAt !== undefined){
+let data70 = data65.nextAttemptAt;
 if(typeof data70 === "string"){
-if(func2(data70) > 253){
-const err137 = {instancePath:instancePath+"/status/scaleDown/rollback/by",schemaPath:"#/properties/status/properties/scaleDown/properties/rollback/properties/by/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
+if(!(formats0.validate(data70))){
+const err137 = {instancePath:instancePath+"/status/scaleDown/rollback/nextAttemptAt",schemaPath:"#/properties/status/properties/scaleDown/properties/rollback/properties/nextAttemptAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
 if(vErrors === null){
 vErrors = [err137];
 }
@@ -1714,7 +1714,7 @@ errors++;
 }
 }
 else {
-const err138 = {instancePath:instancePath+"/status/scaleDown/rollback/by",schemaPath:"#/properties/status/properties/scaleDown/properties/rollback/properties/by/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err138 = {instancePath:instancePath+"/status/scaleDown/rollback/nextAttemptAt",schemaPath:"#/properties/status/properties/scaleDown/properties/rollback/properties/nextAttemptAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err138];
 }
@@ -1724,9 +1724,11 @@ vErrors.push(err138);
 errors++;
 }
 }
-if(data64.untainted !== undefined){
-if(typeof data64.untainted !== "boolean"){
-const err139 = {instancePath:instancePath+"/status/scaleDown/rollback/untainted",schemaPath:"#/properties/status/properties/scaleDown/properties/rollback/properties/untainted/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(data65.by !== undefined){
+let data71 = data65.by;
+if(typeof data71 === "string"){
+if(func2(data71) > 253){
+const err139 = {instancePath:instancePath+"/status/scaleDown/rollback/by",schemaPath:"#/properties/status/properties/scaleDown/properties/rollback/properties/by/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
 if(vErrors === null){
 vErrors = [err139];
 }
@@ -1736,9 +1738,8 @@ vErrors.push(err139);
 errors++;
 }
 }
-if(data64.uncordoned !== undefined){
-if(typeof data64.uncordoned !== "boolean"){
-const err140 = {instancePath:instancePath+"/status/scaleDown/rollback/uncordoned",schemaPath:"#/properties/status/properties/scaleDown/properties/rollback/properties/uncordoned/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+else {
+const err140 = {instancePath:instancePath+"/status/scaleDown/rollback/by",schemaPath:"#/properties/status/properties/scaleDown/properties/rollback/properties/by/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err140];
 }
@@ -1748,11 +1749,9 @@ vErrors.push(err140);
 errors++;
 }
 }
-if(data64.message !== undefined){
-let data73 = data64.message;
-if(typeof data73 === "string"){
-if(func2(data73) > 1024){
-const err141 = {instancePath:instancePath+"/status/scaleDown/rollback/message",schemaPath:"#/properties/status/properties/scaleDown/properties/rollback/properties/message/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters"};
+if(data65.untainted !== undefined){
+if(typeof data65.untainted !== "boolean"){
+const err141 = {instancePath:instancePath+"/status/scaleDown/rollback/untainted",schemaPath:"#/properties/status/properties/scaleDown/properties/rollback/properties/untainted/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err141];
 }
@@ -1762,8 +1761,9 @@ vErrors.push(err141);
 errors++;
 }
 }
-else {
-const err142 = {instancePath:instancePath+"/status/scaleDown/rollback/message",schemaPath:"#/properties/status/properties/scaleDown/properties/rollback/properties/message/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data65.uncordoned !== undefined){
+if(typeof data65.uncordoned !== "boolean"){
+const err142 = {instancePath:instancePath+"/status/scaleDown/rollback/uncordoned",schemaPath:"#/properties/status/properties/scaleDown/properties/rollback/properties/uncordoned/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err142];
 }
@@ -1773,9 +1773,11 @@ vErrors.push(err142);
 errors++;
 }
 }
-}
-else {
-const err143 = {instancePath:instancePath+"/status/scaleDown/rollback",schemaPath:"#/properties/status/properties/scaleDown/properties/rollback/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data65.message !== undefined){
+let data74 = data65.message;
+if(typeof data74 === "string"){
+if(func2(data74) > 1024){
+const err143 = {instancePath:instancePath+"/status/scaleDown/rollback/message",schemaPath:"#/properties/status/properties/scaleDown/properties/rollback/properties/message/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters"};
 if(vErrors === null){
 vErrors = [err143];
 }
@@ -1785,11 +1787,8 @@ vErrors.push(err143);
 errors++;
 }
 }
-if(data22.evicted !== undefined){
-let data74 = data22.evicted;
-if(Array.isArray(data74)){
-if(data74.length > 256){
-const err144 = {instancePath:instancePath+"/status/scaleDown/evicted",schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/maxItems",keyword:"maxItems",params:{limit: 256},message:"must NOT have more than 256 items"};
+else {
+const err144 = {instancePath:instancePath+"/status/scaleDown/rollback/message",schemaPath:"#/properties/status/properties/scaleDown/properties/rollback/properties/message/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err144];
 }
@@ -1798,12 +1797,10 @@ vErrors.push(err144);
 }
 errors++;
 }
-const len0 = data74.length;
-for(let i0=0; i0<len0; i0++){
-let data75 = data74[i0];
-if(data75 && typeof data75 == "object" && !Array.isArray(data75)){
-if(data75.namespace === undefined){
-const err145 = {instancePath:instancePath+"/status/scaleDown/evicted/" + i0,schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/items/required",keyword:"required",params:{missingProperty: "namespace"},message:"must have required property '"+"namespace"+"'"};
+}
+}
+else {
+const err145 = {instancePath:instancePath+"/status/scaleDown/rollback",schemaPath:"#/properties/status/properties/scaleDown/properties/rollback/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err145];
 }
@@ -1812,8 +1809,12 @@ vErrors.push(err145);
 }
 errors++;
 }
-if(data75.kind === undefined){
-const err146 = {instancePath:instancePath+"/status/scaleDown/evicted/" + i0,schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/items/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'"};
+}
+if(data23.evicted !== undefined){
+let data75 = data23.evicted;
+if(Array.isArray(data75)){
+if(data75.length > 256){
+const err146 = {instancePath:instancePath+"/status/scaleDown/evicted",schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/maxItems",keyword:"maxItems",params:{limit: 256},message:"must NOT have more than 256 items"};
 if(vErrors === null){
 vErrors = [err146];
 }
@@ -1822,8 +1823,12 @@ vErrors.push(err146);
 }
 errors++;
 }
-if(data75.name === undefined){
-const err147 = {instancePath:instancePath+"/status/scaleDown/evicted/" + i0,schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
+const len0 = data75.length;
+for(let i0=0; i0<len0; i0++){
+let data76 = data75[i0];
+if(data76 && typeof data76 == "object" && !Array.isArray(data76)){
+if(data76.namespace === undefined){
+const err147 = {instancePath:instancePath+"/status/scaleDown/evicted/" + i0,schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/items/required",keyword:"required",params:{missingProperty: "namespace"},message:"must have required property '"+"namespace"+"'"};
 if(vErrors === null){
 vErrors = [err147];
 }
@@ -1832,8 +1837,8 @@ vErrors.push(err147);
 }
 errors++;
 }
-if(data75.uid === undefined){
-const err148 = {instancePath:instancePath+"/status/scaleDown/evicted/" + i0,schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/items/required",keyword:"required",params:{missingProperty: "uid"},message:"must have required property '"+"uid"+"'"};
+if(data76.kind === undefined){
+const err148 = {instancePath:instancePath+"/status/scaleDown/evicted/" + i0,schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/items/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'"};
 if(vErrors === null){
 vErrors = [err148];
 }
@@ -1842,8 +1847,8 @@ vErrors.push(err148);
 }
 errors++;
 }
-if(data75.pods === undefined){
-const err149 = {instancePath:instancePath+"/status/scaleDown/evicted/" + i0,schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/items/required",keyword:"required",params:{missingProperty: "pods"},message:"must have required property '"+"pods"+"'"};
+if(data76.name === undefined){
+const err149 = {instancePath:instancePath+"/status/scaleDown/evicted/" + i0,schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
 if(vErrors === null){
 vErrors = [err149];
 }
@@ -1852,8 +1857,8 @@ vErrors.push(err149);
 }
 errors++;
 }
-if(data75.since === undefined){
-const err150 = {instancePath:instancePath+"/status/scaleDown/evicted/" + i0,schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/items/required",keyword:"required",params:{missingProperty: "since"},message:"must have required property '"+"since"+"'"};
+if(data76.uid === undefined){
+const err150 = {instancePath:instancePath+"/status/scaleDown/evicted/" + i0,schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/items/required",keyword:"required",params:{missingProperty: "uid"},message:"must have required property '"+"uid"+"'"};
 if(vErrors === null){
 vErrors = [err150];
 }
@@ -1862,11 +1867,8 @@ vErrors.push(err150);
 }
 errors++;
 }
-if(data75.namespace !== undefined){
-let data76 = data75.namespace;
-if(typeof data76 === "string"){
-if(func2(data76) > 63){
-const err151 = {instancePath:instancePath+"/status/scaleDown/evicted/" + i0+"/namespace",schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/items/properties/namespace/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters"};
+if(data76.pods === undefined){
+const err151 = {instancePath:instancePath+"/status/scaleDown/evicted/" + i0,schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/items/required",keyword:"required",params:{missingProperty: "pods"},message:"must have required property '"+"pods"+"'"};
 if(vErrors === null){
 vErrors = [err151];
 }
@@ -1875,9 +1877,8 @@ vErrors.push(err151);
 }
 errors++;
 }
-}
-else {
-const err152 = {instancePath:instancePath+"/status/scaleDown/evicted/" + i0+"/namespace",schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/items/properties/namespace/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data76.since === undefined){
+const err152 = {instancePath:instancePath+"/status/scaleDown/evicted/" + i0,schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/items/required",keyword:"required",params:{missingProperty: "since"},message:"must have required property '"+"since"+"'"};
 if(vErrors === null){
 vErrors = [err152];
 }
@@ -1886,12 +1887,11 @@ vErrors.push(err152);
 }
 errors++;
 }
-}
-if(data75.kind !== undefined){
-let data77 = data75.kind;
+if(data76.namespace !== undefined){
+let data77 = data76.namespace;
 if(typeof data77 === "string"){
 if(func2(data77) > 63){
-const err153 = {instancePath:instancePath+"/status/scaleDown/evicted/" + i0+"/kind",schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/items/properties/kind/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters"};
+const err153 = {instancePath:instancePath+"/status/scaleDown/evicted/" + i0+"/namespace",schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/items/properties/namespace/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters"};
 if(vErrors === null){
 vErrors = [err153];
 }
@@ -1902,7 +1902,7 @@ errors++;
 }
 }
 else {
-const err154 = {instancePath:instancePath+"/status/scaleDown/evicted/" + i0+"/kind",schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/items/properties/kind/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err154 = {instancePath:instancePath+"/status/scaleDown/evicted/" + i0+"/namespace",schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/items/properties/namespace/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err154];
 }
@@ -1912,11 +1912,11 @@ vErrors.push(err154);
 errors++;
 }
 }
-if(data75.name !== undefined){
-let data78 = data75.name;
+if(data76.kind !== undefined){
+let data78 = data76.kind;
 if(typeof data78 === "string"){
-if(func2(data78) > 253){
-const err155 = {instancePath:instancePath+"/status/scaleDown/evicted/" + i0+"/name",schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/items/properties/name/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
+if(func2(data78) > 63){
+const err155 = {instancePath:instancePath+"/status/scaleDown/evicted/" + i0+"/kind",schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/items/properties/kind/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters"};
 if(vErrors === null){
 vErrors = [err155];
 }
@@ -1927,7 +1927,7 @@ errors++;
 }
 }
 else {
-const err156 = {instancePath:instancePath+"/status/scaleDown/evicted/" + i0+"/name",schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err156 = {instancePath:instancePath+"/status/scaleDown/evicted/" + i0+"/kind",schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/items/properties/kind/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err156];
 }
@@ -1937,11 +1937,11 @@ vErrors.push(err156);
 errors++;
 }
 }
-if(data75.uid !== undefined){
-let data79 = data75.uid;
+if(data76.name !== undefined){
+let data79 = data76.name;
 if(typeof data79 === "string"){
-if(func2(data79) > 64){
-const err157 = {instancePath:instancePath+"/status/scaleDown/evicted/" + i0+"/uid",schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/items/properties/uid/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters"};
+if(func2(data79) > 253){
+const err157 = {instancePath:instancePath+"/status/scaleDown/evicted/" + i0+"/name",schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/items/properties/name/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
 if(vErrors === null){
 vErrors = [err157];
 }
@@ -1952,7 +1952,7 @@ errors++;
 }
 }
 else {
-const err158 = {instancePath:instancePath+"/status/scaleDown/evicted/" + i0+"/uid",schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/items/properties/uid/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err158 = {instancePath:instancePath+"/status/scaleDown/evicted/" + i0+"/name",schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err158];
 }
@@ -1962,10 +1962,11 @@ vErrors.push(err158);
 errors++;
 }
 }
-if(data75.pods !== undefined){
-let data80 = data75.pods;
-if(!((typeof data80 == "number") && (!(data80 % 1) && !isNaN(data80)))){
-const err159 = {instancePath:instancePath+"/status/scaleDown/evicted/" + i0+"/pods",schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/items/properties/pods/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data76.uid !== undefined){
+let data80 = data76.uid;
+if(typeof data80 === "string"){
+if(func2(data80) > 64){
+const err159 = {instancePath:instancePath+"/status/scaleDown/evicted/" + i0+"/uid",schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/items/properties/uid/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters"};
 if(vErrors === null){
 vErrors = [err159];
 }
@@ -1974,9 +1975,9 @@ vErrors.push(err159);
 }
 errors++;
 }
-if(typeof data80 == "number"){
-if(data80 < 1 || isNaN(data80)){
-const err160 = {instancePath:instancePath+"/status/scaleDown/evicted/" + i0+"/pods",schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/items/properties/pods/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+}
+else {
+const err160 = {instancePath:instancePath+"/status/scaleDown/evicted/" + i0+"/uid",schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/items/properties/uid/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err160];
 }
@@ -1986,12 +1987,10 @@ vErrors.push(err160);
 errors++;
 }
 }
-}
-if(data75.since !== undefined){
-let data81 = data75.since;
-if(typeof data81 === "string"){
-if(!(formats0.validate(data81))){
-const err161 = {instancePath:instancePath+"/status/scaleDown/evicted/" + i0+"/since",schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/items/properties/since/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+if(data76.pods !== undefined){
+let data81 = data76.pods;
+if(!((typeof data81 == "number") && (!(data81 % 1) && !isNaN(data81)))){
+const err161 = {instancePath:instancePath+"/status/scaleDown/evicted/" + i0+"/pods",schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/items/properties/pods/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err161];
 }
@@ -2000,9 +1999,9 @@ vErrors.push(err161);
 }
 errors++;
 }
-}
-else {
-const err162 = {instancePath:instancePath+"/status/scaleDown/evicted/" + i0+"/since",schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/items/properties/since/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(typeof data81 == "number"){
+if(data81 < 1 || isNaN(data81)){
+const err162 = {instancePath:instancePath+"/status/scaleDown/evicted/" + i0+"/pods",schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/items/properties/pods/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
 if(vErrors === null){
 vErrors = [err162];
 }
@@ -2013,8 +2012,11 @@ errors++;
 }
 }
 }
-else {
-const err163 = {instancePath:instancePath+"/status/scaleDown/evicted/" + i0,schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data76.since !== undefined){
+let data82 = data76.since;
+if(typeof data82 === "string"){
+if(!(formats0.validate(data82))){
+const err163 = {instancePath:instancePath+"/status/scaleDown/evicted/" + i0+"/since",schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/items/properties/since/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
 if(vErrors === null){
 vErrors = [err163];
 }
@@ -2024,9 +2026,8 @@ vErrors.push(err163);
 errors++;
 }
 }
-}
 else {
-const err164 = {instancePath:instancePath+"/status/scaleDown/evicted",schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err164 = {instancePath:instancePath+"/status/scaleDown/evicted/" + i0+"/since",schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/items/properties/since/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err164];
 }
@@ -2038,7 +2039,7 @@ errors++;
 }
 }
 else {
-const err165 = {instancePath:instancePath+"/status/scaleDown",schemaPath:"#/properties/status/properties/scaleDown/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err165 = {instancePath:instancePath+"/status/scaleDown/evicted/" + i0,schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err165];
 }
@@ -2048,11 +2049,9 @@ vErrors.push(err165);
 errors++;
 }
 }
-if(data10.spotHealth !== undefined){
-let data82 = data10.spotHealth;
-if(data82 && typeof data82 == "object" && !Array.isArray(data82)){
-if(data82.inService === undefined){
-const err166 = {instancePath:instancePath+"/status/spotHealth",schemaPath:"#/properties/status/properties/spotHealth/required",keyword:"required",params:{missingProperty: "inService"},message:"must have required property '"+"inService"+"'"};
+}
+else {
+const err166 = {instancePath:instancePath+"/status/scaleDown/evicted",schemaPath:"#/properties/status/properties/scaleDown/properties/evicted/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err166];
 }
@@ -2061,8 +2060,10 @@ vErrors.push(err166);
 }
 errors++;
 }
-if(data82.desired === undefined){
-const err167 = {instancePath:instancePath+"/status/spotHealth",schemaPath:"#/properties/status/properties/spotHealth/required",keyword:"required",params:{missingProperty: "desired"},message:"must have required property '"+"desired"+"'"};
+}
+}
+else {
+const err167 = {instancePath:instancePath+"/status/scaleDown",schemaPath:"#/properties/status/properties/scaleDown/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err167];
 }
@@ -2071,8 +2072,12 @@ vErrors.push(err167);
 }
 errors++;
 }
-if(data82.activitiesInProgress === undefined){
-const err168 = {instancePath:instancePath+"/status/spotHealth",schemaPath:"#/properties/status/properties/spotHealth/required",keyword:"required",params:{missingProperty: "activitiesInProgress"},message:"must have required property '"+"activitiesInProgress"+"'"};
+}
+if(data10.spotHealth !== undefined){
+let data83 = data10.spotHealth;
+if(data83 && typeof data83 == "object" && !Array.isArray(data83)){
+if(data83.inService === undefined){
+const err168 = {instancePath:instancePath+"/status/spotHealth",schemaPath:"#/properties/status/properties/spotHealth/required",keyword:"required",params:{missingProperty: "inService"},message:"must have required property '"+"inService"+"'"};
 if(vErrors === null){
 vErrors = [err168];
 }
@@ -2081,8 +2086,8 @@ vErrors.push(err168);
 }
 errors++;
 }
-if(data82.observedAt === undefined){
-const err169 = {instancePath:instancePath+"/status/spotHealth",schemaPath:"#/properties/status/properties/spotHealth/required",keyword:"required",params:{missingProperty: "observedAt"},message:"must have required property '"+"observedAt"+"'"};
+if(data83.desired === undefined){
+const err169 = {instancePath:instancePath+"/status/spotHealth",schemaPath:"#/properties/status/properties/spotHealth/required",keyword:"required",params:{missingProperty: "desired"},message:"must have required property '"+"desired"+"'"};
 if(vErrors === null){
 vErrors = [err169];
 }
@@ -2091,10 +2096,8 @@ vErrors.push(err169);
 }
 errors++;
 }
-if(data82.inService !== undefined){
-let data83 = data82.inService;
-if(!((typeof data83 == "number") && (!(data83 % 1) && !isNaN(data83)))){
-const err170 = {instancePath:instancePath+"/status/spotHealth/inService",schemaPath:"#/properties/status/properties/spotHealth/properties/inService/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data83.activitiesInProgress === undefined){
+const err170 = {instancePath:instancePath+"/status/spotHealth",schemaPath:"#/properties/status/properties/spotHealth/required",keyword:"required",params:{missingProperty: "activitiesInProgress"},message:"must have required property '"+"activitiesInProgress"+"'"};
 if(vErrors === null){
 vErrors = [err170];
 }
@@ -2103,9 +2106,8 @@ vErrors.push(err170);
 }
 errors++;
 }
-if(typeof data83 == "number"){
-if(data83 < 0 || isNaN(data83)){
-const err171 = {instancePath:instancePath+"/status/spotHealth/inService",schemaPath:"#/properties/status/properties/spotHealth/properties/inService/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(data83.observedAt === undefined){
+const err171 = {instancePath:instancePath+"/status/spotHealth",schemaPath:"#/properties/status/properties/spotHealth/required",keyword:"required",params:{missingProperty: "observedAt"},message:"must have required property '"+"observedAt"+"'"};
 if(vErrors === null){
 vErrors = [err171];
 }
@@ -2114,12 +2116,10 @@ vErrors.push(err171);
 }
 errors++;
 }
-}
-}
-if(data82.desired !== undefined){
-let data84 = data82.desired;
+if(data83.inService !== undefined){
+let data84 = data83.inService;
 if(!((typeof data84 == "number") && (!(data84 % 1) && !isNaN(data84)))){
-const err172 = {instancePath:instancePath+"/status/spotHealth/desired",schemaPath:"#/properties/status/properties/spotHealth/properties/desired/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+const err172 = {instancePath:instancePath+"/status/spotHealth/inService",schemaPath:"#/properties/status/properties/spotHealth/properties/inService/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err172];
 }
@@ -2130,7 +2130,7 @@ errors++;
 }
 if(typeof data84 == "number"){
 if(data84 < 0 || isNaN(data84)){
-const err173 = {instancePath:instancePath+"/status/spotHealth/desired",schemaPath:"#/properties/status/properties/spotHealth/properties/desired/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+const err173 = {instancePath:instancePath+"/status/spotHealth/inService",schemaPath:"#/properties/status/properties/spotHealth/properties/inService/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err173];
 }
@@ -2141,10 +2141,10 @@ errors++;
 }
 }
 }
-if(data82.activitiesInProgress !== undefined){
-let data85 = data82.activitiesInProgress;
+if(data83.desired !== undefined){
+let data85 = data83.desired;
 if(!((typeof data85 == "number") && (!(data85 % 1) && !isNaN(data85)))){
-const err174 = {instancePath:instancePath+"/status/spotHealth/activitiesInProgress",schemaPath:"#/properties/status/properties/spotHealth/properties/activitiesInProgress/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+const err174 = {instancePath:instancePath+"/status/spotHealth/desired",schemaPath:"#/properties/status/properties/spotHealth/properties/desired/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err174];
 }
@@ -2155,7 +2155,7 @@ errors++;
 }
 if(typeof data85 == "number"){
 if(data85 < 0 || isNaN(data85)){
-const err175 = {instancePath:instancePath+"/status/spotHealth/activitiesInProgress",schemaPath:"#/properties/status/properties/spotHealth/properties/activitiesInProgress/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+const err175 = {instancePath:instancePath+"/status/spotHealth/desired",schemaPath:"#/properties/status/properties/spotHealth/properties/desired/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err175];
 }
@@ -2166,10 +2166,10 @@ errors++;
 }
 }
 }
-if(data82.nodesReady !== undefined){
-let data86 = data82.nodesReady;
+if(data83.activitiesInProgress !== undefined){
+let data86 = data83.activitiesInProgress;
 if(!((typeof data86 == "number") && (!(data86 % 1) && !isNaN(data86)))){
-const err176 = {instancePath:instancePath+"/status/spotHealth/nodesReady",schemaPath:"#/properties/status/properties/spotHealth/properties/nodesReady/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+const err176 = {instancePath:instancePath+"/status/spotHealth/activitiesInProgress",schemaPath:"#/properties/status/properties/spotHealth/properties/activitiesInProgress/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err176];
 }
@@ -2180,7 +2180,7 @@ errors++;
 }
 if(typeof data86 == "number"){
 if(data86 < 0 || isNaN(data86)){
-const err177 = {instancePath:instancePath+"/status/spotHealth/nodesReady",schemaPath:"#/properties/status/properties/spotHealth/properties/nodesReady/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+const err177 = {instancePath:instancePath+"/status/spotHealth/activitiesInProgress",schemaPath:"#/properties/status/properties/spotHealth/properties/activitiesInProgress/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err177];
 }
@@ -2191,10 +2191,10 @@ errors++;
 }
 }
 }
-if(data82.nodesTotal !== undefined){
-let data87 = data82.nodesTotal;
+if(data83.nodesReady !== undefined){
+let data87 = data83.nodesReady;
 if(!((typeof data87 == "number") && (!(data87 % 1) && !isNaN(data87)))){
-const err178 = {instancePath:instancePath+"/status/spotHealth/nodesTotal",schemaPath:"#/properties/status/properties/spotHealth/properties/nodesTotal/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+const err178 = {instancePath:instancePath+"/status/spotHealth/nodesReady",schemaPath:"#/properties/status/properties/spotHealth/properties/nodesReady/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err178];
 }
@@ -2205,7 +2205,7 @@ errors++;
 }
 if(typeof data87 == "number"){
 if(data87 < 0 || isNaN(data87)){
-const err179 = {instancePath:instancePath+"/status/spotHealth/nodesTotal",schemaPath:"#/properties/status/properties/spotHealth/properties/nodesTotal/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+const err179 = {instancePath:instancePath+"/status/spotHealth/nodesReady",schemaPath:"#/properties/status/properties/spotHealth/properties/nodesReady/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err179];
 }
@@ -2216,9 +2216,10 @@ errors++;
 }
 }
 }
-if(data82.healthy !== undefined){
-if(typeof data82.healthy !== "boolean"){
-const err180 = {instancePath:instancePath+"/status/spotHealth/healthy",schemaPath:"#/properties/status/properties/spotHealth/properties/healthy/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(data83.nodesTotal !== undefined){
+let data88 = data83.nodesTotal;
+if(!((typeof data88 == "number") && (!(data88 % 1) && !isNaN(data88)))){
+const err180 = {instancePath:instancePath+"/status/spotHealth/nodesTotal",schemaPath:"#/properties/status/properties/spotHealth/properties/nodesTotal/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err180];
 }
@@ -2227,12 +2228,9 @@ vErrors.push(err180);
 }
 errors++;
 }
-}
-if(data82.observedAt !== undefined){
-let data89 = data82.observedAt;
-if(typeof data89 === "string"){
-if(!(formats0.validate(data89))){
-const err181 = {instancePath:instancePath+"/status/spotHealth/observedAt",schemaPath:"#/properties/status/properties/spotHealth/properties/observedAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+if(typeof data88 == "number"){
+if(data88 < 0 || isNaN(data88)){
+const err181 = {instancePath:instancePath+"/status/spotHealth/nodesTotal",schemaPath:"#/properties/status/properties/spotHealth/properties/nodesTotal/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err181];
 }
@@ -2242,8 +2240,10 @@ vErrors.push(err181);
 errors++;
 }
 }
-else {
-const err182 = {instancePath:instancePath+"/status/spotHealth/observedAt",schemaPath:"#/properties/status/properties/spotHealth/properties/observedAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+if(data83.healthy !== undefined){
+if(typeof data83.healthy !== "boolean"){
+const err182 = {instancePath:instancePath+"/status/spotHealth/healthy",schemaPath:"#/properties/status/properties/spotHealth/properties/healthy/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err182];
 }
@@ -2253,11 +2253,11 @@ vErrors.push(err182);
 errors++;
 }
 }
-if(data82.observedBy !== undefined){
-let data90 = data82.observedBy;
+if(data83.observedAt !== undefined){
+let data90 = data83.observedAt;
 if(typeof data90 === "string"){
-if(func2(data90) > 253){
-const err183 = {instancePath:instancePath+"/status/spotHealth/observedBy",schemaPath:"#/properties/status/properties/spotHealth/properties/observedBy/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
+if(!(formats0.validate(data90))){
+const err183 = {instancePath:instancePath+"/status/spotHealth/observedAt",schemaPath:"#/properties/status/properties/spotHealth/properties/observedAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
 if(vErrors === null){
 vErrors = [err183];
 }
@@ -2268,7 +2268,7 @@ errors++;
 }
 }
 else {
-const err184 = {instancePath:instancePath+"/status/spotHealth/observedBy",schemaPath:"#/properties/status/properties/spotHealth/properties/observedBy/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err184 = {instancePath:instancePath+"/status/spotHealth/observedAt",schemaPath:"#/properties/status/properties/spotHealth/properties/observedAt/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err184];
 }
@@ -2278,9 +2278,11 @@ vErrors.push(err184);
 errors++;
 }
 }
-}
-else {
-const err185 = {instancePath:instancePath+"/status/spotHealth",schemaPath:"#/properties/status/properties/spotHealth/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data83.observedBy !== undefined){
+let data91 = data83.observedBy;
+if(typeof data91 === "string"){
+if(func2(data91) > 253){
+const err185 = {instancePath:instancePath+"/status/spotHealth/observedBy",schemaPath:"#/properties/status/properties/spotHealth/properties/observedBy/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
 if(vErrors === null){
 vErrors = [err185];
 }
@@ -2290,11 +2292,8 @@ vErrors.push(err185);
 errors++;
 }
 }
-if(data10.conditions !== undefined){
-let data91 = data10.conditions;
-if(Array.isArray(data91)){
-if(data91.length > 16){
-const err186 = {instancePath:instancePath+"/status/conditions",schemaPath:"#/properties/status/properties/conditions/maxItems",keyword:"maxItems",params:{limit: 16},message:"must NOT have more than 16 items"};
+else {
+const err186 = {instancePath:instancePath+"/status/spotHealth/observedBy",schemaPath:"#/properties/status/properties/spotHealth/properties/observedBy/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err186];
 }
@@ -2303,12 +2302,10 @@ vErrors.push(err186);
 }
 errors++;
 }
-const len1 = data91.length;
-for(let i1=0; i1<len1; i1++){
-let data92 = data91[i1];
-if(data92 && typeof data92 == "object" && !Array.isArray(data92)){
-if(data92.type === undefined){
-const err187 = {instancePath:instancePath+"/status/conditions/" + i1,schemaPath:"#/properties/status/properties/conditions/items/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'"};
+}
+}
+else {
+const err187 = {instancePath:instancePath+"/status/spotHealth",schemaPath:"#/properties/status/properties/spotHealth/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err187];
 }
@@ -2317,8 +2314,12 @@ vErrors.push(err187);
 }
 errors++;
 }
-if(data92.status === undefined){
-const err188 = {instancePath:instancePath+"/status/conditions/" + i1,schemaPath:"#/properties/status/properties/conditions/items/required",keyword:"required",params:{missingProperty: "status"},message:"must have required property '"+"status"+"'"};
+}
+if(data10.conditions !== undefined){
+let data92 = data10.conditions;
+if(Array.isArray(data92)){
+if(data92.length > 16){
+const err188 = {instancePath:instancePath+"/status/conditions",schemaPath:"#/properties/status/properties/conditions/maxItems",keyword:"maxItems",params:{limit: 16},message:"must NOT have more than 16 items"};
 if(vErrors === null){
 vErrors = [err188];
 }
@@ -2327,8 +2328,12 @@ vErrors.push(err188);
 }
 errors++;
 }
-if(data92.lastTransitionTime === undefined){
-const err189 = {instancePath:instancePath+"/status/conditions/" + i1,schemaPath:"#/properties/status/properties/conditions/items/required",keyword:"required",params:{missingProperty: "lastTransitionTime"},message:"must have required property '"+"lastTransitionTime"+"'"};
+const len1 = data92.length;
+for(let i1=0; i1<len1; i1++){
+let data93 = data92[i1];
+if(data93 && typeof data93 == "object" && !Array.isArray(data93)){
+if(data93.type === undefined){
+const err189 = {instancePath:instancePath+"/status/conditions/" + i1,schemaPath:"#/properties/status/properties/conditions/items/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'"};
 if(vErrors === null){
 vErrors = [err189];
 }
@@ -2337,11 +2342,8 @@ vErrors.push(err189);
 }
 errors++;
 }
-if(data92.type !== undefined){
-let data93 = data92.type;
-if(typeof data93 === "string"){
-if(func2(data93) > 64){
-const err190 = {instancePath:instancePath+"/status/conditions/" + i1+"/type",schemaPath:"#/properties/status/properties/conditions/items/properties/type/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters"};
+if(data93.status === undefined){
+const err190 = {instancePath:instancePath+"/status/conditions/" + i1,schemaPath:"#/properties/status/properties/conditions/items/required",keyword:"required",params:{missingProperty: "status"},message:"must have required property '"+"status"+"'"};
 if(vErrors === null){
 vErrors = [err190];
 }
@@ -2350,9 +2352,8 @@ vErrors.push(err190);
 }
 errors++;
 }
-}
-else {
-const err191 = {instancePath:instancePath+"/status/conditions/" + i1+"/type",schemaPath:"#/properties/status/properties/conditions/items/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data93.lastTransitionTime === undefined){
+const err191 = {instancePath:instancePath+"/status/conditions/" + i1,schemaPath:"#/properties/status/properties/conditions/items/required",keyword:"required",params:{missingProperty: "lastTransitionTime"},message:"must have required property '"+"lastTransitionTime"+"'"};
 if(vErrors === null){
 vErrors = [err191];
 }
@@ -2361,11 +2362,11 @@ vErrors.push(err191);
 }
 errors++;
 }
-}
-if(data92.status !== undefined){
-let data94 = data92.status;
-if(typeof data94 !== "string"){
-const err192 = {instancePath:instancePath+"/status/conditions/" + i1+"/status",schemaPath:"#/properties/status/properties/conditions/items/properties/status/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data93.type !== undefined){
+let data94 = data93.type;
+if(typeof data94 === "string"){
+if(func2(data94) > 64){
+const err192 = {instancePath:instancePath+"/status/conditions/" + i1+"/type",schemaPath:"#/properties/status/properties/conditions/items/properties/type/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters"};
 if(vErrors === null){
 vErrors = [err192];
 }
@@ -2374,8 +2375,9 @@ vErrors.push(err192);
 }
 errors++;
 }
-if(!(((data94 === "True") || (data94 === "False")) || (data94 === "Unknown"))){
-const err193 = {instancePath:instancePath+"/status/conditions/" + i1+"/status",schemaPath:"#/properties/status/properties/conditions/items/properties/status/enum",keyword:"enum",params:{allowedValues: schema11.properties.status.properties.conditions.items.properties.status.enum},message:"must be equal to one of the allowed values"};
+}
+else {
+const err193 = {instancePath:instancePath+"/status/conditions/" + i1+"/type",schemaPath:"#/properties/status/properties/conditions/items/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err193];
 }
@@ -2385,11 +2387,10 @@ vErrors.push(err193);
 errors++;
 }
 }
-if(data92.reason !== undefined){
-let data95 = data92.reason;
-if(typeof data95 === "string"){
-if(func2(data95) > 128){
-const err194 = {instancePath:instancePath+"/status/conditions/" + i1+"/reason",schemaPath:"#/properties/status/properties/conditions/items/properties/reason/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters"};
+if(data93.status !== undefined){
+let data95 = data93.status;
+if(typeof data95 !== "string"){
+const err194 = {instancePath:instancePath+"/status/conditions/" + i1+"/status",schemaPath:"#/properties/status/properties/conditions/items/properties/status/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err194];
 }
@@ -2398,8 +2399,8 @@ vErrors.push(err194);
 }
 errors++;
 }
-if(!pattern5.test(data95)){
-const err195 = {instancePath:instancePath+"/status/conditions/" + i1+"/reason",schemaPath:"#/properties/status/properties/conditions/items/properties/reason/pattern",keyword:"pattern",params:{pattern: "^([A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?)?$"},message:"must match pattern \""+"^([A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?)?$"+"\""};
+if(!(((data95 === "True") || (data95 === "False")) || (data95 === "Unknown"))){
+const err195 = {instancePath:instancePath+"/status/conditions/" + i1+"/status",schemaPath:"#/properties/status/properties/conditions/items/properties/status/enum",keyword:"enum",params:{allowedValues: schema11.properties.status.properties.conditions.items.properties.status.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err195];
 }
@@ -2409,8 +2410,11 @@ vErrors.push(err195);
 errors++;
 }
 }
-else {
-const err196 = {instancePath:instancePath+"/status/conditions/" + i1+"/reason",schemaPath:"#/properties/status/properties/conditions/items/properties/reason/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data93.reason !== undefined){
+let data96 = data93.reason;
+if(typeof data96 === "string"){
+if(func2(data96) > 128){
+const err196 = {instancePath:instancePath+"/status/conditions/" + i1+"/reason",schemaPath:"#/properties/status/properties/conditions/items/properties/reason/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters"};
 if(vErrors === null){
 vErrors = [err196];
 }
@@ -2419,12 +2423,8 @@ vErrors.push(err196);
 }
 errors++;
 }
-}
-if(data92.message !== undefined){
-let data96 = data92.message;
-if(typeof data96 === "string"){
-if(func2(data96) > 1024){
-const err197 = {instancePath:instancePath+"/status/conditions/" + i1+"/message",schemaPath:"#/properties/status/properties/conditions/items/properties/message/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters"};
+if(!pattern5.test(data96)){
+const err197 = {instancePath:instancePath+"/status/conditions/" + i1+"/reason",schemaPath:"#/properties/status/properties/conditions/items/properties/reason/pattern",keyword:"pattern",params:{pattern: "^([A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?)?$"},message:"must match pattern \""+"^([A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?)?$"+"\""};
 if(vErrors === null){
 vErrors = [err197];
 }
@@ -2435,7 +2435,7 @@ errors++;
 }
 }
 else {
-const err198 = {instancePath:instancePath+"/status/conditions/" + i1+"/message",schemaPath:"#/properties/status/properties/conditions/items/properties/message/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err198 = {instancePath:instancePath+"/status/conditions/" + i1+"/reason",schemaPath:"#/properties/status/properties/conditions/items/properties/reason/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err198];
 }
@@ -2445,11 +2445,11 @@ vErrors.push(err198);
 errors++;
 }
 }
-if(data92.lastTransitionTime !== undefined){
-let data97 = data92.lastTransitionTime;
+if(data93.message !== undefined){
+let data97 = data93.message;
 if(typeof data97 === "string"){
-if(!(formats0.validate(data97))){
-const err199 = {instancePath:instancePath+"/status/conditions/" + i1+"/lastTransitionTime",schemaPath:"#/properties/status/properties/conditions/items/properties/lastTransitionTime/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+if(func2(data97) > 1024){
+const err199 = {instancePath:instancePath+"/status/conditions/" + i1+"/message",schemaPath:"#/properties/status/properties/conditions/items/properties/message/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters"};
 if(vErrors === null){
 vErrors = [err199];
 }
@@ -2460,7 +2460,7 @@ errors++;
 }
 }
 else {
-const err200 = {instancePath:instancePath+"/status/conditions/" + i1+"/lastTransitionTime",schemaPath:"#/properties/status/properties/conditions/items/properties/lastTransitionTime/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err200 = {instancePath:instancePath+"/status/conditions/" + i1+"/message",schemaPath:"#/properties/status/properties/conditions/items/properties/message/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err200];
 }
@@ -2470,9 +2470,11 @@ vErrors.push(err200);
 errors++;
 }
 }
-}
-else {
-const err201 = {instancePath:instancePath+"/status/conditions/" + i1,schemaPath:"#/properties/status/properties/conditions/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data93.lastTransitionTime !== undefined){
+let data98 = data93.lastTransitionTime;
+if(typeof data98 === "string"){
+if(!(formats0.validate(data98))){
+const err201 = {instancePath:instancePath+"/status/conditions/" + i1+"/lastTransitionTime",schemaPath:"#/properties/status/properties/conditions/items/properties/lastTransitionTime/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
 if(vErrors === null){
 vErrors = [err201];
 }
@@ -2482,9 +2484,8 @@ vErrors.push(err201);
 errors++;
 }
 }
-}
 else {
-const err202 = {instancePath:instancePath+"/status/conditions",schemaPath:"#/properties/status/properties/conditions/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err202 = {instancePath:instancePath+"/status/conditions/" + i1+"/lastTransitionTime",schemaPath:"#/properties/status/properties/conditions/items/properties/lastTransitionTime/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err202];
 }
@@ -2494,11 +2495,9 @@ vErrors.push(err202);
 errors++;
 }
 }
-if(data10.completionTime !== undefined){
-let data98 = data10.completionTime;
-if(typeof data98 === "string"){
-if(!(formats0.validate(data98))){
-const err203 = {instancePath:instancePath+"/status/completionTime",schemaPath:"#/properties/status/properties/completionTime/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+}
+else {
+const err203 = {instancePath:instancePath+"/status/conditions/" + i1,schemaPath:"#/properties/status/properties/conditions/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err203];
 }
@@ -2508,8 +2507,9 @@ vErrors.push(err203);
 errors++;
 }
 }
+}
 else {
-const err204 = {instancePath:instancePath+"/status/completionTime",schemaPath:"#/properties/status/properties/completionTime/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err204 = {instancePath:instancePath+"/status/conditions",schemaPath:"#/properties/status/properties/conditions/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err204];
 }
@@ -2519,9 +2519,11 @@ vErrors.push(err204);
 errors++;
 }
 }
-}
-else {
-const err205 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data10.completionTime !== undefined){
+let data99 = data10.completionTime;
+if(typeof data99 === "string"){
+if(!(formats0.validate(data99))){
+const err205 = {instancePath:instancePath+"/status/completionTime",schemaPath:"#/properties/status/properties/completionTime/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
 if(vErrors === null){
 vErrors = [err205];
 }
@@ -2531,14 +2533,37 @@ vErrors.push(err205);
 errors++;
 }
 }
-}
 else {
-const err206 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err206 = {instancePath:instancePath+"/status/completionTime",schemaPath:"#/properties/status/properties/completionTime/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err206];
 }
 else {
 vErrors.push(err206);
+}
+errors++;
+}
+}
+}
+else {
+const err207 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err207];
+}
+else {
+vErrors.push(err207);
+}
+errors++;
+}
+}
+}
+else {
+const err208 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err208];
+}
+else {
+vErrors.push(err208);
 }
 errors++;
 }

@@ -33,14 +33,45 @@ export function isNewer(context: FallbackEventContext, object: SpotGuardFallback
   return theirs > mine;
 }
 
-export function claimValid(context: FallbackEventContext): boolean {
+/** How many agents, the first in an event's ranking, read its claim's Lease (FallbackEventConfig.claimStandbys). */
+export const DEFAULT_CLAIM_STANDBYS = 3;
+
+/**
+ * When the current claim stops counting (epoch ms): its last sign of life, in status or in its
+ * Lease, plus the lease; a released claim ends when it was released. undefined: no claim.
+ */
+export function claimEndsAt(context: FallbackEventContext): number | undefined {
   const claim = context.object.status?.claim;
-  const renewed = ms(claim?.renewedAt);
-  return !!claim && renewed !== undefined && renewed + claim.leaseSeconds * 1000 > context.now;
+  if (!claim) return undefined;
+  const released = ms(claim.releasedAt);
+  if (released !== undefined) return released;
+  let renewed = ms(claim.renewedAt) ?? 0;
+  const lease = context.lease;
+  // The Lease counts only for the holder status names: a new holder may not have written it yet.
+  if (lease?.holder === claim.holder && lease.renewedAt !== undefined && lease.renewedAt > renewed) renewed = lease.renewedAt;
+  return renewed + claim.leaseSeconds * 1000;
+}
+
+/**
+ * The claim is known to have lapsed: there is none, it was released, or a read of its Lease at
+ * or after its end found no later renewal. Nobody watches the Lease, so an agent that has not
+ * read it cannot tell a dead holder from a live one: for it the claim still counts.
+ */
+export function claimLapsed(context: FallbackEventContext): boolean {
+  const end = claimEndsAt(context);
+  if (end === undefined) return true;
+  if (end > context.now) return false;
+  if (context.object.status?.claim?.releasedAt) return true;
+  return (context.lease?.readAt ?? -Infinity) >= end;
+}
+
+export function claimValid(context: FallbackEventContext): boolean {
+  return !claimLapsed(context);
 }
 
 export function isHolder(context: FallbackEventContext): boolean {
-  return claimValid(context) && context.object.status?.claim?.holder === context.agent.id;
+  const end = claimEndsAt(context);
+  return context.object.status?.claim?.holder === context.agent.id && end !== undefined && end > context.now;
 }
 
 /** The agent on the on-demand node being scaled down never holds the claim (it would drain itself). */
@@ -48,24 +79,57 @@ export function eligible(context: FallbackEventContext): boolean {
   return context.agent.nodeName !== context.object.spec.onDemandNodeName;
 }
 
-/** The holder renews every third of the lease, and not while another commit of its own is in flight. */
+/**
+ * The holder renews its claim's Lease every third of the lease (never the event itself, which
+ * every agent watches: KEP-589's node heartbeats for the same reason), one write at a time.
+ */
 export function renewalDue(context: FallbackEventContext): boolean {
-  const renewed = ms(context.object.status?.claim?.renewedAt);
-  return isHolder(context) && !context.pending && renewed !== undefined && context.now - renewed >= (context.config.claimLeaseSeconds * 1000) / 3;
+  const claim = context.object.status?.claim;
+  const end = claimEndsAt(context);
+  if (!claim || end === undefined || !isHolder(context) || context.leaseBusy) return false;
+  return context.now - (end - claim.leaseSeconds * 1000) >= (context.config.claimLeaseSeconds * 1000) / 3;
+}
+
+/**
+ * When this agent reads the claim's Lease once the claim, as it knows it, has ended (epoch ms):
+ * the first stand-bys of the event's ranking at once (the k-th k turns later), every further one
+ * a lease later than the one before it, so a holder whose first stand-bys are gone too (a node
+ * Ready without a running agent) is still replaced, while the reads stay few however many agents
+ * there are (about ln N per lease). An agent restarted in the holder's pod reads at once.
+ */
+export function leaseCheckAt(context: FallbackEventContext): number | undefined {
+  const claim = context.object.status?.claim;
+  const end = claimEndsAt(context);
+  if (!claim || claim.releasedAt || end === undefined || !eligible(context)) return undefined;
+  if (claim.holder === context.agent.id) return end;
+  const rank = claimRank(context);
+  const deeper = Math.max(0, rank - (context.config.claimStandbys ?? DEFAULT_CLAIM_STANDBYS) + 1);
+  return end + rank * (context.config.claimTurnMs ?? 0) + deeper * claim.leaseSeconds * 1000;
+}
+
+/** The claim's Lease is to be read now: its time has come and it has not been read since the claim (as known) ended. */
+export function leaseCheckDue(context: FallbackEventContext): boolean {
+  const at = leaseCheckAt(context);
+  const end = claimEndsAt(context);
+  if (at === undefined || end === undefined || context.leaseBusy || isHolder(context)) return false;
+  if ((context.lease?.readAt ?? -Infinity) >= end) return false;
+  return context.now >= at;
 }
 
 /**
  * A free claim is tried by one agent first: this agent's place among the peers for this event
  * (rendezvous hashing: each peer's score is a hash of the event's name and the peer's node, the
- * highest first). The node of the event's on-demand instance is no candidate; this agent's own
- * node always is, so an agent on a node the peers do not list yet comes last, not never.
+ * highest first). The node of the event's on-demand instance is no candidate, nor is the node of
+ * the holder being replaced; this agent's own node always is, so an agent on a node the peers do
+ * not list yet comes last, not never.
  */
 export function claimRank(context: FallbackEventContext): number {
   const peers = context.peers;
   if (!peers?.length) return 0;
   const event = context.object.metadata?.name ?? '';
   const own = context.agent.nodeName;
-  const candidates = new Set(peers.filter((p) => p !== context.object.spec.onDemandNodeName));
+  const holderNode = context.object.status?.claim?.holderNode;
+  const candidates = new Set(peers.filter((p) => p !== context.object.spec.onDemandNodeName && p !== holderNode));
   candidates.add(own);
   const mine = score(event, own);
   let rank = 0;
@@ -83,23 +147,47 @@ function score(event: string, node: string): number {
   return h;
 }
 
-/** This agent's turn has come: its rank's share of turns has passed since `since`. */
+/**
+ * This agent's turn has come: its rank's share of turns has passed since `since`, or since the
+ * actor was created if that is later (a restart finds every deadline past, yet no herd follows).
+ */
 function turnCome(context: FallbackEventContext, since: number | undefined): boolean {
   const turn = context.config.claimTurnMs ?? 0;
   if (turn <= 0 || since === undefined) return true;
-  return context.now >= since + claimRank(context) * turn;
+  return context.now >= Math.max(since, context.seenAt ?? -Infinity) + claimRank(context) * turn;
 }
 
-/** When the claim became free: when the last one expired, else when the event was created. */
+/** When the claim became free: when the last one ended, else when the event was created. */
 function claimFreeSince(context: FallbackEventContext): number | undefined {
-  const claim = context.object.status?.claim;
-  const renewed = ms(claim?.renewedAt);
-  if (claim && renewed !== undefined) return renewed + claim.leaseSeconds * 1000;
-  return ms(context.object.metadata?.creationTimestamp?.toString());
+  return claimEndsAt(context) ?? ms(context.object.metadata?.creationTimestamp?.toString());
 }
 
 export function canClaim(context: FallbackEventContext): boolean {
-  return eligible(context) && !claimValid(context) && turnCome(context, claimFreeSince(context));
+  return eligible(context) && claimLapsed(context) && turnCome(context, claimFreeSince(context));
+}
+
+/**
+ * Nobody holds a Pending event: there is nothing to do until its deadline. Whoever's turn it is
+ * acts then (the holder of a claim an older agent took, else the first in the ranking, the
+ * others a turn later each), and the commit that moves it on takes the claim with it.
+ */
+function pendingTurn(context: FallbackEventContext, since: number | undefined): boolean {
+  if (isHolder(context)) return true;
+  const free = claimFreeSince(context);
+  const from = context.object.status?.claim && free !== undefined && since !== undefined ? Math.max(since, free) : since;
+  return eligible(context) && claimLapsed(context) && turnCome(context, from);
+}
+
+/** The minimum wait is over and it is this agent's turn to start monitoring (taking the claim). */
+export function monitoringDue(context: FallbackEventContext): boolean {
+  return phaseOf(context.object) === 'Pending' && minimumWaitElapsed(context) && pendingTurn(context, minimumWaitEndsAt(context));
+}
+
+/** The spec is untrusted and this agent is the one to fail the event: its holder, or in Pending the agent whose turn it is. */
+export function failDue(context: FallbackEventContext): boolean {
+  if (untrustedReason(context) === undefined) return false;
+  if (isHolder(context)) return true;
+  return phaseOf(context.object) === 'Pending' && pendingTurn(context, ms(context.object.metadata?.creationTimestamp?.toString()));
 }
 
 /**
@@ -126,9 +214,15 @@ export function minimumWaitMs(context: FallbackEventContext): number {
   return (text !== undefined ? parseDuration(text) : undefined) ?? context.config.minimumWaitMs;
 }
 
-export function minimumWaitElapsed(context: FallbackEventContext): boolean {
+/** When the minimum wait ends (epoch ms); undefined when spec.timestamp is not a time. */
+export function minimumWaitEndsAt(context: FallbackEventContext): number | undefined {
   const start = ms(context.object.spec.timestamp);
-  return start !== undefined && context.now >= start + minimumWaitMs(context);
+  return start === undefined ? undefined : start + minimumWaitMs(context);
+}
+
+export function minimumWaitElapsed(context: FallbackEventContext): boolean {
+  const end = minimumWaitEndsAt(context);
+  return end !== undefined && context.now >= end;
 }
 
 /**

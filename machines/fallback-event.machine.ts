@@ -64,6 +64,14 @@ function commits(build: (c: FallbackEventContext, e: FallbackEventEvent) => Fall
   });
 }
 
+/** A read or write of the claim's Lease: one at a time, its result comes back as LEASE or LEASE_FAILED. */
+function leaseWork(intent: (c: FallbackEventContext) => FallbackEventIntent) {
+  return enqueueActions<FallbackEventContext, FallbackEventEvent, undefined, FallbackEventEvent, never, never, never, never, FallbackEventIntent>(({ context, event, enqueue }) => {
+    enqueue.assign({ leaseBusy: true });
+    enqueue.emit(intent(at(context, event)));
+  });
+}
+
 export const fallbackEventMachine = setup({
   types: {
     context: {} as FallbackEventContext,
@@ -93,10 +101,12 @@ export const fallbackEventMachine = setup({
     /** The object the actor holds is at this step of ScalingDown (or its rollback): the scale-down resumes there. */
     recordedStepIs: ({ context }, params: { step: ScalingDownPlace }) => placeOf(context.object).step === params.step,
     canClaim: ({ context, event }) => g.canClaim(at(context, event)),
-    untrusted: ({ context, event }) => g.isHolder(at(context, event)) && g.untrustedReason(context) !== undefined,
-    minimumWaitElapsed: ({ context, event }) => g.isHolder(at(context, event)) && g.minimumWaitElapsed(at(context, event)),
+    untrusted: ({ context, event }) => g.failDue(at(context, event)),
+    // Pending has no holder: at the deadline the agent whose turn it is starts monitoring, claiming the event.
+    minimumWaitElapsed: ({ context, event }) => g.monitoringDue(at(context, event)),
     stableLongEnough: ({ context, event }) => g.isHolder(at(context, event)) && g.stableLongEnough(at(context, event)),
     renewalDue: ({ context, event }) => g.renewalDue(at(context, event)),
+    leaseCheckDue: ({ context, event }) => g.leaseCheckDue(at(context, event)),
     // Checks start only with no commit in flight, so no commit result can arrive during them.
     checksDue: ({ context, event }) => g.isHolder(at(context, event)) && !context.pending && g.checksDue(at(context, event)),
     stepDue: ({ context, event }, params: { step: ScalingDownPlace }) => g.isHolder(at(context, event)) && g.stepRetryDue(at(context, event), params.step),
@@ -146,7 +156,10 @@ export const fallbackEventMachine = setup({
     // object, held as pending, and emitted as a commit intent (the runtime answers COMMITTED,
     // CONFLICT or COMMIT_FAILED).
     claimEvent: commits((c) => s.claimed(c)),
-    renewClaim: commits((c) => s.claimed(c)),
+    // The claim's heartbeat goes to its Lease, not to the event every agent watches.
+    renewClaim: leaseWork((c) => ({ type: 'renewLease', now: c.now })),
+    readClaimLease: leaseWork(() => ({ type: 'readLease' })),
+    recordLease: assign(({ event }) => (event.type === 'LEASE' ? { lease: event.lease, leaseBusy: false } : { leaseBusy: false })),
     failUntrusted: commits((c, e) => s.toFailed(c, e.type === 'CHECKS_DONE' ? e.reason : (g.untrustedReason(c) ?? 'untrusted'))),
     startMonitoring: commits((c) => s.toMonitoring(c)),
     recordHealthSeen: commits((c, e) => s.healthStarted(c, observationOf(e) ?? (g.latestObservation(c) as SpotObservation))),
@@ -208,6 +221,9 @@ export const fallbackEventMachine = setup({
     lastStepFailureAt: undefined,
     stepStartedAt: undefined,
     asgMissingCount: 0,
+    seenAt: input.now,
+    lease: undefined,
+    leaseBusy: false,
   }),
   initial: 'Pending',
   on: {
@@ -218,6 +234,8 @@ export const fallbackEventMachine = setup({
     TICK: { actions: 'recordTime' },
     COMMIT_FAILED: { actions: 'commitFailed' },
     SPOT_OBSERVED: { actions: 'recordObservation' },
+    LEASE: { actions: 'recordLease' },
+    LEASE_FAILED: { actions: 'recordLease' },
   },
   states: {
     Pending: {
@@ -230,12 +248,12 @@ export const fallbackEventMachine = setup({
       states: {
         idle: {
           on: {
-            ...stay({ phase: 'Pending' }),
+            ...watchOnly({ phase: 'Pending' }),
             TICK: [
-              claimTransition(),
               failTransition(),
               { guard: 'minimumWaitElapsed', target: 'committing', actions: ['recordTime', 'startMonitoring'], meta: { leadsTo: 'Monitoring' } },
-              renewTransition(),
+              // A claim an older agent took in Pending: the stand-bys find out whether it lapsed.
+              leaseCheckTransition(),
             ],
           },
         },
@@ -247,12 +265,13 @@ export const fallbackEventMachine = setup({
       states: {
         idle: {
           on: {
-            ...stay({ phase: 'Monitoring' }),
+            ...watchOnly({ phase: 'Monitoring' }),
             TICK: [
               claimTransition(),
               failTransition(),
               { guard: 'stableLongEnough', target: 'committing', actions: ['recordTime', 'recordSpotRestored'], meta: { leadsTo: 'ReadyForScaleDown' } },
               renewTransition(),
+              leaseCheckTransition(),
             ],
             SPOT_OBSERVED: [
               asgGoneTransition(),
@@ -270,12 +289,13 @@ export const fallbackEventMachine = setup({
       states: {
         idle: {
           on: {
-            ...stay({ phase: 'ReadyForScaleDown' }),
+            ...watchOnly({ phase: 'ReadyForScaleDown' }),
             TICK: [
               claimTransition(),
               failTransition(),
               { guard: 'checksDue', target: 'checking', actions: ['recordTime', 'startChecks', 'requestChecks'] },
               renewTransition(),
+              leaseCheckTransition(),
             ],
             SPOT_OBSERVED: unhealthyTransitions(),
           },
@@ -330,23 +350,27 @@ function route(phases: readonly Phase[]) {
   }) as const);
 }
 
-/** Objects that keep the actor in place only refresh what it knows. */
-function stay(place: Place) {
-  const t = { guard: { type: 'samePlace', params: place }, actions: 'adopt' } as const;
-  return { OBSERVED: t, COMMITTED: t, CONFLICT: t };
-}
-
-/** Where no commit of ours can be in flight (checks, Completed, Failed), only others' writes arrive. */
+/**
+ * Objects that keep the actor in place only refresh what it knows. Outside `committing` no
+ * commit of ours is in flight (the claim's heartbeat goes to its Lease), so only others' writes
+ * arrive, by the watch.
+ */
 function watchOnly(place: Place) {
   return { OBSERVED: { guard: { type: 'samePlace', params: place }, actions: 'adopt' } as const };
 }
 
+/**
+ * Waiting for a commit's answer. Another writer's version that keeps the actor in place sends it
+ * back to decide again; our own commit that does not move the event on (a step's failure, a block
+ * recorded) does too. Every commit from Pending moves the event on (to Monitoring or Failed), so
+ * there only a conflict comes back.
+ */
 function committing(place: Place) {
   const back = { guard: { type: 'samePlace', params: place }, target: 'idle', actions: 'adopt' } as const;
   return {
     on: {
       OBSERVED: { guard: { type: 'samePlace' as const, params: place }, actions: 'adopt' as const },
-      COMMITTED: back,
+      ...(place.phase === 'Pending' ? {} : { COMMITTED: back }),
       CONFLICT: back,
       COMMIT_FAILED: { target: 'idle', actions: 'commitFailed' as const },
     },
@@ -363,6 +387,11 @@ function failTransition() {
 
 function renewTransition() {
   return { guard: 'renewalDue', actions: ['recordTime', 'renewClaim'] } as const;
+}
+
+/** A stand-by (or this agent restarted in the holder's pod) reads the claim's Lease once the claim, as it knows it, has ended. */
+function leaseCheckTransition() {
+  return { guard: 'leaseCheckDue', actions: ['recordTime', 'readClaimLease'] } as const;
 }
 
 /** The holder's observations found an ASG of the event missing too often in a row: Failed, touching nothing. */
@@ -390,18 +419,19 @@ function stepState(step: ScaleDownStepName) {
     states: {
       idle: {
         on: {
-          ...stay(place),
+          ...watchOnly(place),
           TICK: [
             claimTransition(),
             untrustedRollbackTransition(),
             { guard: { type: 'stepDue', params: { step } }, target: 'running', actions: ['recordTime', 'startStep', { type: 'requestStep', params: { step } }] } as const,
             renewTransition(),
+            leaseCheckTransition(),
           ],
         },
       },
       running: {
         on: {
-          ...stay(place),
+          ...watchOnly(place),
           // The step can take minutes (a drain): the claim is renewed meanwhile.
           TICK: renewTransition(),
           // The last step's record completes the event.
@@ -431,17 +461,18 @@ function rollbackState() {
     states: {
       idle: {
         on: {
-          ...stay(place),
+          ...watchOnly(place),
           TICK: [
             claimTransition(),
             { guard: { type: 'stepDue', params: { step: 'rollback' } }, target: 'running', actions: ['recordTime', 'requestRollback'] } as const,
             renewTransition(),
+            leaseCheckTransition(),
           ],
         },
       },
       running: {
         on: {
-          ...stay(place),
+          ...watchOnly(place),
           TICK: renewTransition(),
           ROLLBACK_DONE: { target: 'committing', actions: 'completeRollback', meta: { leadsTo: 'Failed' } } as const,
           ROLLBACK_FAILED: [

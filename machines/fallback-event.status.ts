@@ -45,7 +45,8 @@ export function withCondition(
  */
 export function claimed(context: FallbackEventContext): FallbackEventStatus {
   const status = context.object.status ?? {};
-  const mine = status.claim?.holder === context.agent.id;
+  // A claim this agent released and takes again is a new one.
+  const mine = status.claim?.holder === context.agent.id && !status.claim.releasedAt;
   const o = context.observation;
   const watching = status.phase === 'Monitoring' || status.phase === 'ReadyForScaleDown';
   const newer = o !== undefined && watching && !(Date.parse(status.spotHealth?.observedAt ?? '') >= o.observedAt);

@@ -42,6 +42,12 @@ export interface FallbackEventConfig {
    * first. 0 or absent: everyone tries at once.
    */
   claimTurnMs?: number;
+  /**
+   * How many agents, the first in the event's ranking, read the claim's Lease as soon as the
+   * claim may have lapsed (the holder renews it; nobody watches it). Each further agent reads a
+   * lease later than the one before it. Default 3.
+   */
+  claimStandbys?: number;
 }
 
 export interface AgentIdentity {
@@ -62,6 +68,21 @@ export interface SpotObservation {
   observedAt: number;
   /** The ASGs of the event (spot, on-demand) that DescribeAutoScalingGroups did not return; absent when both were there. */
   asgsNotFound?: string[];
+}
+
+/**
+ * The claim's heartbeat as this actor last knew it: the Lease spot-guard-claim-<event>, from the
+ * holder's own renewals or a stand-by's read. Only the holder writes it; stand-bys read it when
+ * the claim may have lapsed (fallback-event.guards.ts, leaseCheckAt), so liveness costs no write
+ * to the SpotGuardFallbackEvent, which every agent watches.
+ */
+export interface ClaimLease {
+  /** spec.holderIdentity; undefined when the Lease is absent or names nobody. */
+  holder: string | undefined;
+  /** spec.renewTime, epoch ms; undefined when absent. */
+  renewedAt: number | undefined;
+  /** When this actor learnt it (epoch ms): a read at or after a claim's end that finds no renewal proves it lapsed. */
+  readAt: number;
 }
 
 export interface FallbackEventContext {
@@ -85,6 +106,15 @@ export interface FallbackEventContext {
   stepStartedAt: number | undefined;
   /** How many of the holder's observations in a row found an ASG of the event missing. */
   asgMissingCount: number;
+  /**
+   * When this actor was created (epoch ms): turns are never counted from before it, so agents
+   * that all (re)start at once, finding a deadline or a claim's end long past, still take turns.
+   */
+  seenAt?: number;
+  /** The claim's Lease as last known (undefined: never read nor written by this actor). */
+  lease: ClaimLease | undefined;
+  /** A read or renewal of the claim's Lease is in flight. */
+  leaseBusy: boolean;
 }
 
 export interface FallbackEventInput {
@@ -116,7 +146,11 @@ export type FallbackEventEvent =
   | { type: 'ROLLBACK_DONE'; untainted: boolean; uncordoned: boolean; message: string }
   /** untainted: the taint was removed before the attempt failed (the next one finds no mark for it). */
   | { type: 'ROLLBACK_FAILED'; code: string; message: string; retryable: boolean; untainted?: boolean }
-  | { type: 'DELETED' };
+  | { type: 'DELETED' }
+  /** The claim's Lease as a read found it, or as this holder's renewal wrote it. */
+  | { type: 'LEASE'; lease: ClaimLease }
+  /** A read or renewal of the claim's Lease failed (the API server did not answer). */
+  | { type: 'LEASE_FAILED'; code: string; message: string };
 
 /** Effects the machine asks for; results come back as events. */
 export type FallbackEventIntent =
@@ -125,4 +159,8 @@ export type FallbackEventIntent =
   | { type: 'runStep'; step: ScaleDownStepName }
   /** Undo what this event's scale-down did to the on-demand node (only what it did). */
   | { type: 'rollBack' }
-  | { type: 'delete'; resourceVersion: string | undefined };
+  | { type: 'delete'; resourceVersion: string | undefined }
+  /** The holder's heartbeat: write the claim's Lease (holder: this agent, renewTime: `now`). */
+  | { type: 'renewLease'; now: number }
+  /** A stand-by (or this agent after a restart) reads the claim's Lease: has the holder kept renewing? */
+  | { type: 'readLease' };

@@ -14,6 +14,7 @@ import { watchResource } from '../../streams/kube-watch.stream.js';
 import type { NodeView } from '../../streams/spot-health.js';
 import type { AutoScalingPort } from '../autoscaling.port.js';
 import type { Config, PodIdentity } from '../config.js';
+import { ClaimLeases } from '../kube/claim-lease.js';
 import type { EventRecorder } from '../kube/events.recorder.js';
 import { FallbackEventStore } from '../kube/fallback-event.store.js';
 import { informerSource } from '../kube/informer.watch.js';
@@ -169,6 +170,7 @@ export class Agent {
       agent: { id: identity.podName, nodeName: identity.nodeName },
       config: this.machineConfig,
       store: this.store,
+      claimLeases: new ClaimLeases(kubeConfig, { holderIdentity: identity.podName, now: () => this.scheduler.now() }),
       asgObserver,
       nodeViews: () => [...this.nodeCache.values()],
       runChecks: (event) => this.runChecks(event),

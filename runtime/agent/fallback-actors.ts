@@ -9,9 +9,10 @@ import type { Phase, SafetyCheck } from '../../crds/phases.js';
 import type { SpotGuardFallbackEvent } from '../../crds/spotguardfallbackevent.types.js';
 import { isHolder, isTerminal, phaseOf } from '../../machines/fallback-event.guards.js';
 import { fallbackEventMachine } from '../../machines/fallback-event.machine.js';
-import type { AgentIdentity, ChecksOutcome, FallbackEventConfig, FallbackEventIntent } from '../../machines/fallback-event.types.js';
+import type { AgentIdentity, ChecksOutcome, ClaimLease, FallbackEventConfig, FallbackEventIntent } from '../../machines/fallback-event.types.js';
 import type { AsgObserver } from '../../streams/asg-observation.stream.js';
 import { spotObservation, type NodeView } from '../../streams/spot-health.js';
+import type { ClaimLeases } from '../kube/claim-lease.js';
 import type { FallbackEventStore } from '../kube/fallback-event.store.js';
 import type { Logger } from '../log.js';
 import { rollBack, runStep, type RollbackResult, type StepDeps, type StepResult } from './scale-down-steps.js';
@@ -42,6 +43,8 @@ export interface FallbackActorsDeps {
   agent: AgentIdentity;
   config: FallbackEventConfig;
   store: FallbackEventStore;
+  /** The claims' heartbeats (claim-lease.ts). */
+  claimLeases: Pick<ClaimLeases, 'read' | 'renew'>;
   asgObserver: AsgObserver;
   /** The nodes as the node watch last saw them, for the spot-health observation. */
   nodeViews: () => readonly NodeView[];
@@ -117,14 +120,20 @@ export class FallbackActors {
     return counts;
   }
 
-  /** Gives up the claims this agent holds on unfinished events, so another agent takes over at once. */
+  /**
+   * Gives up the claims this agent holds on unfinished events, so another agent takes over at
+   * once: the claim stays in status with releasedAt, so the next agent in the event's ranking
+   * takes it (a removed claim would leave every agent's turn long past: a herd).
+   */
   async releaseClaims(): Promise<number> {
     let released = 0;
     await Promise.all(
       [...this.entries.values()].map(async (entry) => {
         const { context } = entry.actor.getSnapshot();
-        if (!isHolder({ ...context, now: this.deps.now() }) || isTerminal(context.object)) return;
-        const { claim: _mine, ...status } = context.object.status ?? {};
+        const now = this.deps.now();
+        const claim = context.object.status?.claim;
+        if (!claim || !isHolder({ ...context, now }) || isTerminal(context.object)) return;
+        const status = { ...context.object.status, claim: { ...claim, releasedAt: new Date(now).toISOString().replace(/\.\d{3}Z$/, 'Z') } };
         try {
           const result = await this.deps.store.commitStatus(context.object, status);
           if (result.outcome === 'committed') released++;
@@ -151,6 +160,8 @@ export class FallbackActors {
     actor.on('runStep', (intent) => void this.step(entry, intent.step));
     actor.on('rollBack', () => void this.rollback(entry));
     actor.on('delete', (intent) => void this.delete(entry, intent));
+    actor.on('renewLease', (intent) => void this.lease(entry, (object) => this.deps.claimLeases.renew(object, intent.now, this.deps.config.claimLeaseSeconds)));
+    actor.on('readLease', () => void this.lease(entry, (object) => this.deps.claimLeases.read(object)));
     actor.subscribe({
       next: (snapshot) => this.changed(entry, snapshot),
       error: (err) => this.deps.log.error({ event: name, err: message(err) }, 'fallback-event actor failed'),
@@ -246,6 +257,18 @@ export class FallbackActors {
     } catch (err) {
       this.deps.log.warn({ event: entry.name, err: message(err) }, 'could not commit status');
       this.send(entry, { type: 'COMMIT_FAILED', code: (err as { code?: string }).code ?? 'Unknown', message: message(err) });
+    }
+  }
+
+  /** A renewal or read of the event's claim Lease; its answer comes back as LEASE (then a TICK: a lapsed claim is taken at once) or LEASE_FAILED. */
+  private async lease(entry: Entry, work: (object: SpotGuardFallbackEvent) => Promise<ClaimLease>): Promise<void> {
+    try {
+      const lease = await work(entry.actor.getSnapshot().context.object);
+      this.send(entry, { type: 'LEASE', lease });
+      this.send(entry, { type: 'TICK', now: this.deps.now(), peers: this.peers });
+    } catch (err) {
+      this.deps.log.warn({ event: entry.name, err: message(err) }, 'could not read or renew claim lease');
+      this.send(entry, { type: 'LEASE_FAILED', code: (err as { code?: string }).code ?? 'Unknown', message: message(err) });
     }
   }
 

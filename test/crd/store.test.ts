@@ -66,7 +66,7 @@ test('a drain refused for 40 pods: the failed attempt is committed (the API serv
   assert.is(scaling.outcome, 'committed');
   if (scaling.outcome !== 'committed') return;
   const refusal = `cannot evict ${Array.from({ length: 40 }, (_, i) => `default/web-7d9c8b6f5-${String(i).padStart(5, 'x')} (PodDisruptionBudget web allows 0 disruptions)`).join(', ')}`;
-  const context: FallbackEventContext = { object: scaling.event, agent: { id: 'spot-guard-a', nodeName: 'node-a' }, config, now: Date.now(), observation: undefined, pending: undefined, lastCheckAt: undefined, lastStepFailureAt: undefined, stepStartedAt: undefined, asgMissingCount: 0 };
+  const context: FallbackEventContext = { object: scaling.event, agent: { id: 'spot-guard-a', nodeName: 'node-a' }, config, now: Date.now(), observation: undefined, pending: undefined, lastCheckAt: undefined, lastStepFailureAt: undefined, stepStartedAt: undefined, asgMissingCount: 0, lease: undefined, leaseBusy: false };
   const failed = await store.commitStatus(scaling.event, stepFailed(context, 'drain', 'DrainRefused', refusal));
   assert.is(failed.outcome, 'committed', 'a status the API server would refuse whole (422) would leave the attempt unrecorded');
   const drain = (await store.get(event.metadata?.name ?? ''))?.status?.scaleDown?.drain;

@@ -20,10 +20,14 @@ function ctx(status: FallbackEventStatus = { phase: 'Pending' }, now = T0, over:
     lastStepFailureAt: undefined,
     stepStartedAt: undefined,
     asgMissingCount: 0,
+    lease: undefined,
+    leaseBusy: false,
     ...over,
   };
 }
 const claimBy = (holder: string, renewedAt: number, leaseSeconds = 30) => ({ holder, acquiredAt: iso(renewedAt), renewedAt: iso(renewedAt), leaseSeconds });
+/** The claim's Lease as a read at `readAt` found it: renewed by `holder` at `renewedAt`, or absent. */
+const leaseRead = (readAt: number, holder?: string, renewedAt?: number) => ({ lease: { holder, renewedAt, readAt } });
 
 test('isNewer compares resourceVersions numerically and lets opaque ones through', () => {
   const c = ctx();
@@ -33,23 +37,98 @@ test('isNewer compares resourceVersions numerically and lets opaque ones through
   assert.ok(g.isNewer(c, seedEvent({}, 'opaque-token')));
 });
 
-test('claimValid and isHolder follow renewedAt + leaseSeconds', () => {
-  const status = { phase: 'Pending' as const, claim: claimBy(agentB.id, T0) };
+test('claimValid and isHolder follow the last sign of life (renewedAt, or the holder\'s Lease renewal) + leaseSeconds', () => {
+  const status = { phase: 'Monitoring' as const, claim: claimBy(agentB.id, T0) };
   assert.ok(g.claimValid(ctx(status, T0 + 29_000)));
   assert.ok(g.isHolder(ctx(status, T0 + 29_000)));
-  assert.not.ok(g.claimValid(ctx(status, T0 + 30_000)), 'expired exactly at the lease end');
+  assert.not.ok(g.claimValid(ctx(status, T0 + 30_000, leaseRead(T0 + 30_000))), 'expired exactly at the lease end');
   assert.not.ok(g.isHolder(ctx(status, T0 + 30_000)));
   assert.not.ok(g.isHolder(ctx(status, T0, { agent: agentC })), 'a valid claim of another agent');
   assert.not.ok(g.claimValid(ctx({ phase: 'Pending' })), 'no claim');
+  // Nobody watches the Lease: without a read at or after the claim's end, it still counts.
+  assert.ok(g.claimValid(ctx(status, T0 + 60_000, { agent: agentC })), 'not read: the holder may be renewing');
+  assert.ok(g.claimValid(ctx(status, T0 + 60_000, { agent: agentC, ...leaseRead(T0 + 29_000, undefined, undefined) })), 'read before the end proves nothing');
+  // The holder's renewals in its Lease keep the claim alive; another agent's renewal does not.
+  const renewed = leaseRead(T0 + 50_000, agentB.id, T0 + 45_000);
+  assert.ok(g.isHolder(ctx(status, T0 + 74_000, renewed)), 'renewed in the Lease at +45 s: held until +75 s');
+  assert.not.ok(g.isHolder(ctx(status, T0 + 75_000, renewed)));
+  assert.not.ok(g.claimValid(ctx(status, T0 + 31_000, { agent: agentC, ...leaseRead(T0 + 31_000, agentC.id, T0 + 31_000) })), 'a Lease that names someone else is no renewal of this claim');
+  // A released claim ends when released.
+  const released = { phase: 'Monitoring' as const, claim: { ...claimBy(agentB.id, T0), releasedAt: iso(T0 + 5000) } };
+  assert.not.ok(g.isHolder(ctx(released, T0 + 5000)));
+  assert.not.ok(g.claimValid(ctx(released, T0 + 5000, { agent: agentC })), 'released: lapsed without a read');
 });
 
-test('renewalDue: the holder, a third of the lease after the last renewal, with no commit in flight', () => {
+test('renewalDue: the holder, a third of the lease after the last renewal, one Lease write at a time', () => {
   const status = { phase: 'Monitoring' as const, claim: claimBy(agentB.id, T0) };
   assert.not.ok(g.renewalDue(ctx(status, T0 + 9_999)));
   assert.ok(g.renewalDue(ctx(status, T0 + 10_000)));
-  assert.not.ok(g.renewalDue(ctx(status, T0 + 10_000, { pending: { phase: 'Monitoring' } })), 'a commit is in flight');
+  assert.ok(g.renewalDue(ctx(status, T0 + 10_000, { pending: { phase: 'Monitoring' } })), 'a commit in flight does not hold the Lease back');
+  assert.not.ok(g.renewalDue(ctx(status, T0 + 10_000, { leaseBusy: true })), 'a Lease write is in flight');
+  assert.not.ok(g.renewalDue(ctx(status, T0 + 15_000, leaseRead(T0 + 10_000, agentB.id, T0 + 10_000))), 'renewed in the Lease at +10 s: next at +20 s');
+  assert.ok(g.renewalDue(ctx(status, T0 + 20_000, leaseRead(T0 + 10_000, agentB.id, T0 + 10_000))));
   assert.not.ok(g.renewalDue(ctx(status, T0 + 10_000, { agent: agentC })), 'not the holder');
   assert.not.ok(g.renewalDue(ctx(status, T0 + 30_000)), 'expired: a new claim, not a renewal');
+});
+
+test('leaseCheckDue: the first stand-bys (and the holder\'s own pod, restarted) read the Lease once the claim as they know it has ended, the rest ever later; once per end', () => {
+  const peers = Array.from({ length: 50 }, (_, i) => `ip-10-0-1-${i}`);
+  const agents = peers.map((nodeName, i) => ({ id: `spot-guard-${i}`, nodeName }));
+  const turns = { ...config, claimTurnMs: 1000 };
+  const status = { phase: 'Monitoring' as const, claim: { ...claimBy('holder', T0), holderNode: 'ip-10-0-9-9' } };
+  const rankOf = (agent: (typeof agents)[number]) => g.claimRank(ctx(status, T0, { agent, peers, config: turns }));
+  const byRank = [...agents].sort((a, b) => rankOf(a) - rankOf(b));
+  const [first, second, third, fourth] = byRank;
+  const due = (agent: (typeof agents)[number] | undefined, now: number, over: Partial<FallbackEventContext> = {}) =>
+    g.leaseCheckDue(ctx(status, now, { agent, peers, config: turns, ...over }));
+  assert.not.ok(due(first, T0 + 29_999), 'the claim has not ended');
+  assert.ok(due(first, T0 + 30_000), 'the first stand-by reads at the end');
+  assert.not.ok(due(second, T0 + 30_000));
+  assert.ok(due(second, T0 + 31_000), 'the second a turn later');
+  assert.ok(due(third, T0 + 32_000));
+  assert.not.ok(due(fourth, T0 + 62_999), 'the fourth waits a lease longer (and its turns)');
+  assert.ok(due(fourth, T0 + 63_000), 'in case the first three are gone too');
+  const fifth = byRank[4];
+  assert.not.ok(due(fifth, T0 + 63_000));
+  assert.ok(due(fifth, T0 + 94_000), 'the fifth two leases longer');
+  assert.not.ok(due(first, T0 + 30_000, { leaseBusy: true }), 'a read in flight');
+  assert.not.ok(due(first, T0 + 31_000, leaseRead(T0 + 30_000)), 'read at the end already');
+  assert.ok(due(first, T0 + 61_000, leaseRead(T0 + 30_000, 'holder', T0 + 30_000)), 'a read that found a renewal: read again at the new end');
+  assert.not.ok(due({ id: 'od', nodeName: seedEvent().spec.onDemandNodeName }, T0 + 60_000), 'the agent on the on-demand node never takes part');
+  assert.ok(g.leaseCheckDue(ctx(status, T0 + 30_000, { agent: { id: 'holder', nodeName: 'ip-10-0-9-9' }, peers, config: turns })), 'the holder\'s identity, restarted with no renewal of its own to go by');
+  assert.not.ok(g.leaseCheckDue(ctx({ phase: 'Monitoring', claim: { ...status.claim, releasedAt: iso(T0) } }, T0 + 60_000, { agent: first, peers, config: turns })), 'released: nothing to read');
+  assert.not.ok(due(first, T0 + 60_000, { object: seedEvent({ phase: 'Monitoring' }) }), 'no claim');
+});
+
+test('Pending is unclaimed: the agent whose turn it is at the deadline starts monitoring; the untrusted spec is failed the same way', () => {
+  const peers = Array.from({ length: 20 }, (_, i) => `ip-10-0-2-${i}`);
+  const agents = peers.map((nodeName, i) => ({ id: `spot-guard-${i}`, nodeName }));
+  const turns = { ...config, claimTurnMs: 1000 };
+  const ranks = agents.map((agent) => g.claimRank(ctx({ phase: 'Pending' }, T0, { agent, peers, config: turns })));
+  const first = agents[ranks.indexOf(0)] ?? agentB;
+  const third = agents[ranks.indexOf(2)] ?? agentB;
+  const deadline = T0 + 10 * MIN;
+  const due = (agent: (typeof agents)[number] | undefined, now: number, status: FallbackEventStatus = { phase: 'Pending' }) => g.monitoringDue(ctx(status, now, { agent, peers, config: turns }));
+  assert.not.ok(due(first, deadline - 1), 'before the deadline nobody acts');
+  assert.ok(due(first, deadline), 'the first-ranked agent at the deadline');
+  assert.not.ok(due(third, deadline + 1999));
+  assert.ok(due(third, deadline + 2000), 'the third two turns later');
+  assert.not.ok(g.monitoringDue(ctx({ phase: 'Pending' }, deadline, { agent: agentOnDemand })), 'never the agent on the on-demand node');
+  assert.not.ok(due(first, deadline, { phase: 'Monitoring' }), 'only from Pending');
+  // Agents that (re)start long after the deadline count their turns from when they first saw the event.
+  const restarted = (agent: typeof first, now: number) => g.monitoringDue(ctx({ phase: 'Pending' }, now, { agent, peers, config: turns, seenAt: deadline + MIN }));
+  assert.ok(restarted(first, deadline + MIN));
+  assert.not.ok(restarted(third, deadline + MIN + 1999), 'a deadline long past is no free-for-all');
+  assert.ok(restarted(third, deadline + MIN + 2000));
+  assert.not.ok(due(first, deadline, { phase: 'Pending', claim: claimBy(agentC.id, deadline - 1000) }), 'an older agent\'s claim in Pending counts');
+  // An untrusted spec fails from its creation on, by turns; past Pending only the holder fails it.
+  const c = ctx({ phase: 'Pending' }, T0, { agent: first, peers, config: turns });
+  const untrusted = { ...c, object: { ...c.object, metadata: { ...c.object.metadata, creationTimestamp: new Date(T0) }, spec: { ...c.object.spec, spotASGName: 'someone-elses-asg' } } };
+  assert.ok(g.failDue(untrusted));
+  assert.not.ok(g.failDue({ ...untrusted, agent: third }), 'the third waits its turns');
+  assert.ok(g.failDue({ ...untrusted, agent: third, now: T0 + 2000 }));
+  assert.not.ok(g.failDue({ ...c, now: T0 + 2000 }), 'a trusted spec');
+  assert.not.ok(g.failDue({ ...untrusted, object: { ...untrusted.object, status: { phase: 'Monitoring', claim: claimBy(agentC.id, T0) } } }), 'another agent holds it');
 });
 
 test('claim turns: exactly one agent ranks first for an event, ranks differ between events, and each waits its turn after the claim is free', () => {
@@ -67,11 +146,22 @@ test('claim turns: exactly one agent ranks first for an event, ranks differ betw
   const expired = { phase: 'Monitoring' as const, claim: { holder: 'gone', holderNode: 'x', acquiredAt: iso(T0), renewedAt: iso(T0), leaseSeconds: 30 } };
   const fifth = agents[ranks.indexOf(5)];
   const first = agents[ranks.indexOf(0)];
-  assert.ok(g.canClaim(ctx(expired, T0 + 30_001, { agent: first, peers, config: turns })));
-  assert.not.ok(g.canClaim(ctx(expired, T0 + 30_001, { agent: fifth, peers, config: turns })), 'not its turn yet');
-  assert.ok(g.canClaim(ctx(expired, T0 + 35_000, { agent: fifth, peers, config: turns })), 'five turns later');
-  assert.ok(g.canClaim(ctx(expired, T0 + 30_001, { agent: fifth, config: turns })), 'a TICK that names no peers: everyone\'s turn');
-  assert.ok(g.canClaim(ctx(expired, T0 + 30_001, { agent: fifth, peers })), 'no turns configured: everyone at once');
+  const gone = leaseRead(T0 + 30_001);
+  assert.ok(g.canClaim(ctx(expired, T0 + 30_001, { agent: first, peers, config: turns, ...gone })));
+  assert.not.ok(g.canClaim(ctx(expired, T0 + 30_001, { agent: first, peers, config: turns })), 'not known to have lapsed: nobody read its Lease');
+  assert.not.ok(g.canClaim(ctx(expired, T0 + 30_001, { agent: fifth, peers, config: turns, ...gone })), 'not its turn yet');
+  assert.ok(g.canClaim(ctx(expired, T0 + 35_000, { agent: fifth, peers, config: turns, ...gone })), 'five turns later');
+  assert.ok(g.canClaim(ctx(expired, T0 + 30_001, { agent: fifth, config: turns, ...gone })), 'a TICK that names no peers: everyone\'s turn');
+  assert.ok(g.canClaim(ctx(expired, T0 + 30_001, { agent: fifth, peers, ...gone })), 'no turns configured: everyone at once');
+  // A released claim is free at once, in turns from its release (not from the event's creation: no herd).
+  const released = { phase: 'Monitoring' as const, claim: { ...expired.claim, renewedAt: iso(T0 + 20_000), releasedAt: iso(T0 + 20_000) } };
+  assert.ok(g.canClaim(ctx(released, T0 + 20_000, { agent: first, peers, config: turns })));
+  assert.not.ok(g.canClaim(ctx(released, T0 + 20_000, { agent: fifth, peers, config: turns })));
+  assert.ok(g.canClaim(ctx(released, T0 + 25_000, { agent: fifth, peers, config: turns })));
+  // The holder's node is no candidate for its own takeover.
+  const onHolder = agents[ranks.indexOf(1)];
+  const heldThere = { ...expired, claim: { ...expired.claim, holderNode: first?.nodeName } };
+  assert.is(g.claimRank(ctx(heldThere, T0, { agent: onHolder, peers, config: turns })), 0, 'the second moves up when the first holds the claim');
   // The node of the on-demand instance is no candidate, and an agent on a node not listed comes last.
   const withOnDemand = [...peers, seedEvent().spec.onDemandNodeName];
   assert.is(g.claimRank(ctx({ phase: 'Pending' }, T0, { agent: first, peers: withOnDemand, config: turns })), 0);
@@ -89,7 +179,8 @@ test('canClaim: only when no valid claim, and never by the agent on the on-deman
   assert.ok(g.canClaim(ctx()));
   assert.not.ok(g.canClaim(ctx({}, T0, { agent: agentOnDemand })));
   assert.not.ok(g.canClaim(ctx({ claim: claimBy(agentC.id, T0) }, T0 + 1000)));
-  assert.ok(g.canClaim(ctx({ claim: claimBy(agentC.id, T0) }, T0 + 31_000)), 'takeover after the lease expired');
+  assert.ok(g.canClaim(ctx({ claim: claimBy(agentC.id, T0) }, T0 + 31_000, leaseRead(T0 + 31_000, agentC.id, T0))), 'takeover after the lease expired, as its Lease shows');
+  assert.not.ok(g.canClaim(ctx({ claim: claimBy(agentC.id, T0) }, T0 + 31_000, leaseRead(T0 + 31_000, agentC.id, T0 + 20_000))), 'the holder renewed its Lease');
   assert.not.ok(g.eligible(ctx({}, T0, { agent: agentOnDemand })));
 });
 

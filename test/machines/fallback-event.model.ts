@@ -110,6 +110,16 @@ export function eventsFor(snapshot: Snapshot): FallbackEventEvent[] {
   }
   if (pending) events.push({ type: 'COMMITTED', object: committed(object, pending) }, { type: 'CONFLICT', latest: byOther(snapshot) });
   events.push({ type: 'COMMIT_FAILED', code: 'Unavailable', message: 'etcdserver: request timed out' });
+  // The answer to a Lease renewal or read in flight: written by this holder, found renewed by
+  // the holder status names, found lapsed (no renewal: absent), or no answer.
+  if (context.leaseBusy) {
+    const holder = object.status?.claim?.holder;
+    events.push(
+      { type: 'LEASE', lease: { holder: g.isHolder(context) ? context.agent.id : holder, renewedAt: now, readAt: now } },
+      { type: 'LEASE', lease: { holder: undefined, renewedAt: undefined, readAt: now } },
+      { type: 'LEASE_FAILED', code: 'Unavailable', message: 'API server unavailable' },
+    );
+  }
   return events;
 }
 
@@ -142,12 +152,13 @@ function pendingFacts(pending: FallbackEventStatus | undefined): unknown {
 export function abstractState(snapshot: Snapshot): string {
   const c = snapshot.context;
   const phase = g.phaseOf(c.object);
-  const renewed = Date.parse(c.object.status?.claim?.renewedAt ?? '');
   const facts: Record<string, unknown> = {
     value: snapshot.value,
     holder: g.isHolder(c) ? 'me' : g.claimValid(c) ? 'other' : 'none',
     pending: pendingFacts(c.pending),
-    renewalDue: g.isHolder(c) && c.now - renewed >= (c.config.claimLeaseSeconds * 1000) / 3,
+    renewalDue: g.renewalDue(c),
+    leaseBusy: c.leaseBusy,
+    leaseCheckDue: g.leaseCheckDue(c),
   };
   if (phase === 'Pending') facts.wait = g.minimumWaitElapsed(c);
   if (phase === 'Monitoring' || phase === 'ReadyForScaleDown') {

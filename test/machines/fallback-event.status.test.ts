@@ -34,7 +34,7 @@ import { agentB, config, iso, observation, seedEvent, T0 } from './fixtures.js';
 const test = suite('fallback-event status builders');
 
 function ctx(status: FallbackEventStatus, o: SpotObservation | undefined): FallbackEventContext {
-  return { object: seedEvent(status), agent: agentB, config, now: T0, observation: o, pending: undefined, lastCheckAt: undefined, lastStepFailureAt: undefined, stepStartedAt: undefined, asgMissingCount: 0 };
+  return { object: seedEvent(status), agent: agentB, config, now: T0, observation: o, pending: undefined, lastCheckAt: undefined, lastStepFailureAt: undefined, stepStartedAt: undefined, asgMissingCount: 0, lease: undefined, leaseBusy: false };
 }
 
 test('a renewal while spot is watched records the holder\'s latest observation, healthy or not', () => {

@@ -101,7 +101,7 @@ test('the fallback-event graph knows its phases, steps, final states and route t
     const failed = graph.edges.filter((e) => e.source === `ScalingDown.${step}.running` && e.event === 'STEP_FAILED');
     assert.equal(failed.map((e) => [e.guard, e.targets]), [['stepRetryable', [`ScalingDown.${step}.committing`]], ['stepIs', [`ScalingDown.${step}.committing`]]], step);
   }
-  assert.equal(graph.edges.filter((e) => e.source === 'ScalingDown.rollback.running').map((e) => `${e.event}${e.guard ? ` [${e.guard}]` : ''}`), ['OBSERVED [samePlace]', 'COMMITTED [samePlace]', 'CONFLICT [samePlace]', 'TICK [renewalDue]', 'ROLLBACK_DONE', 'ROLLBACK_FAILED [rollbackRetryable]', 'ROLLBACK_FAILED']);
+  assert.equal(graph.edges.filter((e) => e.source === 'ScalingDown.rollback.running').map((e) => `${e.event}${e.guard ? ` [${e.guard}]` : ''}`), ['OBSERVED [samePlace]', 'TICK [renewalDue]', 'ROLLBACK_DONE', 'ROLLBACK_FAILED [rollbackRetryable]', 'ROLLBACK_FAILED']);
   // A deleted ASG is judged wherever spot is watched.
   assert.equal(graph.edges.filter((e) => e.guard === 'asgGone').map((e) => e.source), ['Monitoring.idle', 'ReadyForScaleDown.idle', 'ReadyForScaleDown.checking']);
 });
