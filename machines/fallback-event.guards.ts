@@ -266,6 +266,20 @@ export function healthBegan(context: FallbackEventContext, o: SpotObservation): 
   return isHealthy(o) && !context.object.status?.spotHealthySince;
 }
 
+/**
+ * The holder has not recorded what it sees of spot since it took the claim. Later observations
+ * are recorded only when health begins or is lost: the figures of a spot ASG in a shortage move
+ * with every launch it retries, and each write would reach every agent.
+ */
+export function firstLookDue(context: FallbackEventContext): boolean {
+  const status = context.object.status;
+  const acquired = ms(status?.claim?.acquiredAt);
+  const seen = status?.spotHealth;
+  if (!seen || seen.observedBy !== context.agent.id) return true;
+  const observed = ms(seen.observedAt);
+  return acquired !== undefined && observed !== undefined && observed < acquired;
+}
+
 /** Unhealthy now while a window was running: it restarts. */
 export function healthLost(context: FallbackEventContext, o: SpotObservation): boolean {
   return !isHealthy(o) && !!context.object.status?.spotHealthySince;

@@ -123,6 +123,7 @@ export const fallbackEventMachine = setup({
       const o = observationOf(event);
       return !!o && g.isHolder(context) && g.healthLost(context, o);
     },
+    firstLook: ({ context, event }) => !!observationOf(event) && g.isHolder(context) && !context.pending && g.firstLookDue(context),
     observedUnhealthy: ({ context, event }) => {
       const o = observationOf(event);
       return !!o && g.isHolder(context) && !g.isHealthy(o);
@@ -164,6 +165,7 @@ export const fallbackEventMachine = setup({
     startMonitoring: commits((c) => s.toMonitoring(c)),
     recordHealthSeen: commits((c, e) => s.healthStarted(c, observationOf(e) ?? (g.latestObservation(c) as SpotObservation))),
     recordHealthLost: commits((c, e) => s.healthLostStatus(c, observationOf(e) ?? (g.latestObservation(c) as SpotObservation))),
+    recordFirstLook: commits((c, e) => s.firstLook(c, observationOf(e) ?? (g.latestObservation(c) as SpotObservation))),
     failAsgGone: commits((c, e) => s.asgNotFound(c, observationOf(e)?.asgsNotFound ?? [c.object.spec.spotASGName])),
     recordSpotRestored: commits((c) => s.toReadyForScaleDown(c)),
     recordChecksBlocked: commits((c, e) => (e.type === 'CHECKS_DONE' ? s.checksBlocked(c, e.reason, e.check) : s.checksBlocked(c, 'safety checks did not pass'))),
@@ -277,6 +279,7 @@ export const fallbackEventMachine = setup({
               asgGoneTransition(),
               { guard: 'healthBegan', target: 'committing', actions: ['recordObservation', 'recordHealthSeen'] },
               { guard: 'healthLost', target: 'committing', actions: ['recordObservation', 'recordHealthLost'] },
+              { guard: 'firstLook', target: 'committing', actions: ['recordObservation', 'recordFirstLook'] },
               { actions: 'recordObservation' },
             ],
           },

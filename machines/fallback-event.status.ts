@@ -63,6 +63,11 @@ export function claimed(context: FallbackEventContext): FallbackEventStatus {
   };
 }
 
+/** The holder's first look at spot since it took the claim, recorded for people and the other agents (invariant 8). */
+export function firstLook(context: FallbackEventContext, o: SpotObservation): FallbackEventStatus {
+  return { ...claimed(context), spotHealth: healthRecord(context, o, isHealthy(o)) };
+}
+
 function healthRecord(context: FallbackEventContext, o: SpotObservation, healthy: boolean): FallbackEventStatus['spotHealth'] {
   return {
     inService: o.inService,

@@ -225,6 +225,15 @@ test('freshlyHealthy: a healthy observation no older than healthStaleAfterMs', (
   assert.not.ok(g.freshlyHealthy(ctx({}, T0)), 'no observation at all');
 });
 
+test('firstLookDue: the holder records spot once after taking the claim, then only when health begins or is lost', () => {
+  const claim = claimBy(agentB.id, T0);
+  const seen = (by: string, at: number) => ({ inService: 2, desired: 3, activitiesInProgress: 1, nodesReady: 2, nodesTotal: 2, healthy: false, observedAt: iso(at), observedBy: by });
+  assert.ok(g.firstLookDue(ctx({ phase: 'Monitoring', claim }, T0)), 'nothing recorded yet');
+  assert.ok(g.firstLookDue(ctx({ phase: 'Monitoring', claim, spotHealth: seen(agentC.id, T0 + 1000) }, T0)), 'recorded by the previous holder');
+  assert.ok(g.firstLookDue(ctx({ phase: 'Monitoring', claim, spotHealth: seen(agentB.id, T0 - 1000) }, T0)), 'recorded by this agent under an earlier claim');
+  assert.not.ok(g.firstLookDue(ctx({ phase: 'Monitoring', claim, spotHealth: seen(agentB.id, T0 + 1000) }, T0 + 60_000)), 'recorded under this claim: no write per observation');
+});
+
 test('healthBegan and healthLost depend on spotHealthySince', () => {
   const healthy = observation(true, T0);
   const sick = observation(false, T0);

@@ -137,7 +137,8 @@ test('serves probes and metrics, holds a claim, and on SIGTERM releases it and e
     agent.child.kill('SIGTERM');
     assert.is(await agent.exit, 0, agent.output().slice(-2000));
     const after = await store.get(name);
-    assert.is(after?.status?.claim, undefined, 'the claim was released on SIGTERM');
+    assert.ok(after?.status?.claim?.releasedAt, `the claim was released on SIGTERM (${JSON.stringify(after?.status?.claim)})`);
+    assert.is(after?.status?.claim?.holder, 'spot-guard-proc', 'the released claim says whose it was, so the next agent takes its turn from the release');
     assert.is(after?.status?.phase, 'Monitoring');
     const node = await world.admin.makeApiClient(CoreV1Api).readNode({ name: 'od-node' });
     assert.not.ok(node.spec?.unschedulable, 'the on-demand node was left alone');
