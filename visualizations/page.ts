@@ -82,7 +82,10 @@ const SCRIPT = `
     el.classList.toggle('lapsed', !!(c && c.expiredAgo));
     if (!c) { el.textContent = 'Held by no agent'; return; }
     el.append('Held by ', text('b', 'holder', c.holder), c.node ? ' on ' + c.node : '', ' · renewed ' + c.renewedAgo + ' ago · ');
-    el.append(text('span', 'expiry', c.expiresIn ? 'expires in ' + c.expiresIn : 'lapsed ' + c.expiredAgo + ' ago'));
+    const expiry = c.expiresIn ? 'expires in ' + c.expiresIn
+      : c.renewsInLease ? 'renews in its claim Lease (not read here)'
+      : (c.released ? 'released ' : 'lapsed ') + c.expiredAgo + ' ago';
+    el.append(text('span', 'expiry', expiry));
   }
   function render(views) {
     main.querySelector('.empty')?.remove();

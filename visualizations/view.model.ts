@@ -6,6 +6,7 @@
 import { formatDuration, parseDuration } from '../crds/duration.js';
 import { ConditionType, SCALE_DOWN_STEPS, type Phase } from '../crds/phases.js';
 import type { SpotGuardFallbackEvent } from '../crds/spotguardfallbackevent.types.js';
+import type { ClaimLease } from '../machines/fallback-event.types.js';
 
 export interface ViewSettings {
   minimumWaitMs: number;
@@ -47,8 +48,15 @@ export interface ClaimView {
   renewedAgo: string;
   /** Time until the claim lapses unless renewed; absent once it has lapsed. */
   expiresIn?: string;
-  /** How long ago it lapsed, when no agent renewed it in time. */
+  /** How long ago it lapsed, when no agent renewed it in time (or it was released). */
   expiredAgo?: string;
+  /**
+   * The holder renews in its claim Lease, which this view has not read since the claim's last
+   * renewal it knows of: whether it still holds is not known here (neither expiresIn nor expiredAgo).
+   */
+  renewsInLease?: true;
+  /** The holder gave the claim up (SIGTERM). */
+  released?: true;
 }
 
 export interface EventView {
@@ -171,16 +179,24 @@ function waiting(object: SpotGuardFallbackEvent, settings: ViewSettings, now: nu
   };
 }
 
-function claimView(object: SpotGuardFallbackEvent, now: number): ClaimView | undefined {
+/**
+ * `lease`: the claim Lease as the showing agent's actor knows it (the holder's own renewals, or a
+ * stand-by's read); without it the status alone shows when the holder last wrote the event.
+ */
+function claimView(object: SpotGuardFallbackEvent, now: number, lease?: ClaimLease): ClaimView | undefined {
   const claim = object.status?.claim;
   if (!claim) return undefined;
-  const renewed = time(claim.renewedAt);
-  const lapses = renewed + claim.leaseSeconds * 1000;
+  const inLease = lease?.holder === claim.holder && lease.renewedAt !== undefined ? lease.renewedAt : -Infinity;
+  const renewed = Math.max(time(claim.renewedAt), inLease);
+  const released = claim.releasedAt ? time(claim.releasedAt) : undefined;
+  const lapses = released ?? renewed + claim.leaseSeconds * 1000;
+  const known = released !== undefined || (lease !== undefined && lease.readAt >= lapses);
   return {
     holder: claim.holder,
     ...(claim.holderNode ? { node: claim.holderNode } : {}),
     renewedAgo: left(now - renewed),
-    ...(lapses > now ? { expiresIn: left(lapses - now) } : { expiredAgo: left(now - lapses) }),
+    ...(lapses > now ? { expiresIn: left(lapses - now) } : known ? { expiredAgo: left(now - lapses) } : { renewsInLease: true as const }),
+    ...(released !== undefined ? { released: true as const } : {}),
   };
 }
 
@@ -202,7 +218,7 @@ function recorded(object: SpotGuardFallbackEvent): TimelineEntry[] {
   return entries;
 }
 
-export function eventView(object: SpotGuardFallbackEvent, options: { settings: ViewSettings; now: number; stateValue?: StateValue; observed?: TimelineEntry[] }): EventView {
+export function eventView(object: SpotGuardFallbackEvent, options: { settings: ViewSettings; now: number; stateValue?: StateValue; observed?: TimelineEntry[]; lease?: ClaimLease }): EventView {
   const status = object.status ?? {};
   const timeline = [...recorded(object), ...(options.observed ?? [])]
     // One entry per moment and kind: the durable record wins over what a view saw.
@@ -216,7 +232,7 @@ export function eventView(object: SpotGuardFallbackEvent, options: { settings: V
     onDemandASG: object.spec.onDemandASGName,
     onDemandNode: object.spec.onDemandNodeName,
     onDemandInstance: object.spec.onDemandInstanceID ?? '',
-    claim: claimView(object, options.now),
+    claim: claimView(object, options.now, options.lease),
     message: status.message,
     waiting: waiting(object, options.settings, options.now, timeline),
     timeline,

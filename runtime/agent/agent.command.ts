@@ -73,7 +73,7 @@ export async function runAgent(options: AgentCommandOptions = {}): Promise<numbe
   const agent = new Agent({
     inspect: inspector?.inspect,
     observer: {
-      snapshot: (name, snapshot) => (snapshot ? views.update(snapshot.context.object, snapshot.value) : views.remove(name)),
+      snapshot: (name, snapshot) => (snapshot ? views.update(snapshot.context.object, snapshot.value, snapshot.context.lease) : views.remove(name)),
     },
     identity: identity.identity,
     config,

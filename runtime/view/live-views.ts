@@ -3,11 +3,13 @@
 // listeners when anything changed.
 import { Subject, type Observable } from 'rxjs';
 import type { SpotGuardFallbackEvent } from '../../crds/spotguardfallbackevent.types.js';
+import type { ClaimLease } from '../../machines/fallback-event.types.js';
 import { eventView, TimelineBook, type EventView, type StateValue, type ViewSettings } from '../../visualizations/view.model.js';
 
 interface Known {
   object: SpotGuardFallbackEvent;
   stateValue?: StateValue;
+  lease?: ClaimLease;
 }
 
 export class LiveViews {
@@ -26,11 +28,11 @@ export class LiveViews {
     return this.changed;
   }
 
-  /** The event as it is now; `stateValue` is its live actor's, when there is one. */
-  update(object: SpotGuardFallbackEvent, stateValue?: StateValue): void {
+  /** The event as it is now; `stateValue` and `lease` (its claim Lease as known) are its live actor's, when there is one. */
+  update(object: SpotGuardFallbackEvent, stateValue?: StateValue, lease?: ClaimLease): void {
     const name = object.metadata?.name ?? '';
     this.book.saw(object, this.now());
-    this.known.set(name, { object, stateValue });
+    this.known.set(name, { object, stateValue, lease });
     this.changed.next();
   }
 
@@ -43,7 +45,7 @@ export class LiveViews {
   views(): EventView[] {
     const now = this.now();
     return [...this.known.values()]
-      .map(({ object, stateValue }) => eventView(object, { settings: this.settings, now, stateValue, observed: this.book.of(object.metadata?.name ?? '') }))
+      .map(({ object, stateValue, lease }) => eventView(object, { settings: this.settings, now, stateValue, lease, observed: this.book.of(object.metadata?.name ?? '') }))
       .sort((a, b) => a.name.localeCompare(b.name));
   }
 }

@@ -34,8 +34,15 @@ test('the claim: its holder and node, how long ago it was renewed, and when it l
   const claim = { holder: 'spot-guard-b', holderNode: 'ip-10-0-1-10', acquiredAt: iso(T0), renewedAt: iso(T0 + 10_000), leaseSeconds: 30 };
   const held = eventView(seedEvent({ phase: 'Pending', claim }), { settings, now: T0 + 22_000 });
   assert.equal(held.claim, { holder: 'spot-guard-b', node: 'ip-10-0-1-10', renewedAgo: '12s', expiresIn: '18s' });
-  const lapsed = eventView(seedEvent({ phase: 'Pending', claim }), { settings, now: T0 + 55_000 });
+  const lapsed = eventView(seedEvent({ phase: 'Pending', claim }), { settings, now: T0 + 55_000, lease: { holder: undefined, renewedAt: undefined, readAt: T0 + 50_000 } });
   assert.equal(lapsed.claim, { holder: 'spot-guard-b', node: 'ip-10-0-1-10', renewedAgo: '45s', expiredAgo: '15s' });
+  // The holder renews in its claim Lease: the view knows it only through its actor.
+  const unread = eventView(seedEvent({ phase: 'Pending', claim }), { settings, now: T0 + 55_000 });
+  assert.equal(unread.claim, { holder: 'spot-guard-b', node: 'ip-10-0-1-10', renewedAgo: '45s', renewsInLease: true }, 'not known to have lapsed');
+  const renewed = eventView(seedEvent({ phase: 'Pending', claim }), { settings, now: T0 + 55_000, lease: { holder: 'spot-guard-b', renewedAt: T0 + 50_000, readAt: T0 + 50_000 } });
+  assert.equal(renewed.claim, { holder: 'spot-guard-b', node: 'ip-10-0-1-10', renewedAgo: '5s', expiresIn: '25s' });
+  const released = eventView(seedEvent({ phase: 'Pending', claim: { ...claim, releasedAt: iso(T0 + 20_000) } }), { settings, now: T0 + 25_000 });
+  assert.equal(released.claim, { holder: 'spot-guard-b', node: 'ip-10-0-1-10', renewedAgo: '15s', expiredAgo: '5s', released: true });
 });
 
 test('Monitoring says what spot looks like and how long it must stay stable', () => {
