@@ -141,4 +141,46 @@ for (const [index, step] of SCALE_DOWN_STEPS.entries()) {
   });
 }
 
+test('the holder dies in Monitoring; another agent reads its lapsed claim Lease, takes the event over and finishes it', async ({ world }) => {
+  const store = new FallbackEventStore(world.admin);
+  await world.aws.setDesiredCapacity(ON_DEMAND_ASG, 1);
+  const [od] = await world.aws.describeGroups([ON_DEMAND_ASG]);
+  const instanceId = od?.instances.find((i) => i.lifecycleState === 'InService')?.instanceId ?? '';
+  const nodeName = 'od-monitoring';
+  await registerNode(world, nodeName, instanceId);
+  // A waits out a stability window of an hour: it holds the event in Monitoring until it dies.
+  const kcA = world.agentKubeConfig();
+  const agentA = new Agent({ identity: { podName: 'spot-guard-a', nodeName: 'spot-node-0' }, config: agentConfig({ SPOT_GUARD_CLAIM_LEASE: LEASE, SPOT_GUARD_SPOT_STABILITY_WINDOW: '1h' }), kubeConfig: kcA, autoscaling: world.aws, log: quietLog() });
+  agentA.start();
+  const long = new Date(Date.now() - 3600_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const event = await store.create({ spotASGName: SPOT_ASG, onDemandASGName: ON_DEMAND_ASG, onDemandInstanceID: instanceId, onDemandNodeName: nodeName, timestamp: long, minimumWaitDuration: '0s' });
+  const name = event.metadata?.name ?? '';
+  let agentB: Agent | undefined;
+  try {
+    const held = await waitFor(`${name} in Monitoring, held by A, with the health A saw`, async () => {
+      const e = await store.get(name);
+      return e?.status?.phase === 'Monitoring' && e.status.claim?.holder === 'spot-guard-a' && e.status.spotHealthySince ? e : undefined;
+    }, 60_000);
+    await agentA.stop({ release: false });
+    // B would scale down at once: its stability window is a second.
+    agentB = new Agent({ identity: { podName: 'spot-guard-b', nodeName: 'spot-node-1' }, config: agentConfig({ SPOT_GUARD_CLAIM_LEASE: LEASE }), kubeConfig: world.agentKubeConfig(), autoscaling: world.aws, log: quietLog() });
+    agentB.start();
+    const taken = await waitFor(`${name} taken over by B`, async () => {
+      const e = await store.get(name);
+      return e?.status?.claim?.holder === 'spot-guard-b' ? e : undefined;
+    }, 60_000);
+    assert.ok(Date.parse(taken.status?.claim?.acquiredAt ?? '') >= Date.parse(held.status?.claim?.acquiredAt ?? ''), 'a new claim');
+    const done = await waitFor(`${name} Completed by B`, async () => {
+      const e = await store.get(name);
+      if (e?.status?.phase === 'Failed') throw new Error(`event Failed: ${e.status.message}`);
+      return e?.status?.phase === 'Completed' ? e : undefined;
+    }, 120_000);
+    for (const step of SCALE_DOWN_STEPS) assert.is(done.status?.scaleDown?.[step]?.by, 'spot-guard-b', step);
+  } finally {
+    await agentA.stop({ release: false });
+    await agentB?.stop({ release: false });
+    await store.delete(name);
+  }
+});
+
 test.run();
