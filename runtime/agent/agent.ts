@@ -20,7 +20,6 @@ import { FallbackEventStore } from '../kube/fallback-event.store.js';
 import { informerSource } from '../kube/informer.watch.js';
 import { REBALANCE_TAINT, SCALE_DOWN_TAINT, type NodePort } from '../kube/nodes.port.js';
 import { KubeNodes } from '../kube/nodes.kube.js';
-import { slimNode } from '../kube/node-info.js';
 import { instanceIdOf } from '../kube/provider-id.js';
 import type { Logger } from '../log.js';
 import type { AgentMetrics } from '../metrics.js';
@@ -379,7 +378,7 @@ export class Agent {
   private nodeSeen(node: V1Node): void {
     const name = node.metadata?.name ?? '';
     this.nodeCache.set(name, nodeView(node));
-    this.nodeObjects.set(name, slimNode(node));
+    this.nodeObjects.set(name, node);
   }
 
   private nodeGone(node: V1Node): void {

@@ -17,18 +17,6 @@ export function toNodeInfo(node: V1Node): NodeInfo {
   };
 }
 
-/**
- * A Node as the agent keeps it: without the parts it never reads that weigh the most (the
- * images the node has pulled, up to 50 entries of several names each on an EKS node, the
- * managedFields and the node's software versions). Every agent keeps every node, so at 1,000
- * nodes this is most of what the node watch costs in memory.
- */
-export function slimNode(node: V1Node): V1Node {
-  const { managedFields: _fields, ...metadata } = node.metadata ?? {};
-  const { images: _images, nodeInfo: _info, ...status } = node.status ?? {};
-  return { ...node, metadata, status };
-}
-
 function plainTaint(t: V1Taint): V1Taint {
   const taint: V1Taint = { key: t.key, effect: t.effect };
   if (t.value !== undefined) taint.value = t.value;
