@@ -343,7 +343,8 @@ test('an interruption after the fallback is recorded and before the taint: the n
   const store = new FallbackEventStore(world.admin);
   const mine = async () => (await store.list()).items.find((e) => e.metadata?.annotations?.[REQUEST_ANNOTATION] === record?.requestId);
   await waitFor('the fallback recorded', mine);
-  assert.is((await recordOf(world, 'spot-node-k'))?.record?.step, 'recorded');
+  // The record's step follows the event's creation (the event first, then the record says so).
+  await waitFor('the record at step recorded', async () => (await recordOf(world, 'spot-node-k'))?.record?.step === 'recorded', 30_000);
   assert.not.ok((await core.readNode({ name: 'spot-node-k' })).spec?.unschedulable, 'not tainted yet: the replacement is not Ready');
 
   // The interruption notice, served from the same address as before.
