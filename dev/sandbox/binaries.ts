@@ -17,6 +17,7 @@ export interface Binaries {
   kwok: string;
   aemm: string;
   helm: string;
+  promtool: string;
 }
 export type BinaryName = keyof Binaries;
 
@@ -27,13 +28,13 @@ export const CONTROLLER_BINARIES = ['kubeScheduler', 'kubeControllerManager'] as
 export type ControllerBinaries = Pick<Binaries, (typeof CONTROLLER_BINARIES)[number]>;
 /**
  * What the sandbox and the demo run: the control plane with its controllers, KWOK as the
- * nodes' kubelet and an IMDS per node, never helm.
+ * nodes' kubelet and an IMDS per node, never helm or promtool.
  */
 export const SANDBOX_BINARIES = [...CONTROL_PLANE_BINARIES, ...CONTROLLER_BINARIES, 'kwok', 'aemm'] as const satisfies readonly BinaryName[];
-const ALL_BINARIES: readonly BinaryName[] = [...SANDBOX_BINARIES, 'helm'];
+const ALL_BINARIES: readonly BinaryName[] = [...SANDBOX_BINARIES, 'helm', 'promtool'];
 
 /** The argument of build-binaries.sh that builds each binary, and the file name it prints. */
-type Component = 'kubernetes' | 'kwok' | 'aemm' | 'helm';
+type Component = 'kubernetes' | 'kwok' | 'aemm' | 'helm' | 'promtool';
 const BUILT_BY: Record<BinaryName, { component: Component; file: string }> = {
   kubeApiserver: { component: 'kubernetes', file: 'kube-apiserver' },
   etcd: { component: 'kubernetes', file: 'etcd' },
@@ -43,6 +44,7 @@ const BUILT_BY: Record<BinaryName, { component: Component; file: string }> = {
   kwok: { component: 'kwok', file: 'kwok' },
   aemm: { component: 'aemm', file: 'ec2-metadata-mock' },
   helm: { component: 'helm', file: 'helm' },
+  promtool: { component: 'promtool', file: 'promtool' },
 };
 
 export interface ResolveOptions {
@@ -79,6 +81,7 @@ function fromEnvironment(env: NodeJS.ProcessEnv): Partial<Binaries> {
     kwok: env.TEST_ASSET_KWOK || undefined,
     aemm: env.TEST_ASSET_EC2_METADATA_MOCK || undefined,
     helm: env.TEST_ASSET_HELM || undefined,
+    promtool: env.TEST_ASSET_PROMTOOL || undefined,
   };
   return Object.fromEntries(Object.entries(found).filter(([, v]) => v !== undefined));
 }

@@ -5,7 +5,7 @@
 # binaries of a component are built (a cache made before kube-scheduler was added gets just it
 # and kube-controller-manager).
 #
-#   build-binaries.sh [kubernetes] [kwok] [aemm] [helm]     (no argument: all four)
+#   build-binaries.sh [kubernetes] [kwok] [aemm] [helm] [promtool]     (no argument: all five)
 #
 #   kubernetes  kube-apiserver, kubectl, kube-scheduler, kube-controller-manager
 #               (k8s.io/kubernetes: a wrapper module pins each staging module to its published
@@ -14,10 +14,12 @@
 #   kwok        sigs.k8s.io/kwok (go install), the kubelet stand-in for the simulated nodes
 #   aemm        amazon-ec2-metadata-mock (go install)
 #   helm        helm.sh/helm/v3 (go install), for the chart's tests
+#   promtool    github.com/prometheus/prometheus/cmd/promtool (go install), for the alerting
+#               rules' tests (the module's v0.3MM.P is Prometheus 3.MM.P)
 #
 # stdout: the absolute path of every binary of the components asked for, one a line, in the
 # order kube-apiserver, kubectl, kube-scheduler, kube-controller-manager, etcd, kwok,
-# ec2-metadata-mock, helm; each path ends in that name.
+# ec2-metadata-mock, helm, promtool; each path ends in that name.
 # stderr: one line per step for people ("build-binaries: building kube-apiserver (1/5)"; the
 # count is of what this run builds), nothing when everything is cached; the Go tool's own
 # output only when a step fails.
@@ -28,6 +30,7 @@ ETCD_VERSION="${ETCD_VERSION:-v3.5.16}"
 KWOK_VERSION="${KWOK_VERSION:-v0.8.0}"
 AEMM_VERSION="${AEMM_VERSION:-v1.13.0}"
 HELM_VERSION="${HELM_VERSION:-v3.19.0}"
+PROMETHEUS_VERSION="${PROMETHEUS_VERSION:-v0.316.0}"
 CACHE="${SPOT_GUARD_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/spot-guard}"
 
 log() { printf 'build-binaries: %s\n' "$*" >&2; }
@@ -37,6 +40,7 @@ etcd_dir="$CACHE/etcd-$ETCD_VERSION"
 kwok_dir="$CACHE/kwok-$KWOK_VERSION"
 aemm_dir="$CACHE/aemm-$AEMM_VERSION"
 helm_dir="$CACHE/helm-$HELM_VERSION"
+promtool_dir="$CACHE/promtool-$PROMETHEUS_VERSION"
 
 # Runs one step quietly: its output is shown only if it fails, so a build prints a line per step.
 quiet() {
@@ -158,15 +162,29 @@ build_helm() {
   mv "$helm_dir.tmp" "$helm_dir"
 }
 
-kubernetes=0 kwok=0 aemm=0 helm=0
-[ $# -gt 0 ] || set -- kubernetes kwok aemm helm
+build_promtool() {
+  log "building promtool (Prometheus module $PROMETHEUS_VERSION), needed by the alerting rules' tests; once, cached in $CACHE"
+  mkdir -p "$promtool_dir.tmp"
+  log "downloading and building promtool (1/1)"
+  # promtool --version reports the release: module v0.316.0 is Prometheus 3.16.0.
+  local n="${PROMETHEUS_VERSION#v0.}"
+  quiet env CGO_ENABLED=0 GOBIN="$promtool_dir.tmp" go install -trimpath \
+    -ldflags "-s -w -X github.com/prometheus/common/version.Version=${n:0:1}.${n:1}" \
+    "github.com/prometheus/prometheus/cmd/promtool@$PROMETHEUS_VERSION"
+  rm -rf "$promtool_dir"
+  mv "$promtool_dir.tmp" "$promtool_dir"
+}
+
+kubernetes=0 kwok=0 aemm=0 helm=0 promtool=0
+[ $# -gt 0 ] || set -- kubernetes kwok aemm helm promtool
 for component in "$@"; do
   case "$component" in
     kubernetes) kubernetes=1 ;;
     kwok) kwok=1 ;;
     aemm) aemm=1 ;;
     helm) helm=1 ;;
-    *) log "unknown component '$component': expected kubernetes, kwok, aemm or helm"; exit 2 ;;
+    promtool) promtool=1 ;;
+    *) log "unknown component '$component': expected kubernetes, kwok, aemm, helm or promtool"; exit 2 ;;
   esac
 done
 
@@ -179,6 +197,7 @@ find_missing() {
   if [ "$kwok" = 1 ] && [ ! -x "$kwok_dir/kwok" ]; then missing+=(kwok); fi
   if [ "$aemm" = 1 ] && [ ! -x "$aemm_dir/ec2-metadata-mock" ]; then missing+=(aemm); fi
   if [ "$helm" = 1 ] && [ ! -x "$helm_dir/helm" ]; then missing+=(helm); fi
+  if [ "$promtool" = 1 ] && [ ! -x "$promtool_dir/promtool" ]; then missing+=(promtool); fi
 }
 find_missing
 if [ ${#missing[@]} -gt 0 ]; then
@@ -196,3 +215,4 @@ if [ "$kubernetes" = 1 ]; then k8s_binaries | awk '{print $1}'; fi
 if [ "$kwok" = 1 ]; then printf '%s\n' "$kwok_dir/kwok"; fi
 if [ "$aemm" = 1 ]; then printf '%s\n' "$aemm_dir/ec2-metadata-mock"; fi
 if [ "$helm" = 1 ]; then printf '%s\n' "$helm_dir/helm"; fi
+if [ "$promtool" = 1 ]; then printf '%s\n' "$promtool_dir/promtool"; fi

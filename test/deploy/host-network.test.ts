@@ -82,7 +82,7 @@ function assertOnHostNetwork(pod: PodSpec, config: Record<string, string>, where
 }
 
 test.before(async (ctx) => {
-  ctx.helm = (await resolveBinaries()).helm;
+  ctx.helm = (await resolveBinaries(['helm'])).helm;
 });
 
 test('the plain manifests run on the host network, with cluster DNS and a host port, on Linux and never on Fargate', () => {
