@@ -178,9 +178,23 @@ function pendingTurn(context: FallbackEventContext, since: number | undefined): 
   return eligible(context) && claimLapsed(context) && turnCome(context, from);
 }
 
-/** The minimum wait is over and it is this agent's turn to start monitoring (taking the claim). */
+/**
+ * The minimum wait is over and it is this agent's turn to start monitoring (taking the claim):
+ * it observes spot (a trusted spec only), so that the commit of Monitoring carries what it saw.
+ */
+export function monitoringTurn(context: FallbackEventContext): boolean {
+  return phaseOf(context.object) === 'Pending' && minimumWaitElapsed(context) && untrustedReason(context) === undefined && pendingTurn(context, minimumWaitEndsAt(context));
+}
+
+/** This agent's own observation of spot is fresh enough to record. */
+export function observationFresh(context: FallbackEventContext): boolean {
+  const o = context.observation;
+  return !!o && context.now - o.observedAt <= context.config.healthStaleAfterMs;
+}
+
+/** Its turn has come and it has seen spot: Monitoring, the claim and its first look go in one write. */
 export function monitoringDue(context: FallbackEventContext): boolean {
-  return phaseOf(context.object) === 'Pending' && minimumWaitElapsed(context) && pendingTurn(context, minimumWaitEndsAt(context));
+  return monitoringTurn(context) && observationFresh(context);
 }
 
 /** The spec is untrusted and this agent is the one to fail the event: its holder, or in Pending the agent whose turn it is. */
@@ -277,7 +291,8 @@ export function firstLookDue(context: FallbackEventContext): boolean {
   const seen = status?.spotHealth;
   if (!seen || seen.observedBy !== context.agent.id) return true;
   const observed = ms(seen.observedAt);
-  return acquired !== undefined && observed !== undefined && observed < acquired;
+  // The commit that takes the claim carries an observation made just before it.
+  return acquired !== undefined && observed !== undefined && observed < acquired - context.config.healthStaleAfterMs;
 }
 
 /** Unhealthy now while a window was running: it restarts. */

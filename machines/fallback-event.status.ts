@@ -85,11 +85,23 @@ function describe(context: FallbackEventContext, o: SpotObservation): string {
   return `spot ASG ${context.object.spec.spotASGName} (InService: ${o.inService}, Desired: ${o.desired}, activities in progress: ${o.activitiesInProgress}, nodes Ready: ${o.nodesReady}/${o.nodesTotal})`;
 }
 
+/**
+ * Monitoring, with the claim and what this agent saw of spot just before (its first look): when
+ * spot is already healthy the stability window starts with it.
+ */
 export function toMonitoring(context: FallbackEventContext): FallbackEventStatus {
+  const o = context.observation;
+  const waited = `Minimum wait time (${formatDuration(minimumWaitMs(context))}) elapsed`;
+  const status: FallbackEventStatus = { ...claimed(context), phase: 'Monitoring', message: `${waited}, monitoring spot ASG health` };
+  if (!o) return status;
+  const healthy = isHealthy(o);
   return {
-    ...claimed(context),
-    phase: 'Monitoring',
-    message: `Minimum wait time (${formatDuration(minimumWaitMs(context))}) elapsed, monitoring spot ASG health`,
+    ...status,
+    spotHealth: healthRecord(context, o, healthy),
+    ...(healthy ? { spotHealthySince: iso(o.observedAt) } : {}),
+    message: healthy
+      ? `${waited}; healthy: ${describe(context, o)}; waiting ${formatDuration(context.config.stabilityWindowMs)} for it to stay stable`
+      : `${waited}; not healthy: ${describe(context, o)}; monitoring spot ASG health`,
   };
 }
 

@@ -7,7 +7,7 @@ import { filter, map, type Subscription } from 'rxjs';
 import { createActor, type Actor, type InspectionEvent, type Observer, type SnapshotFrom } from 'xstate';
 import type { Phase, SafetyCheck } from '../../crds/phases.js';
 import type { SpotGuardFallbackEvent } from '../../crds/spotguardfallbackevent.types.js';
-import { isHolder, isTerminal, phaseOf } from '../../machines/fallback-event.guards.js';
+import { isHolder, isTerminal, monitoringTurn, phaseOf } from '../../machines/fallback-event.guards.js';
 import { fallbackEventMachine } from '../../machines/fallback-event.machine.js';
 import type { AgentIdentity, ChecksOutcome, ClaimLease, FallbackEventConfig, FallbackEventIntent } from '../../machines/fallback-event.types.js';
 import type { AsgObserver } from '../../streams/asg-observation.stream.js';
@@ -195,8 +195,10 @@ export class FallbackActors {
       this.deps.log.debug({ event: entry.name, from, to: phase }, 'saw phase change');
       this.deps.observer?.phaseSeen?.(context.object, from, phase);
     }
-    // Only the claim holder observes AWS (invariant 8); the others read what it records.
-    const watchSpot = SPOT_WATCHING.includes(phase) && isHolder({ ...context, now: Math.max(context.now, this.deps.now()) });
+    // Only the claim holder observes AWS (invariant 8); the others read what it records. At the
+    // end of the minimum wait the agent whose turn it is looks first, to start Monitoring with it.
+    const current = { ...context, now: Math.max(context.now, this.deps.now()), peers: this.peers };
+    const watchSpot = (SPOT_WATCHING.includes(phase) && isHolder(current)) || (phase === 'Pending' && monitoringTurn(current));
     if (watchSpot && !entry.spot) {
       const { spec } = context.object;
       // The on-demand ASG is asked about in the same call: a deleted one fails the event too.

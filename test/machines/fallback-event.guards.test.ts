@@ -108,15 +108,21 @@ test('Pending is unclaimed: the agent whose turn it is at the deadline starts mo
   const first = agents[ranks.indexOf(0)] ?? agentB;
   const third = agents[ranks.indexOf(2)] ?? agentB;
   const deadline = T0 + 10 * MIN;
-  const due = (agent: (typeof agents)[number] | undefined, now: number, status: FallbackEventStatus = { phase: 'Pending' }) => g.monitoringDue(ctx(status, now, { agent, peers, config: turns }));
+  const due = (agent: (typeof agents)[number] | undefined, now: number, status: FallbackEventStatus = { phase: 'Pending' }) => g.monitoringTurn(ctx(status, now, { agent, peers, config: turns }));
   assert.not.ok(due(first, deadline - 1), 'before the deadline nobody acts');
   assert.ok(due(first, deadline), 'the first-ranked agent at the deadline');
   assert.not.ok(due(third, deadline + 1999));
   assert.ok(due(third, deadline + 2000), 'the third two turns later');
-  assert.not.ok(g.monitoringDue(ctx({ phase: 'Pending' }, deadline, { agent: agentOnDemand })), 'never the agent on the on-demand node');
+  assert.not.ok(g.monitoringTurn(ctx({ phase: 'Pending' }, deadline, { agent: agentOnDemand })), 'never the agent on the on-demand node');
+  // Its turn come, the agent looks at spot first: Monitoring is committed with what it saw.
+  assert.not.ok(g.monitoringDue(ctx({ phase: 'Pending' }, deadline, { agent: first, peers, config: turns })), 'nothing seen yet');
+  assert.ok(g.monitoringDue(ctx({ phase: 'Pending' }, deadline, { agent: first, peers, config: turns, observation: observation(false, deadline - 1000) })));
+  assert.not.ok(g.monitoringDue(ctx({ phase: 'Pending' }, deadline, { agent: first, peers, config: turns, observation: observation(true, deadline - config.healthStaleAfterMs - 1) })), 'a stale look');
+  const c0 = ctx({ phase: 'Pending' }, deadline, { agent: first, peers, config: turns });
+  assert.not.ok(g.monitoringTurn({ ...c0, object: { ...c0.object, spec: { ...c0.object.spec, spotASGName: 'someone-elses-asg' } } }), 'an untrusted spec is not looked at (nor anything it names)');
   assert.not.ok(due(first, deadline, { phase: 'Monitoring' }), 'only from Pending');
   // Agents that (re)start long after the deadline count their turns from when they first saw the event.
-  const restarted = (agent: typeof first, now: number) => g.monitoringDue(ctx({ phase: 'Pending' }, now, { agent, peers, config: turns, seenAt: deadline + MIN }));
+  const restarted = (agent: typeof first, now: number) => g.monitoringTurn(ctx({ phase: 'Pending' }, now, { agent, peers, config: turns, seenAt: deadline + MIN }));
   assert.ok(restarted(first, deadline + MIN));
   assert.not.ok(restarted(third, deadline + MIN + 1999), 'a deadline long past is no free-for-all');
   assert.ok(restarted(third, deadline + MIN + 2000));
@@ -230,7 +236,8 @@ test('firstLookDue: the holder records spot once after taking the claim, then on
   const seen = (by: string, at: number) => ({ inService: 2, desired: 3, activitiesInProgress: 1, nodesReady: 2, nodesTotal: 2, healthy: false, observedAt: iso(at), observedBy: by });
   assert.ok(g.firstLookDue(ctx({ phase: 'Monitoring', claim }, T0)), 'nothing recorded yet');
   assert.ok(g.firstLookDue(ctx({ phase: 'Monitoring', claim, spotHealth: seen(agentC.id, T0 + 1000) }, T0)), 'recorded by the previous holder');
-  assert.ok(g.firstLookDue(ctx({ phase: 'Monitoring', claim, spotHealth: seen(agentB.id, T0 - 1000) }, T0)), 'recorded by this agent under an earlier claim');
+  assert.ok(g.firstLookDue(ctx({ phase: 'Monitoring', claim, spotHealth: seen(agentB.id, T0 - config.healthStaleAfterMs - 1000) }, T0)), 'recorded by this agent under an earlier claim');
+  assert.not.ok(g.firstLookDue(ctx({ phase: 'Monitoring', claim, spotHealth: seen(agentB.id, T0 - 1000) }, T0)), 'recorded with the claim (the commit of Monitoring carries the look just before it)');
   assert.not.ok(g.firstLookDue(ctx({ phase: 'Monitoring', claim, spotHealth: seen(agentB.id, T0 + 1000) }, T0 + 60_000)), 'recorded under this claim: no write per observation');
 });
 

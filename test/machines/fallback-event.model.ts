@@ -160,7 +160,11 @@ export function abstractState(snapshot: Snapshot): string {
     leaseBusy: c.leaseBusy,
     leaseCheckDue: g.leaseCheckDue(c),
   };
-  if (phase === 'Pending') facts.wait = g.minimumWaitElapsed(c);
+  if (phase === 'Pending') {
+    facts.wait = g.minimumWaitElapsed(c);
+    // Monitoring starts with a fresh look at spot.
+    facts.looked = g.observationFresh(c);
+  }
   if (phase === 'Monitoring' || phase === 'ReadyForScaleDown') {
     facts.fresh = g.freshlyHealthy(c);
     // Past the threshold the count behaves the same (the next miss fails the event).
@@ -206,7 +210,7 @@ export function storyEventsFor(snapshot: Snapshot): FallbackEventEvent[] {
     if (!keep.has(e.type)) return false;
     // Spot health matters in Monitoring (and a healthy one before the checks); elsewhere its
     // branches only multiply the paths.
-    if (e.type === 'SPOT_OBSERVED' && phase !== 'Monitoring' && !(phase === 'ReadyForScaleDown' && g.isHealthy(e.observation))) return false;
+    if (e.type === 'SPOT_OBSERVED' && phase !== 'Monitoring' && phase !== 'Pending' && !(phase === 'ReadyForScaleDown' && g.isHealthy(e.observation))) return false;
     // A deleted ASG is one story of its own (missing, then missing again: Failed), told from a
     // Monitoring that has seen no health yet; anywhere else it would multiply every path.
     const { context } = snapshot;
@@ -223,7 +227,7 @@ export function storyEventsFor(snapshot: Snapshot): FallbackEventEvent[] {
 
 /** The clock steps each phase's story waits for (health needs fresh observations, hence 15 s). */
 const STORY_TICKS: Record<Phase, number[]> = {
-  Pending: [11 * MIN],
+  Pending: [11 * MIN, 1_000],
   Monitoring: [15_000, config.stabilityWindowMs],
   ReadyForScaleDown: [15_000],
   ScalingDown: [15_000],
@@ -241,6 +245,8 @@ export function coarseState(snapshot: Snapshot): string {
     Math.min(c.asgMissingCount, c.config.asgMissingObservations),
     !!c.object.status?.spotHealthySince,
     g.minimumWaitElapsed(c),
+    // Only Pending's move waits for a look of its own; elsewhere freshlyHealthy says enough.
+    g.phaseOf(c.object) === 'Pending' && g.observationFresh(c),
     g.freshlyHealthy(c),
     c.now - Date.parse(c.object.status?.spotHealthySince ?? '') >= c.config.stabilityWindowMs,
   ]);

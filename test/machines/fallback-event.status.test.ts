@@ -26,6 +26,7 @@ import {
   stepCompleted,
   stepFailed,
   toFailed,
+  toMonitoring,
   toReadyForScaleDown,
 } from '../../machines/fallback-event.status.js';
 import type { FallbackEventContext, SpotObservation } from '../../machines/fallback-event.types.js';
@@ -36,6 +37,20 @@ const test = suite('fallback-event status builders');
 function ctx(status: FallbackEventStatus, o: SpotObservation | undefined): FallbackEventContext {
   return { object: seedEvent(status), agent: agentB, config, now: T0, observation: o, pending: undefined, lastCheckAt: undefined, lastStepFailureAt: undefined, stepStartedAt: undefined, asgMissingCount: 0, lease: undefined, leaseBusy: false };
 }
+
+test('Monitoring is committed with the claim and the first look at spot; a healthy look starts the stability window', () => {
+  const unhealthy = toMonitoring(ctx({ phase: 'Pending' }, observation(false, T0 - 1000)));
+  assert.is(unhealthy.phase, 'Monitoring');
+  assert.is(unhealthy.claim?.holder, agentB.id);
+  assert.is(unhealthy.spotHealth?.healthy, false);
+  assert.is(unhealthy.spotHealth?.observedBy, agentB.id);
+  assert.is(unhealthy.spotHealthySince, undefined);
+  assert.match(unhealthy.message ?? '', 'not healthy');
+  const healthy = toMonitoring(ctx({ phase: 'Pending' }, observation(true, T0 - 1000)));
+  assert.is(healthy.spotHealthySince, iso(T0 - 1000), 'the window starts at the look');
+  assert.is(healthy.spotHealth?.healthy, true);
+  assert.is(validateFallbackEvent({ ...seedEvent(), status: healthy }).ok, true, 'valid against the CRD schema');
+});
 
 test('a renewal while spot is watched records the holder\'s latest observation, healthy or not', () => {
   const status = claimed(ctx({ phase: 'Monitoring' }, observation(false, T0 - 1000)));
