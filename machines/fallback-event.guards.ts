@@ -140,11 +140,21 @@ export function claimRank(context: FallbackEventContext): number {
   return rank;
 }
 
-/** FNV-1a, 32 bits: a stable spread of names, nothing secret. */
+/**
+ * FNV-1a, 32 bits, then MurmurHash3's finaliser: a stable spread of names, nothing secret.
+ * FNV-1a alone mixes its last characters too little, so nodes named in sequence
+ * (ip-10-0-1-17, ip-10-0-1-18) ranked close together: with agents on only some of those nodes,
+ * the first of them could come dozens of turns down the line.
+ */
 function score(event: string, node: string): number {
   let h = 0x811c9dc5;
-  for (const c of `${event}\n${node}`) h = Math.imul(h ^ c.charCodeAt(0), 0x01000193) >>> 0;
-  return h;
+  for (const c of `${event}\n${node}`) h = Math.imul(h ^ c.charCodeAt(0), 0x01000193);
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
 }
 
 /**

@@ -181,6 +181,21 @@ test('claim turns: exactly one agent ranks first for an event, ranks differ betw
   assert.ok(g.mayDelete(ctx(done, ttl + 5000, { agent: fifth, peers, config: turns })));
 });
 
+test('claim turns: nodes named in sequence do not rank together (agents on only some of them still come early)', () => {
+  const peers = Array.from({ length: 300 }, (_, i) => `ip-10-0-${Math.floor(i / 250)}-${i % 250}`);
+  const best: number[] = [];
+  for (let e = 0; e < 100; e++) {
+    const c = ctx({ phase: 'Pending' }, T0, { peers });
+    const object = { ...c.object, metadata: { ...c.object.metadata, name: `fallback-17959${String(e).padStart(5, '0')}-ab${e}` } };
+    // The agents run on the first 100 nodes by name only: the best of them, among all 300.
+    best.push(Math.min(...peers.slice(0, 100).map((nodeName) => g.claimRank({ ...c, object, agent: { id: nodeName, nodeName } }))));
+  }
+  best.sort((a, b) => a - b);
+  // Spread at random, the best of 100 among 300 is ranked about 2nd; FNV-1a alone gave a median of 21.
+  assert.ok((best[50] ?? Infinity) <= 4, `median best rank ${best[50]} (ranks ${best.join(',')})`);
+  assert.ok((best[99] ?? Infinity) <= 30, `worst best rank ${best[99]}`);
+});
+
 test('canClaim: only when no valid claim, and never by the agent on the on-demand node', () => {
   assert.ok(g.canClaim(ctx()));
   assert.not.ok(g.canClaim(ctx({}, T0, { agent: agentOnDemand })));
