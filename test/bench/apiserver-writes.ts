@@ -44,6 +44,11 @@ export function parseRequests(text: string, verbs: ReadonlySet<string>): Counts 
   return out;
 }
 
+/** kube-apiserver's whole /metrics exposition, read with the admin token. */
+export function apiServerMetricsText(plane: ControlPlane): Promise<string> {
+  return getText(`${plane.server}/metrics`, plane.adminToken, plane.caData);
+}
+
 export async function apiServerWrites(plane: ControlPlane): Promise<Counts> {
   return parseWrites(await getText(`${plane.server}/metrics`, plane.adminToken, plane.caData));
 }
