@@ -196,9 +196,11 @@ export class FallbackActors {
       this.deps.observer?.phaseSeen?.(context.object, from, phase);
     }
     // Only the claim holder observes AWS (invariant 8); the others read what it records. At the
-    // end of the minimum wait the agent whose turn it is looks first, to start Monitoring with it.
+    // end of the minimum wait the agent whose turn it is looks first, to start Monitoring with it:
+    // only once the peers are known (the node list has synced), or every agent would rank first.
     const current = { ...context, now: Math.max(context.now, this.deps.now()), peers: this.peers };
-    const watchSpot = (SPOT_WATCHING.includes(phase) && isHolder(current)) || (phase === 'Pending' && monitoringTurn(current));
+    const myTurn = phase === 'Pending' && (this.peers?.length ?? 0) > 0 && monitoringTurn(current);
+    const watchSpot = (SPOT_WATCHING.includes(phase) && isHolder(current)) || myTurn;
     if (watchSpot && !entry.spot) {
       const { spec } = context.object;
       // The on-demand ASG is asked about in the same call: a deleted one fails the event too.

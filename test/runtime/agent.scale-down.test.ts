@@ -42,6 +42,9 @@ test.before(
   ctx.world = await startAgentWorld({ withKubelets: true });
   const { world } = ctx;
   await createAsgPairWithSpotNodes(world, 3, 0);
+  // One agent per node, as the DaemonSet runs them (the claim turns rank nodes): the others'
+  // nodes are members of no ASG, so spot health is the three spot nodes'.
+  for (let i = 3; i < AGENTS; i++) await registerNode(world, `worker-${i}`, `i-${String(i).padStart(17, '0')}`);
   ctx.calls = [];
   // placePod's pods declare no controller: the drain takes them as kubectl drain --force would.
   const config = agentConfig({ SPOT_GUARD_DRAIN_FORCE: 'true' });
@@ -49,7 +52,7 @@ test.before(
     const kubeConfig = world.agentKubeConfig();
     const who = `spot-guard-${i}`;
     return new Agent({
-      identity: { podName: who, nodeName: `spot-node-${i % 3}` },
+      identity: { podName: who, nodeName: i < 3 ? `spot-node-${i}` : `worker-${i}` },
       config,
       kubeConfig,
       autoscaling: recordingAutoScaling(world.aws, who, ctx.calls),
