@@ -44,7 +44,7 @@ export interface FallbackActorsDeps {
   config: FallbackEventConfig;
   store: FallbackEventStore;
   /** The claims' heartbeats (claim-lease.ts). */
-  claimLeases: Pick<ClaimLeases, 'read' | 'renew'>;
+  claimLeases: Pick<ClaimLeases, 'read' | 'renew' | 'forget'>;
   asgObserver: AsgObserver;
   /** The nodes as the node watch last saw them, for the spot-health observation. */
   nodeViews: () => readonly NodeView[];
@@ -176,6 +176,7 @@ export class FallbackActors {
     entry.stopped = true;
     entry.abort.abort();
     entry.spot?.unsubscribe();
+    this.deps.claimLeases.forget(entry.actor.getSnapshot().context.object);
     entry.actor.stop();
     this.entries.delete(name);
     this.deps.observer?.snapshot?.(name, undefined);

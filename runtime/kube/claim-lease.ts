@@ -48,6 +48,12 @@ export class ClaimLeases {
     this.now = options.now ?? Date.now;
   }
 
+  /** The event is gone: its Lease goes with it (garbage-collected), and so does what this agent knew of it. */
+  forget(event: SpotGuardFallbackEvent): void {
+    const { name, namespace } = where(event);
+    this.versions.delete(key(namespace, name));
+  }
+
   /** The event's claim Lease as it is now; a missing Lease names nobody. */
   async read(event: SpotGuardFallbackEvent): Promise<ClaimLease> {
     const { name, namespace } = where(event);
