@@ -15,6 +15,7 @@ import { interruptionWarningMs } from '../../dev/sandbox/scenario-control.js';
 import type { NodeMapping } from '../../dev/simulator/control.types.js';
 import { FallbackEventStore, type WatchHandle } from '../../runtime/kube/fallback-event.store.js';
 import { REBALANCE_TAINT } from '../../runtime/kube/nodes.port.js';
+import type { EventTiming as RoundTiming } from './fallback-round.js';
 import type { AgentHost } from './scale-agents.js';
 import type { ScaleCluster } from './scale-cluster.js';
 import { windowOf, type Reading, type Window } from './scale-figures.js';
@@ -98,17 +99,9 @@ function shuffled(names: readonly string[]): string[] {
 /** An instance in service with its Node registered: a node whose agent runs. */
 const isLive = (n: NodeMapping) => n.registered && n.lifecycleState === 'InService';
 
-export interface EventTiming {
-  event: string;
-  spotHealthySince?: string;
-  spotRestoredAt?: string;
-  drainStartedAt?: string;
-  drainBy?: string;
+/** A sandbox round's timing of one event, with every agent that held its claim in turn. */
+export interface EventTiming extends RoundTiming {
   claimHolders: string[];
-  /** SpotRestored's lastTransitionTime → scaleDown.drain.startedAt. */
-  restoredToDrainSeconds?: number;
-  /** spotHealthySince + the stability window → scaleDown.drain.startedAt. */
-  windowEndToDrainSeconds?: number;
 }
 
 export interface EventFigures {
