@@ -20,6 +20,7 @@ import { availableParallelism, cpus, loadavg, release, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { numberArg } from './bench-args.js';
 import { renderMarkdown, type RunInfo } from './bench-docs.js';
 import { consoleTable, summarise, type SizeSummary } from './bench-report.js';
 import { meminfoKb } from './process-sampler.js';
@@ -47,11 +48,7 @@ const { values } = parseArgs({
   strict: true,
 });
 
-const number = (name: keyof typeof values, min: number): number => {
-  const n = Number(values[name]);
-  if (!Number.isFinite(n) || n < min) throw new Error(`--${name} ${String(values[name])}: must be a number of at least ${min}`);
-  return n;
-};
+const number = (name: keyof typeof values, min: number): number => numberArg(values, name, min);
 const sizes = (values.sizes ?? '').split(',').map((s) => Number(s.trim()));
 if (sizes.some((s) => !Number.isInteger(s) || s < 1)) throw new Error(`--sizes ${values.sizes}: must be whole numbers such as 10,50,200`);
 sizes.sort((a, b) => a - b);

@@ -27,6 +27,7 @@ import { availableParallelism, cpus, loadavg, release, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { numberArg } from './bench-args.js';
 import { meminfoKb } from './process-sampler.js';
 import { AgentHost } from './scale-agents.js';
 import { startScaleCluster, type ScaleCluster } from './scale-cluster.js';
@@ -61,11 +62,7 @@ const { values } = parseArgs({
   strict: true,
 });
 
-const number = (name: keyof typeof values, min: number): number => {
-  const n = Number(values[name]);
-  if (!Number.isFinite(n) || n < min) throw new Error(`--${name} ${String(values[name])}: must be a number of at least ${min}`);
-  return n;
-};
+const number = (name: keyof typeof values, min: number): number => numberArg(values, name, min);
 const GiB = 1024 * 1024;
 const docsDir = values['docs-dir'] ?? 'docs';
 const say = (line: string) => process.stdout.write(`${new Date().toISOString().slice(11, 19)}  ${line}\n`);
