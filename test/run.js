@@ -3,11 +3,14 @@
 // each test file in its own process so that one file's crash or leftover server cannot
 // touch the next. The last line is "N passed, N failed".
 //
-//   npm test                 everything
-//   npm test -- crd store    only the test files whose path contains "crd" or "store"
-//                            (static checks are skipped when a filter is given)
+//   npm test                 everything on the default Kubernetes version, then the
+//                            version-sensitive files again on every other version of
+//                            dev/sandbox/kubernetes-versions.txt (the oldest and the newest)
+//   npm test -- crd store    only the test files whose path contains "crd" or "store", on the
+//                            default version (static checks are skipped when a filter is given);
+//                            K8S_VERSION=v1.33.13 npm test -- crd runs them on another version
 import { spawn } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -15,6 +18,33 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const filters = process.argv.slice(2);
 const FILE_TIMEOUT_MS = Number(process.env.SPOT_GUARD_TEST_FILE_TIMEOUT_MS ?? 20 * 60 * 1000);
 const bin = (name) => join(root, 'node_modules', '.bin', name);
+
+// The files whose outcome rests on the API server's own behaviour, run on every supported
+// version: the CRD's schema, CEL rules and printer columns (kubectl), the store's optimistic
+// concurrency and the race, the RBAC the chart grants, and the agents' coordination (claims
+// and their Leases, takeovers, the exactly-one scale-down with its eviction, trust of forged
+// events, request counts from kube-apiserver's metrics). The rest (simulator, machines, e2e
+// stories with KWOK and the controllers) runs on the default version only, to keep CI short.
+const VERSION_SENSITIVE = [
+  'test/crd/kubectl.test.ts',
+  'test/crd/race.test.ts',
+  'test/crd/store.test.ts',
+  'test/deploy/rbac.test.ts',
+  'test/runtime/agent.command.test.ts',
+  'test/runtime/agent.event-writes.test.ts',
+  'test/runtime/agent.herd.test.ts',
+  'test/runtime/agent.scale-down.test.ts',
+  'test/runtime/agent.takeover.test.ts',
+  'test/runtime/agent.trust.test.ts',
+];
+/** "v1.33.13" and its role ("oldest", "default", "newest"), from the file build-binaries.sh reads too. */
+const kubernetesVersions = readFileSync(join(root, 'dev', 'sandbox', 'kubernetes-versions.txt'), 'utf8')
+  .split('\n')
+  .filter((line) => line.trim() && !line.startsWith('#'))
+  .map((line) => {
+    const [version, , role] = line.trim().split(/\s+/);
+    return { version, role };
+  });
 
 const staticChecks = [
   ['typecheck', bin('tsc'), ['--noEmit', '-p', 'tsconfig.json']],
@@ -29,10 +59,10 @@ function testFiles(dir) {
     .sort();
 }
 
-function run(command, args, timeoutMs) {
+function run(command, args, timeoutMs, env = {}) {
   return new Promise((resolvePromise) => {
     let output = '';
-    const child = spawn(command, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1' } });
+    const child = spawn(command, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1', ...env } });
     const onData = (chunk) => {
       process.stdout.write(chunk);
       output += chunk.toString();
@@ -62,21 +92,41 @@ if (filters.length === 0) {
 }
 
 const files = testFiles(join(root, 'test')).filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)));
-for (const file of files) {
-  process.stdout.write(`\n# ${file}\n`);
+// Each run: a file, and the Kubernetes version it runs on when not the default.
+const runs = files.map((file) => ({ file }));
+if (filters.length === 0) {
+  const missing = VERSION_SENSITIVE.filter((file) => !files.includes(file));
+  if (missing.length > 0) throw new Error(`test/run.js: VERSION_SENSITIVE names files that do not exist: ${missing.join(', ')}`);
+  for (const { version } of kubernetesVersions.filter((v) => v.role !== 'default')) {
+    for (const file of VERSION_SENSITIVE) runs.push({ file, version });
+  }
+}
+const built = new Map();
+for (const { file, version } of runs) {
+  if (version && !built.has(version)) {
+    // Built before its first file, so the build's minutes (once, then cached) count against
+    // no test file's timeout.
+    process.stdout.write(`\n# building Kubernetes ${version}'s control plane (cached after the first time)\n`);
+    const script = join(root, 'dev', 'sandbox', 'build-binaries.sh');
+    built.set(version, (await run('bash', [script, 'control-plane'], 45 * 60 * 1000, { K8S_VERSION: version })).code === 0);
+    if (!built.get(version)) results.push({ name: `build of Kubernetes ${version}`, passed: 0, failed: 1 });
+  }
+  if (version && !built.get(version)) continue;
+  const name = version ? `${file} (Kubernetes ${version})` : file;
+  process.stdout.write(`\n# ${name}\n`);
   const fileStart = Date.now();
-  const { code, output } = await run(process.execPath, ['--import', 'tsx', file], FILE_TIMEOUT_MS);
+  const { code, output } = await run(process.execPath, ['--import', 'tsx', file], FILE_TIMEOUT_MS, version ? { K8S_VERSION: version } : {});
   const total = Number(/Total:\s+(\d+)/.exec(output)?.[1] ?? NaN);
   const passed = Number(/Passed:\s+(\d+)/.exec(output)?.[1] ?? NaN);
   const skipped = Number(/Skipped:\s+(\d+)/.exec(output)?.[1] ?? 0);
   if (Number.isNaN(total) || Number.isNaN(passed)) {
     // The file died before uvu could report: count it as one failure.
-    results.push({ name: file, passed: 0, failed: 1 });
+    results.push({ name, passed: 0, failed: 1 });
   } else {
     const failed = Math.max(total - passed - skipped, code === 0 ? 0 : 1);
-    results.push({ name: file, passed, failed, skipped });
+    results.push({ name, passed, failed, skipped });
   }
-  process.stdout.write(`# ${file}: ${((Date.now() - fileStart) / 1000).toFixed(1)} s\n`);
+  process.stdout.write(`# ${name}: ${((Date.now() - fileStart) / 1000).toFixed(1)} s\n`);
 }
 
 const sum = (key) => results.reduce((n, r) => n + (r[key] ?? 0), 0);

@@ -2,6 +2,7 @@
 // TEST_ASSET_KUBE_SCHEDULER, TEST_ASSET_KUBE_CONTROLLER_MANAGER, TEST_ASSET_KWOK),
 // otherwise the versions build-binaries.sh builds once through the Go module proxy and caches.
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -33,12 +34,16 @@ export type ControllerBinaries = Pick<Binaries, (typeof CONTROLLER_BINARIES)[num
 export const SANDBOX_BINARIES = [...CONTROL_PLANE_BINARIES, ...CONTROLLER_BINARIES, 'kwok', 'aemm'] as const satisfies readonly BinaryName[];
 const ALL_BINARIES: readonly BinaryName[] = [...SANDBOX_BINARIES, 'helm', 'promtool'];
 
-/** The argument of build-binaries.sh that builds each binary, and the file name it prints. */
-type Component = 'kubernetes' | 'kwok' | 'aemm' | 'helm' | 'promtool';
+/**
+ * The argument of build-binaries.sh that builds each binary, and the file name it prints
+ * (`kubernetes` is the control plane and its controllers: a test that needs no controllers
+ * never waits for them, which matters on the Kubernetes versions only some suites run on).
+ */
+type Component = 'control-plane' | 'kubernetes' | 'kwok' | 'aemm' | 'helm' | 'promtool';
 const BUILT_BY: Record<BinaryName, { component: Component; file: string }> = {
-  kubeApiserver: { component: 'kubernetes', file: 'kube-apiserver' },
-  etcd: { component: 'kubernetes', file: 'etcd' },
-  kubectl: { component: 'kubernetes', file: 'kubectl' },
+  kubeApiserver: { component: 'control-plane', file: 'kube-apiserver' },
+  etcd: { component: 'control-plane', file: 'etcd' },
+  kubectl: { component: 'control-plane', file: 'kubectl' },
   kubeScheduler: { component: 'kubernetes', file: 'kube-scheduler' },
   kubeControllerManager: { component: 'kubernetes', file: 'kube-controller-manager' },
   kwok: { component: 'kwok', file: 'kwok' },
@@ -54,6 +59,26 @@ export interface ResolveOptions {
 }
 
 const buildScript = fileURLToPath(new URL('./build-binaries.sh', import.meta.url));
+const versionsFile = fileURLToPath(new URL('./kubernetes-versions.txt', import.meta.url));
+
+export interface KubernetesVersion {
+  /** The Kubernetes release, e.g. v1.36.3. */
+  kubernetes: string;
+  /** The etcd release it runs with. */
+  etcd: string;
+  role: 'oldest' | 'default' | 'newest';
+}
+
+/** The supported Kubernetes versions (kubernetes-versions.txt, which build-binaries.sh reads too). */
+export function kubernetesVersions(): KubernetesVersion[] {
+  return readFileSync(versionsFile, 'utf8')
+    .split('\n')
+    .filter((line) => line.trim() !== '' && !line.startsWith('#'))
+    .map((line) => {
+      const [kubernetes = '', etcd = '', role = ''] = line.trim().split(/\s+/);
+      return { kubernetes, etcd, role: role as KubernetesVersion['role'] };
+    });
+}
 const BUILD_TIMEOUT_MS = 45 * 60 * 1000;
 const PROGRESS_PREFIX = 'build-binaries: ';
 /** One build per cache and component per process, shared by every caller that needs it. */
@@ -117,7 +142,7 @@ function runBuild(components: Component[], options: ResolveOptions): Promise<Par
       const byFile = new Map(stdout.trim().split('\n').map((path) => [basename(path), path]));
       const found: Partial<Binaries> = {};
       for (const [name, { component, file }] of Object.entries(BUILT_BY) as [BinaryName, (typeof BUILT_BY)[BinaryName]][]) {
-        if (!components.includes(component)) continue;
+        if (!components.includes(component) && !(component === 'control-plane' && components.includes('kubernetes'))) continue;
         const path = byFile.get(file);
         if (!path) return fail(`no path for ${file} in its output: ${stdout}`);
         found[name] = path;

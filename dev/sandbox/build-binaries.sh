@@ -5,17 +5,23 @@
 # binaries of a component are built (a cache made before kube-scheduler was added gets just it
 # and kube-controller-manager).
 #
-#   build-binaries.sh [kubernetes] [kwok] [aemm] [helm] [promtool]     (no argument: all five)
+#   build-binaries.sh [kubernetes] [control-plane] [kwok] [aemm] [helm] [promtool]
+#                                                        (no argument: kubernetes and the last four)
 #
-#   kubernetes  kube-apiserver, kubectl, kube-scheduler, kube-controller-manager
-#               (k8s.io/kubernetes: a wrapper module pins each staging module to its published
-#               version, since the upstream go.mod replaces them with local paths and cannot
-#               be installed as is) and etcd (go.etcd.io/etcd/server/v3, built in the same wrapper)
+#   kubernetes  control-plane, kube-scheduler and kube-controller-manager
+#   control-plane
+#               kube-apiserver, kubectl (k8s.io/kubernetes: a wrapper module pins each staging
+#               module to its published version, since the upstream go.mod replaces them with
+#               local paths and cannot be installed as is) and etcd (go.etcd.io/etcd/server/v3,
+#               built in the same wrapper)
 #   kwok        sigs.k8s.io/kwok (go install), the kubelet stand-in for the simulated nodes
 #   aemm        amazon-ec2-metadata-mock (go install)
 #   helm        helm.sh/helm/v3 (go install), for the chart's tests
 #   promtool    github.com/prometheus/prometheus/cmd/promtool (go install), for the alerting
 #               rules' tests (the module's v0.3MM.P is Prometheus 3.MM.P)
+#
+# Versions: K8S_VERSION is one of dev/sandbox/kubernetes-versions.txt (default: the line marked
+# default there), and etcd is the release that file pairs with it unless ETCD_VERSION says.
 #
 # stdout: the absolute path of every binary of the components asked for, one a line, in the
 # order kube-apiserver, kubectl, kube-scheduler, kube-controller-manager, etcd, kwok,
@@ -25,8 +31,15 @@
 # output only when a step fails.
 set -euo pipefail
 
-K8S_VERSION="${K8S_VERSION:-v1.32.13}"
-ETCD_VERSION="${ETCD_VERSION:-v3.5.16}"
+VERSIONS_FILE="$(dirname "${BASH_SOURCE[0]}")/kubernetes-versions.txt"
+K8S_VERSION="${K8S_VERSION:-$(awk '$3 == "default" { print $1 }' "$VERSIONS_FILE")}"
+if [ -z "${ETCD_VERSION:-}" ]; then
+  ETCD_VERSION="$(awk -v k="$K8S_VERSION" '$1 == k { print $2 }' "$VERSIONS_FILE")"
+  [ -n "$ETCD_VERSION" ] || {
+    printf 'build-binaries: Kubernetes %s is not in %s; add it there or set ETCD_VERSION too\n' "$K8S_VERSION" "$VERSIONS_FILE" >&2
+    exit 2
+  }
+fi
 KWOK_VERSION="${KWOK_VERSION:-v0.8.0}"
 AEMM_VERSION="${AEMM_VERSION:-v1.13.0}"
 HELM_VERSION="${HELM_VERSION:-v3.19.0}"
@@ -55,14 +68,14 @@ quiet() {
   rm -f "$out"
 }
 
-# The binaries of the kubernetes component: "path package" per line, in the printed order.
+# The Kubernetes binaries asked for ("path package" per line, in the printed order): the
+# control plane's, and the controllers' only with the whole kubernetes component.
 k8s_binaries() {
-  printf '%s\n' \
-    "$k8s_dir/kube-apiserver k8s.io/kubernetes/cmd/kube-apiserver" \
-    "$k8s_dir/kubectl k8s.io/kubernetes/cmd/kubectl" \
+  printf '%s\n' "$k8s_dir/kube-apiserver k8s.io/kubernetes/cmd/kube-apiserver" "$k8s_dir/kubectl k8s.io/kubernetes/cmd/kubectl"
+  [ "$kubernetes" = 1 ] && printf '%s\n' \
     "$k8s_dir/kube-scheduler k8s.io/kubernetes/cmd/kube-scheduler" \
-    "$k8s_dir/kube-controller-manager k8s.io/kubernetes/cmd/kube-controller-manager" \
-    "$etcd_dir/etcd go.etcd.io/etcd/server/v3"
+    "$k8s_dir/kube-controller-manager k8s.io/kubernetes/cmd/kube-controller-manager"
+  printf '%s\n' "$etcd_dir/etcd go.etcd.io/etcd/server/v3"
 }
 
 build_kubernetes() {
@@ -175,22 +188,23 @@ build_promtool() {
   mv "$promtool_dir.tmp" "$promtool_dir"
 }
 
-kubernetes=0 kwok=0 aemm=0 helm=0 promtool=0
+kubernetes=0 control_plane=0 kwok=0 aemm=0 helm=0 promtool=0
 [ $# -gt 0 ] || set -- kubernetes kwok aemm helm promtool
 for component in "$@"; do
   case "$component" in
-    kubernetes) kubernetes=1 ;;
+    kubernetes) kubernetes=1 control_plane=1 ;;
+    control-plane) control_plane=1 ;;
     kwok) kwok=1 ;;
     aemm) aemm=1 ;;
     helm) helm=1 ;;
     promtool) promtool=1 ;;
-    *) log "unknown component '$component': expected kubernetes, kwok, aemm, helm or promtool"; exit 2 ;;
+    *) log "unknown component '$component': expected kubernetes, control-plane, kwok, aemm, helm or promtool"; exit 2 ;;
   esac
 done
 
 find_missing() {
   missing=()
-  if [ "$kubernetes" = 1 ]; then
+  if [ "$control_plane" = 1 ]; then
     local path pkg
     while read -r path pkg; do [ -x "$path" ] || { missing+=(kubernetes); break; }; done < <(k8s_binaries)
   fi
@@ -211,7 +225,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   for component in "${missing[@]}"; do "build_$component"; done
 fi
 
-if [ "$kubernetes" = 1 ]; then k8s_binaries | awk '{print $1}'; fi
+if [ "$control_plane" = 1 ]; then k8s_binaries | awk '{print $1}'; fi
 if [ "$kwok" = 1 ]; then printf '%s\n' "$kwok_dir/kwok"; fi
 if [ "$aemm" = 1 ]; then printf '%s\n' "$aemm_dir/ec2-metadata-mock"; fi
 if [ "$helm" = 1 ]; then printf '%s\n' "$helm_dir/helm"; fi

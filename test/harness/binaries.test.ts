@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { SANDBOX_BINARIES, resolveBinaries } from '../../dev/sandbox/binaries.js';
+import { SANDBOX_BINARIES, kubernetesVersions, resolveBinaries } from '../../dev/sandbox/binaries.js';
 import { resolveBinariesWithProgress } from '../../dev/sandbox/build-progress.js';
 import { HarnessError } from '../../dev/sandbox/supervisor.js';
 
@@ -64,7 +64,11 @@ async function cached(cache: string, files: string[]): Promise<void> {
   }
 }
 
-const CACHED_KUBERNETES = ['kubernetes-v1.32.13/kube-apiserver', 'kubernetes-v1.32.13/kubectl', 'kubernetes-v1.32.13/kube-scheduler', 'kubernetes-v1.32.13/kube-controller-manager', 'etcd-v3.5.16/etcd'];
+const versions = kubernetesVersions();
+const byRole = (role: string) => versions.find((v) => v.role === role)!;
+const K8S = byRole('default').kubernetes;
+const ETCD = byRole('default').etcd;
+const CACHED_KUBERNETES = [`kubernetes-${K8S}/kube-apiserver`, `kubernetes-${K8S}/kubectl`, `kubernetes-${K8S}/kube-scheduler`, `kubernetes-${K8S}/kube-controller-manager`, `etcd-${ETCD}/etcd`];
 const CACHED_SANDBOX = [...CACHED_KUBERNETES, 'kwok-v0.8.0/kwok', 'aemm-v1.13.0/ec2-metadata-mock'];
 
 const test = suite('binaries');
@@ -75,11 +79,11 @@ test('the sandbox needs no helm: with its binaries cached nothing is built, even
   const lines: string[] = [];
   const binaries = await resolveBinaries(SANDBOX_BINARIES, { env: w.env, onProgress: (l) => lines.push(l) });
   assert.equal(binaries, {
-    kubeApiserver: join(w.cache, 'kubernetes-v1.32.13/kube-apiserver'),
-    kubectl: join(w.cache, 'kubernetes-v1.32.13/kubectl'),
-    kubeScheduler: join(w.cache, 'kubernetes-v1.32.13/kube-scheduler'),
-    kubeControllerManager: join(w.cache, 'kubernetes-v1.32.13/kube-controller-manager'),
-    etcd: join(w.cache, 'etcd-v3.5.16/etcd'),
+    kubeApiserver: join(w.cache, `kubernetes-${K8S}/kube-apiserver`),
+    kubectl: join(w.cache, `kubernetes-${K8S}/kubectl`),
+    kubeScheduler: join(w.cache, `kubernetes-${K8S}/kube-scheduler`),
+    kubeControllerManager: join(w.cache, `kubernetes-${K8S}/kube-controller-manager`),
+    etcd: join(w.cache, `etcd-${ETCD}/etcd`),
     kwok: join(w.cache, 'kwok-v0.8.0/kwok'),
     aemm: join(w.cache, 'aemm-v1.13.0/ec2-metadata-mock'),
   });
@@ -103,24 +107,63 @@ test('only the missing component is built, one line per step, and a long step sa
 
 test('a cache from before the scheduler and controller-manager gets only those two built, and keeps the rest', async () => {
   const w = await world();
-  await cached(w.cache, ['kubernetes-v1.32.13/kube-apiserver', 'kubernetes-v1.32.13/kubectl', 'etcd-v3.5.16/etcd']);
-  const apiserverBefore = await readFile(join(w.cache, 'kubernetes-v1.32.13/kube-apiserver'), 'utf8');
+  await cached(w.cache, [`kubernetes-${K8S}/kube-apiserver`, `kubernetes-${K8S}/kubectl`, `etcd-${ETCD}/etcd`]);
+  const apiserverBefore = await readFile(join(w.cache, `kubernetes-${K8S}/kube-apiserver`), 'utf8');
   const lines: string[] = [];
   const binaries = await resolveBinaries(['kubeScheduler', 'kubeControllerManager', 'kubeApiserver'], { env: w.env, onProgress: (l) => lines.push(l) });
   assert.equal(binaries, {
-    kubeScheduler: join(w.cache, 'kubernetes-v1.32.13/kube-scheduler'),
-    kubeControllerManager: join(w.cache, 'kubernetes-v1.32.13/kube-controller-manager'),
-    kubeApiserver: join(w.cache, 'kubernetes-v1.32.13/kube-apiserver'),
+    kubeScheduler: join(w.cache, `kubernetes-${K8S}/kube-scheduler`),
+    kubeControllerManager: join(w.cache, `kubernetes-${K8S}/kube-controller-manager`),
+    kubeApiserver: join(w.cache, `kubernetes-${K8S}/kube-apiserver`),
   });
   const builds = (await w.goCalls()).filter((c) => c.startsWith('build '));
   assert.equal(
     builds.map((c) => c.split(' ').at(-1)),
     ['k8s.io/kubernetes/cmd/kube-scheduler', 'k8s.io/kubernetes/cmd/kube-controller-manager'],
   );
-  assert.ok(builds.every((c) => c.includes('-X k8s.io/component-base/version.gitVersion=v1.32.13')), 'the same version stamp as kube-apiserver');
+  assert.ok(builds.every((c) => c.includes(`-X k8s.io/component-base/version.gitVersion=${K8S}`)), 'the same version stamp as kube-apiserver');
   assert.ok(lines.includes('building kube-scheduler (1/2)') && lines.includes('building kube-controller-manager (2/2)'), lines.join('\n'));
-  assert.is(await readFile(join(w.cache, 'kubernetes-v1.32.13/kube-apiserver'), 'utf8'), apiserverBefore);
+  assert.is(await readFile(join(w.cache, `kubernetes-${K8S}/kube-apiserver`), 'utf8'), apiserverBefore);
   for (const file of CACHED_KUBERNETES) await access(join(w.cache, file), constants.X_OK);
+});
+
+test('the versions file names one default, the oldest and the newest, each with its etcd', () => {
+  assert.equal(versions.map((v) => v.role).sort(), ['default', 'newest', 'oldest']);
+  for (const v of versions) {
+    assert.match(v.kubernetes, /^v1\.\d+\.\d+$/);
+    assert.match(v.etcd, /^v3\.\d+\.\d+$/);
+  }
+  const minor = (v: string) => Number(v.split('.')[1]);
+  assert.ok(minor(byRole('oldest').kubernetes) < minor(K8S) && minor(K8S) <= minor(byRole('newest').kubernetes));
+});
+
+test('a test that needs only the control plane never waits for the controllers: another version builds kube-apiserver, kubectl and its own etcd', async () => {
+  const w = await world();
+  const oldest = byRole('oldest');
+  const lines: string[] = [];
+  const binaries = await resolveBinaries(['kubeApiserver', 'etcd', 'kubectl'], { env: { ...w.env, K8S_VERSION: oldest.kubernetes }, onProgress: (l) => lines.push(l) });
+  assert.equal(binaries, {
+    kubeApiserver: join(w.cache, `kubernetes-${oldest.kubernetes}/kube-apiserver`),
+    etcd: join(w.cache, `etcd-${oldest.etcd}/etcd`),
+    kubectl: join(w.cache, `kubernetes-${oldest.kubernetes}/kubectl`),
+  });
+  const builds = (await w.goCalls()).filter((c) => c.startsWith('build '));
+  assert.equal(builds.map((c) => c.split(' ').at(-1)), ['k8s.io/kubernetes/cmd/kube-apiserver', 'k8s.io/kubernetes/cmd/kubectl', 'go.etcd.io/etcd/server/v3']);
+  assert.ok((await w.goCalls()).includes(`mod edit -require k8s.io/kubernetes@${oldest.kubernetes} -require go.etcd.io/etcd/server/v3@${oldest.etcd}`));
+  assert.ok(lines.includes('building kube-apiserver (1/3)'), lines.join('\n'));
+});
+
+test('a Kubernetes version missing from the versions file is refused unless its etcd is named', async () => {
+  const w = await world({ goFails: true });
+  const err = await resolveBinaries(['kubeApiserver'], { env: { ...w.env, K8S_VERSION: 'v1.29.0' } }).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  assert.instance(err, HarnessError);
+  assert.match((err as HarnessError).message, /Kubernetes v1\.29\.0 is not in \S+kubernetes-versions\.txt; add it there or set ETCD_VERSION too/);
+  const w2 = await world();
+  const { etcd } = await resolveBinaries(['etcd'], { env: { ...w2.env, K8S_VERSION: 'v1.29.0', ETCD_VERSION: 'v3.5.10' } });
+  assert.is(etcd, join(w2.cache, 'etcd-v3.5.10/etcd'));
 });
 
 test('kwok is its own component, go installed at the pinned version', async () => {
