@@ -35,6 +35,13 @@ export const ConditionType = {
   RolledBack: 'RolledBack',
   /** False when an ASG of the event no longer exists (reason AsgNotFound); the event then fails. */
   AsgFound: 'AsgFound',
+  /**
+   * Written only when webhooks are on and the event has made no progress for
+   * SPOT_GUARD_WEBHOOK_STUCK_AFTER: the stall was reported (reason NoProgress). Its time is the
+   * report's; progress after it makes a later stall reportable again. Never cleared (that would
+   * be one more write per event): an older time than the event's last progress is history.
+   */
+  StuckReported: 'StuckReported',
 } as const;
 export type ConditionType = (typeof ConditionType)[keyof typeof ConditionType];
 

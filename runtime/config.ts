@@ -1,10 +1,13 @@
 // The agent's settings, from environment variables (the DaemonSet's ConfigMap; Helm values
 // of the same names, see deploy/README.md). Every problem is reported, one line each, and
 // nothing starts until the configuration is whole.
+import { readFileSync } from 'node:fs';
 import { parseDuration } from '../crds/duration.js';
 import { DEFAULT_NAMESPACE } from '../crds/phases.js';
 import type { AsgPair } from '../machines/fallback-event.types.js';
 import { DRAIN_SETTING_NAMES, type DrainSettings } from './kube/drain-policy.js';
+import { WEBHOOK_FORMATS, type WebhookFormat, type WebhookSettings } from './notify/notification.js';
+import { templateProblem } from './notify/webhook-body.js';
 
 export interface Config {
   asgPairs: AsgPair[];
@@ -37,6 +40,8 @@ export interface Config {
   maxStepAttempts: number;
   /** A Stately inspector's WebSocket (ws:// or wss://) to send inspection events to; off when undefined. */
   statelyInspectUrl: string | undefined;
+  /** Webhook notifications (fallback recorded, scale-down completed, event failed, event stuck); off when undefined. */
+  webhook: WebhookSettings | undefined;
 }
 
 /** Who this agent is: the downward API gives every DaemonSet pod its own. */
@@ -50,7 +55,11 @@ export type ConfigResult = { ok: true; config: Config } | { ok: false; problems:
 const ASG_NAME = /^[A-Za-z0-9][A-Za-z0-9._:/@+=-]{0,254}$/;
 const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 
-export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
+/** Reads a file a setting names (SPOT_GUARD_WEBHOOK_URL_FILE); tests give their own. */
+export type ReadSettingFile = (path: string) => string;
+const readSettingFile: ReadSettingFile = (path) => readFileSync(path, 'utf8');
+
+export function loadConfig(env: NodeJS.ProcessEnv, readFile: ReadSettingFile = readSettingFile): ConfigResult {
   const problems: string[] = [];
   const text = (name: string, fallback: string): string => (env[name] ?? '').trim() || fallback;
 
@@ -109,6 +118,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
     problems.push(`SPOT_GUARD_STATELY_INSPECT_URL=${inspectUrl}: must be a ws:// or wss:// URL, or empty (off)`);
   }
 
+  const webhook = loadWebhook(env, readFile, { text, duration, integer, problems });
+
   const claimLeaseMs = duration('SPOT_GUARD_CLAIM_LEASE', '30s', 5000);
   if (claimLeaseMs > 3600_000) problems.push(`SPOT_GUARD_CLAIM_LEASE=${text('SPOT_GUARD_CLAIM_LEASE', '30s')}: must be at most 1h (the CRD's limit)`);
 
@@ -141,6 +152,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
     stepRetryMaxBackoffMs: duration('SPOT_GUARD_STEP_RETRY_MAX_BACKOFF', '10m'),
     maxStepAttempts: integer('SPOT_GUARD_MAX_STEP_ATTEMPTS', '5', 1, 100),
     statelyInspectUrl: inspectUrl || undefined,
+    webhook,
   };
   // A cap of a day still tries a failed step every day; longer would look like giving up.
   if (config.stepRetryMaxBackoffMs > 24 * 3600_000) problems.push(`SPOT_GUARD_STEP_RETRY_MAX_BACKOFF=${text('SPOT_GUARD_STEP_RETRY_MAX_BACKOFF', '10m')}: must be at most 24h`);
@@ -148,6 +160,52 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
     problems.push(`SPOT_GUARD_AWS_REGION=${config.awsRegion}: not an AWS region such as us-east-1`);
   }
   return problems.length > 0 ? { ok: false, problems } : { ok: true, config };
+}
+
+interface SettingReaders {
+  text: (name: string, fallback: string) => string;
+  duration: (name: string, fallback: string, min?: number) => number;
+  integer: (name: string, fallback: string, min: number, max: number) => number;
+  problems: string[];
+}
+
+/**
+ * The webhook's settings. Every one is read and checked even while no URL is set, so a wrong
+ * value is refused when it is written, not when a URL is added months later. The URL comes from
+ * SPOT_GUARD_WEBHOOK_URL (the chart can fill it from a Secret) or from the file that
+ * SPOT_GUARD_WEBHOOK_URL_FILE names (a Secret mounted as a volume), never both.
+ */
+function loadWebhook(env: NodeJS.ProcessEnv, readFile: ReadSettingFile, { text, duration, integer, problems }: SettingReaders): WebhookSettings | undefined {
+  const given = text('SPOT_GUARD_WEBHOOK_URL', '');
+  const file = text('SPOT_GUARD_WEBHOOK_URL_FILE', '');
+  let url = given;
+  if (given && file) problems.push('SPOT_GUARD_WEBHOOK_URL and SPOT_GUARD_WEBHOOK_URL_FILE are both set: set one of them');
+  else if (file) {
+    try {
+      url = readFile(file).trim();
+      if (!url) problems.push(`SPOT_GUARD_WEBHOOK_URL_FILE=${file}: the file is empty`);
+    } catch (err) {
+      problems.push(`SPOT_GUARD_WEBHOOK_URL_FILE=${file}: cannot read it (${(err as { code?: string }).code ?? (err instanceof Error ? err.message : String(err))})`);
+      url = '';
+    }
+  }
+  // The URL itself is never echoed: a Slack webhook's path is its secret.
+  const source = file && !given ? `the URL in SPOT_GUARD_WEBHOOK_URL_FILE=${file}` : 'SPOT_GUARD_WEBHOOK_URL';
+  if (url && (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol))) problems.push(`${source}: must be an http:// or https:// URL, or empty (off)`);
+  else if (url && new URL(url).hostname === '') problems.push(`${source}: names no host`);
+
+  const format = text('SPOT_GUARD_WEBHOOK_FORMAT', 'json');
+  if (!(WEBHOOK_FORMATS as readonly string[]).includes(format)) problems.push(`SPOT_GUARD_WEBHOOK_FORMAT=${format}: must be one of ${WEBHOOK_FORMATS.join(', ')}`);
+  const template = text('SPOT_GUARD_WEBHOOK_TEMPLATE', '');
+  const templateIssue = template ? templateProblem(template) : undefined;
+  if (templateIssue) problems.push(`SPOT_GUARD_WEBHOOK_TEMPLATE: ${templateIssue}`);
+  if (template && format === 'slack') problems.push('SPOT_GUARD_WEBHOOK_TEMPLATE is set with SPOT_GUARD_WEBHOOK_FORMAT=slack: a template is the whole body, leave the format json');
+  const stuckAfterMs = duration('SPOT_GUARD_WEBHOOK_STUCK_AFTER', '1h', 60_000);
+  const timeoutMs = duration('SPOT_GUARD_WEBHOOK_TIMEOUT', '10s');
+  if (timeoutMs > 60_000) problems.push(`SPOT_GUARD_WEBHOOK_TIMEOUT=${text('SPOT_GUARD_WEBHOOK_TIMEOUT', '10s')}: must be at most 1m`);
+  const attempts = integer('SPOT_GUARD_WEBHOOK_ATTEMPTS', '8', 1, 20);
+  if (!url) return undefined;
+  return { url, format: format as WebhookFormat, template: template || undefined, stuckAfterMs, timeoutMs, attempts };
 }
 
 /**
@@ -163,7 +221,8 @@ export function unknownSettings(env: NodeJS.ProcessEnv): string[] {
       return target[key as string];
     },
   });
-  loadConfig(watched);
+  // Which names are read does not depend on a file's content: none is read here.
+  loadConfig(watched, () => '');
   return Object.keys(env).filter((name) => name.startsWith('SPOT_GUARD_') && !read.has(name)).sort();
 }
 

@@ -3,6 +3,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { PHASES, SCALE_DOWN_STEPS } from '../crds/phases.js';
 import type { CallObserver } from './autoscaling.aws.js';
+import { NOTIFICATION_KINDS, type NotificationKind } from './notify/notification.js';
 
 export const FAILURE_CAUSES = ['AsgNotFound', 'ScaleDownFailed', 'Untrusted'] as const;
 
@@ -119,6 +120,13 @@ export class AgentMetrics {
     registers: [this.registry],
   });
 
+  private readonly webhookNotifications = new Counter({
+    name: 'spot_guard_webhook_notifications_total',
+    help: 'Webhook notifications sent by this agent, by kind and outcome: delivered, or dropped (given up after its attempts, or refused with a 4xx that retrying cannot fix).',
+    labelNames: ['kind', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
     // Present from the first scrape, so dashboards and alerts never see a missing series.
@@ -126,6 +134,7 @@ export class AgentMetrics {
     this.setRetryingSteps({}, {});
     this.onDemandNodes.set(0);
     for (const cause of FAILURE_CAUSES) this.failedEvents.inc({ cause }, 0);
+    for (const kind of NOTIFICATION_KINDS) for (const outcome of ['delivered', 'dropped']) this.webhookNotifications.inc({ kind, outcome }, 0);
   }
 
   get contentType(): string {
@@ -203,5 +212,9 @@ export class AgentMetrics {
 
   imdsError(): void {
     this.imdsErrors.inc();
+  }
+
+  webhookNotification(kind: NotificationKind, outcome: 'delivered' | 'dropped'): void {
+    this.webhookNotifications.inc({ kind, outcome });
   }
 }

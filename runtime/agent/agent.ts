@@ -38,6 +38,8 @@ import { KeptIncrements } from './response-finisher.js';
 import { ResponseSweeper } from './response-sweeper.js';
 import { RESPONSE_SELECTOR, ResponseRecords } from '../kube/response-lease.js';
 import { KeptTrust, targetUntrustedReason } from './trust.js';
+import { StuckEvents } from './stuck-events.js';
+import { WebhookNotifier } from '../notify/webhook.http.js';
 
 export interface AgentOptions {
   identity: PodIdentity;
@@ -60,6 +62,8 @@ export interface AgentOptions {
     responseLeaseSeconds?: number;
     /** Objects per list request (LIST_PAGE_SIZE); tests make it small to see the pages. */
     listPageSize?: number;
+    /** The first pause before a failed webhook notification is sent again (1 s); it doubles up to a minute. */
+    webhookFirstPauseMs?: number;
   };
   /** Told about every actor snapshot (the live view). */
   observer?: FallbackObserver;
@@ -82,7 +86,7 @@ function nodeView(node: V1Node): NodeView {
 }
 
 export function fallbackConfig(config: Config, tuning: AgentOptions['tuning'] = {}): FallbackEventConfig {
-  const { pollIntervalMs: _poll, watchResyncMs: _resync, imdsIntervalMs: _imds, rebalance: _rebalance, responseLeaseSeconds: _lease, listPageSize: _page, ...machine } = tuning;
+  const { pollIntervalMs: _poll, watchResyncMs: _resync, imdsIntervalMs: _imds, rebalance: _rebalance, responseLeaseSeconds: _lease, listPageSize: _page, webhookFirstPauseMs: _webhook, ...machine } = tuning;
   return {
     asgPairs: config.asgPairs,
     minimumWaitMs: config.minimumWaitMs,
@@ -124,6 +128,9 @@ export class Agent {
   private readonly sweeper: ResponseSweeper;
   private readonly kept: KeptIncrements;
   private readonly trust: KeptTrust;
+  /** Webhook notifications, when SPOT_GUARD_WEBHOOK_URL (or _FILE) is set. */
+  private readonly notifier: WebhookNotifier | undefined;
+  private readonly stuck: StuckEvents | undefined;
   /** The last IMDS poll: undefined until one has answered or failed. */
   private imdsOk: { ok: boolean; detail?: string } | undefined;
   private stopped = false;
@@ -147,6 +154,17 @@ export class Agent {
     this.locks = new AsgLeaseLocks(kubeConfig, { holderIdentity: identity.podName, namespace: config.namespace });
     this.records = new ResponseRecords(kubeConfig, { holderIdentity: identity.podName, namespace: config.namespace, leaseDurationSeconds: options.tuning?.responseLeaseSeconds });
     this.kept = new KeptIncrements(options.metrics);
+    this.notifier = config.webhook
+      ? new WebhookNotifier({
+          settings: config.webhook,
+          sentBy: identity.podName,
+          now: () => this.scheduler.now(),
+          log,
+          metrics: options.metrics,
+          events: options.events,
+          firstPauseMs: options.tuning?.webhookFirstPauseMs,
+        })
+      : undefined;
     this.sweeper = new ResponseSweeper({
       kept: this.kept,
       records: this.records,
@@ -163,6 +181,7 @@ export class Agent {
       log,
       metrics: options.metrics,
       events: options.events,
+      notifier: this.notifier,
       // A record this agent finishes is renewed on each sweep: well inside its lease.
       intervalMs: Math.min(15_000, (this.records.durationSeconds * 1000) / 3),
     });
@@ -188,6 +207,10 @@ export class Agent {
       observer: this.observer(),
       inspect: options.inspect,
     });
+    this.stuck =
+      this.notifier && config.webhook
+        ? new StuckEvents({ agentId: identity.podName, stuckAfterMs: config.webhook.stuckAfterMs, store: this.store, actors: this.actors, notifier: this.notifier, log })
+        : undefined;
   }
 
   start(): void {
@@ -249,7 +272,9 @@ export class Agent {
       clock(config.tickIntervalMs, this.scheduler).subscribe((t) => {
         // Events are decided only once the nodes are known: spot health reads them, and so do
         // the turns the agents take at a free claim (the peers: the Ready nodes).
-        if (this.nodesSynced) this.actors.tick(t.now, [...this.nodeCache.values()].filter((n) => n.ready).map((n) => n.name));
+        const peers = [...this.nodeCache.values()].filter((n) => n.ready).map((n) => n.name);
+        if (this.nodesSynced) this.actors.tick(t.now, peers);
+        if (this.nodesSynced && this.eventsSynced) this.stuck?.tick(t.now, peers);
         // Whether a node is gone is only known once the node list has synced.
         if (this.nodesSynced) this.sweeper.tick(t.now);
         const phases = this.actors.phases();
@@ -314,6 +339,7 @@ export class Agent {
           log,
           metrics: this.options.metrics,
           events: this.options.events,
+          notifier: this.notifier,
         });
         const notices = imdsNotices(imds, { intervalMs: this.options.tuning?.imdsIntervalMs, scheduler: this.scheduler });
         void this.responder.start(this.trackImds(notices), clock(config.tickIntervalMs, this.scheduler));
@@ -373,6 +399,7 @@ export class Agent {
       if (released > 0) this.options.log.info({ released }, 'released claims');
     }
     this.actors.stop();
+    this.notifier?.stop();
   }
 
   private nodeSeen(node: V1Node): void {
@@ -406,7 +433,7 @@ export class Agent {
 
   private observer(): FallbackObserver {
     const { metrics, events, observer, log } = this.options;
-    return fallbackReporter({ config: this.machineConfig, log, metrics, events, observer });
+    return fallbackReporter({ config: this.machineConfig, log, metrics, events, observer, notifier: this.notifier });
   }
 
 }

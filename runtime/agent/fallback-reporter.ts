@@ -9,6 +9,7 @@ import type { FallbackEventConfig } from '../../machines/fallback-event.types.js
 import type { EventRecorder, EventTarget } from '../kube/events.recorder.js';
 import type { Logger } from '../log.js';
 import type { AgentMetrics } from '../metrics.js';
+import type { Notifier } from '../notify/notification.js';
 import type { FallbackObserver } from './fallback-actors.js';
 
 export interface ReporterDeps {
@@ -16,6 +17,8 @@ export interface ReporterDeps {
   log: Logger;
   metrics?: AgentMetrics;
   events?: EventRecorder;
+  /** Told of the Completed and Failed commits this agent made (webhooks). */
+  notifier?: Notifier;
   /** Told everything too (the live view). */
   observer?: FallbackObserver;
 }
@@ -39,12 +42,16 @@ export const EventReason = {
 } as const;
 
 export function fallbackReporter(deps: ReporterDeps): FallbackObserver {
-  const { metrics, events, observer, config, log } = deps;
+  const { metrics, events, observer, config, log, notifier } = deps;
   return {
     ...observer,
     phaseCommitted: (e, from, to) => {
       void events?.record(eventTarget(e), to === 'Failed' ? 'Warning' : 'Normal', to, e.status?.message ?? `${from} → ${to}`);
       if (to === 'Failed') metrics?.failedEvent(failureCause(e.status));
+      // The commit that made the change is this agent's alone (the others' writes were refused
+      // on resourceVersion), so the notification goes out once, after the write and beside it.
+      if (to === 'Failed') notifier?.notify('EventFailed', e);
+      if (to === 'Completed') notifier?.notify('ScaleDownCompleted', e);
       if (to === 'Completed') {
         const end = Date.parse(e.status?.completionTime ?? '');
         const start = Date.parse(e.spec.timestamp);

@@ -24,6 +24,7 @@ import { REBALANCE_CORDONED_BY, REBALANCE_TAINT, type NodePort } from '../kube/n
 import { RecordLost, type HeldRecord, type ResponseRecords } from '../kube/response-lease.js';
 import type { Logger } from '../log.js';
 import type { AgentMetrics } from '../metrics.js';
+import type { Notifier } from '../notify/notification.js';
 import { recordFallback } from './fallback-record.js';
 import { finishResponse, type KeptIncrements } from './response-finisher.js';
 import { advanced, type Baseline, type ResponseRecord, type ResponseStep } from './response-record.js';
@@ -54,6 +55,8 @@ export interface RebalanceResponderDeps {
   log: Logger;
   metrics?: AgentMetrics;
   events?: EventRecorder;
+  /** Told of the fallback event this agent records (webhooks). */
+  notifier?: Notifier;
   /** Increments a finish could not take back, shared with the agent's sweeper. */
   kept: KeptIncrements;
 }

@@ -87,6 +87,40 @@ test('values reach the objects', async ({ helm: bin }) => {
   assert.match(res.stdout, 'image: "ghcr.io/spot-guard/spot-guard:9.9.9"');
 });
 
+interface Container {
+  env: { name: string; value?: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } }[];
+}
+const agentContainer = (objects: Map<string, K8sObject>, namespace: string): Container =>
+  (objects.get(`DaemonSet/${namespace}/spot-guard`) as unknown as { spec: { template: { spec: { containers: Container[] } } } }).spec.template.spec.containers[0] as Container;
+
+test('webhook.urlSecret renders SPOT_GUARD_WEBHOOK_URL from the Secret, overriding the ConfigMap\'s empty URL; the server accepts it', async ({ helm: bin, plane }) => {
+  const res = await helm(bin, ['template', 'spot-guard', CHART, '-n', 'kube-system', ...REQUIRED, '--set', 'webhook.urlSecret.name=team-slack', '--set', 'webhook.urlSecret.key=webhook-url', '--set', 'webhook.format=slack', '--set', 'webhook.stuckAfter=2h']);
+  assert.is(res.code, 0, res.stderr);
+  const objects = byKey(parse(res.stdout));
+  const url = agentContainer(objects, 'kube-system').env.filter((v) => v.name === 'SPOT_GUARD_WEBHOOK_URL');
+  assert.equal(url, [{ name: 'SPOT_GUARD_WEBHOOK_URL', valueFrom: { secretKeyRef: { name: 'team-slack', key: 'webhook-url' } } }]);
+  const cm = objects.get('ConfigMap/kube-system/spot-guard-config') as unknown as { data: Record<string, string> };
+  // Kubernetes gives an env entry precedence over envFrom: the Secret's URL is the one the agent reads.
+  assert.is(cm.data.SPOT_GUARD_WEBHOOK_URL, '');
+  assert.is(cm.data.SPOT_GUARD_WEBHOOK_FORMAT, 'slack');
+  assert.is(cm.data.SPOT_GUARD_WEBHOOK_STUCK_AFTER, '2h');
+  assert.not.match(res.stdout, 'hooks.slack.com');
+  const applied = await plane.kubectl(['apply', '--dry-run=server', '-f', '-'], { input: res.stdout });
+  assert.is(applied.code, 0, applied.stderr);
+  // Without the value, no Secret is referenced (the manifests' test above: exactly the plain objects).
+  const plain = await helm(bin, ['template', 'spot-guard', CHART, '-n', 'kube-system', ...REQUIRED]);
+  assert.not.match(plain.stdout, 'secretKeyRef');
+});
+
+test('webhook values refused when contradictory or incomplete', async ({ helm: bin }) => {
+  const both = await helm(bin, ['template', 'x', CHART, ...REQUIRED, '--set', 'webhook.url=https://example.com/h', '--set', 'webhook.urlSecret.name=s', '--set', 'webhook.urlSecret.key=k']);
+  assert.is.not(both.code, 0);
+  assert.match(both.stderr, 'webhook.url and webhook.urlSecret are both set');
+  const keyless = await helm(bin, ['template', 'x', CHART, ...REQUIRED, '--set', 'webhook.urlSecret.name=s']);
+  assert.is.not(keyless.code, 0);
+  assert.match(keyless.stderr, 'webhook.urlSecret.key is required');
+});
+
 test('rendering without asgPairs fails with a clear message', async ({ helm: bin }) => {
   const res = await helm(bin, ['template', 'x', CHART, '--set', 'awsRegion=us-east-1']);
   assert.is.not(res.code, 0);

@@ -51,13 +51,17 @@ const fails = async (code: number, pattern: RegExp, ...args: string[]): Promise<
 };
 
 let sandbox: ChildProcess | undefined;
+const WEBHOOK_URL = 'http://127.0.0.1:9/spot-guard-hook';
 let output = '';
 /** Each node's IMDS, from the lines the sandbox prints. */
 const imds = new Map<string, string>();
 
 test.before(async () => {
-  // Scaled so that the interruption warning is 4 s; the log level shows `--set` reaching the agents.
-  sandbox = spawn(process.execPath, ['bin/spot-guard.js', 'sandbox', '--kubeconfig', kubeconfig, '--scale', '30', '--set', 'SPOT_GUARD_LOG_LEVEL=debug'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // Scaled so that the interruption warning is 4 s; the log level and the webhook URL show `--set`
+  // reaching the agents (nothing listens there: notifications would only be dropped).
+  sandbox = spawn(process.execPath, ['bin/spot-guard.js', 'sandbox', '--kubeconfig', kubeconfig, '--scale', '30', '--set', 'SPOT_GUARD_LOG_LEVEL=debug', '--set', `SPOT_GUARD_WEBHOOK_URL=${WEBHOOK_URL}`], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const child = sandbox;
   await new Promise<void>((resolve, reject) => {
     child.stdout?.on('data', (c: Buffer) => {
@@ -90,6 +94,7 @@ test('--set reaches every agent', () => {
   for (const agent of agents) {
     const env = readFileSync(`/proc/${agent.pid}/environ`, 'utf8').split('\0');
     assert.ok(env.includes('SPOT_GUARD_LOG_LEVEL=debug'), `agent ${agent.pid} runs with the --set value`);
+    assert.ok(env.includes(`SPOT_GUARD_WEBHOOK_URL=${WEBHOOK_URL}`), `agent ${agent.pid} runs with the --set webhook URL`);
   }
 });
 

@@ -37,6 +37,7 @@ test('defaults: only the ASG pairs are required', () => {
     stepRetryMaxBackoffMs: 600_000,
     maxStepAttempts: 5,
     statelyInspectUrl: undefined,
+    webhook: undefined,
   });
 });
 
