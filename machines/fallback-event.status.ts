@@ -85,6 +85,11 @@ function describe(context: FallbackEventContext, o: SpotObservation): string {
   return `spot ASG ${context.object.spec.spotASGName} (InService: ${o.inService}, Desired: ${o.desired}, activities in progress: ${o.activitiesInProgress}, nodes Ready: ${o.nodesReady}/${o.nodesTotal})`;
 }
 
+/** What a Monitoring event waits for while spot is not healthy, as `kubectl describe` shows it. */
+function waitingForHealth(context: FallbackEventContext): string {
+  return `waiting for every instance InService, none launching and every node Ready, then ${formatDuration(context.config.stabilityWindowMs)} of it`;
+}
+
 /**
  * Monitoring, with the claim and what this agent saw of spot just before (its first look): when
  * spot is already healthy the stability window starts with it.
@@ -92,7 +97,7 @@ function describe(context: FallbackEventContext, o: SpotObservation): string {
 export function toMonitoring(context: FallbackEventContext): FallbackEventStatus {
   const o = context.observation;
   const waited = `Minimum wait time (${formatDuration(minimumWaitMs(context))}) elapsed`;
-  const status: FallbackEventStatus = { ...claimed(context), phase: 'Monitoring', message: `${waited}, monitoring spot ASG health` };
+  const status: FallbackEventStatus = { ...claimed(context), phase: 'Monitoring', message: `${waited}; ${waitingForHealth(context)}` };
   if (!o) return status;
   const healthy = isHealthy(o);
   return {
@@ -101,7 +106,7 @@ export function toMonitoring(context: FallbackEventContext): FallbackEventStatus
     ...(healthy ? { spotHealthySince: iso(o.observedAt) } : {}),
     message: healthy
       ? `${waited}; healthy: ${describe(context, o)}; waiting ${formatDuration(context.config.stabilityWindowMs)} for it to stay stable`
-      : `${waited}; not healthy: ${describe(context, o)}; monitoring spot ASG health`,
+      : `${waited}; not healthy: ${describe(context, o)}; ${waitingForHealth(context)}`,
   };
 }
 
@@ -121,7 +126,7 @@ export function healthLostStatus(context: FallbackEventContext, o: SpotObservati
     phase: 'Monitoring',
     spotCapacityRestored: false,
     spotHealth: healthRecord(context, o, false),
-    message: `Not healthy: ${describe(context, o)}; stability window restarted`,
+    message: `Not healthy: ${describe(context, o)}; stability window restarted, ${waitingForHealth(context)}`,
   };
 }
 

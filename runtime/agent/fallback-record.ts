@@ -2,6 +2,8 @@
 // at-risk spot node, created while holding the on-demand ASG's lock so that two responses that
 // fall back at once record two different instances. Shared by the at-risk node's own agent
 // and by any agent that finishes a response whose agent is gone.
+import { parseDuration } from '../../crds/duration.js';
+import { fitMessage } from '../../crds/message.js';
 import { COMPONENT_VALUE } from '../../crds/phases.js';
 import type { SpotGuardFallbackEvent } from '../../crds/spotguardfallbackevent.types.js';
 import type { AsgPair } from '../../machines/fallback-event.types.js';
@@ -12,6 +14,7 @@ import type { EventRecorder } from '../kube/events.recorder.js';
 import type { FallbackEventStore } from '../kube/fallback-event.store.js';
 import type { Logger } from '../log.js';
 import type { AgentMetrics } from '../metrics.js';
+import type { Notifier } from '../notify/notification.js';
 
 /** Names the rebalance notice an event was recorded for, so a retried record finds its own. */
 export const REQUEST_ANNOTATION = `${COMPONENT_VALUE}.aws.amazon.com/request`;
@@ -25,6 +28,8 @@ export interface FallbackRecordDeps {
   log: Logger;
   metrics?: AgentMetrics;
   events?: EventRecorder;
+  /** Told of the event this agent's create made (webhooks); only the creator tells it, so it is told once. */
+  notifier?: Notifier;
 }
 
 export interface FallbackRequest {
@@ -80,7 +85,8 @@ async function createEvent(deps: FallbackRecordDeps, request: FallbackRequest, e
     timestamp: new Date(deps.now()).toISOString().replace(/\.\d{3}Z$/, 'Z'),
     minimumWaitDuration: request.minimumWaitDuration,
   };
-  const message = `Fallback to on-demand completed, waiting ${request.minimumWaitDuration} before monitoring`;
+  const waitEnds = new Date(deps.now() + (parseDuration(request.minimumWaitDuration) ?? 0)).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const message = fitMessage(`Fallback to on-demand completed (replacing ${request.atRiskNode}), waiting ${request.minimumWaitDuration} before monitoring spot, until ${waitEnds}`);
   const event = await deps.store.create(spec, { phase: 'Pending', spotCapacityRestored: false, scaleDownInitiated: false, message }, { [REQUEST_ANNOTATION]: request.requestId });
   deps.log.info({ event: event.metadata?.name, asg: pair.onDemand, instance: spec.onDemandInstanceID, onDemandNode: spec.onDemandNodeName, atRiskNode: request.atRiskNode }, 'recorded fallback event');
   deps.metrics?.fallback(pair.spot, pair.onDemand);
@@ -90,5 +96,6 @@ async function createEvent(deps: FallbackRecordDeps, request: FallbackRequest, e
     'FellBackToOnDemand',
     `spot capacity for ${pair.spot} did not arrive; on-demand node ${spec.onDemandNodeName} (${spec.onDemandInstanceID}) replaces ${request.atRiskNode}`,
   );
+  deps.notifier?.notify('FallbackRecorded', event);
   return event;
 }

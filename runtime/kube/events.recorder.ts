@@ -6,6 +6,8 @@
 // event within the window bumps count and lastTimestamp on the existing Event, as the kubelet's
 // recorder does, instead of flooding etcd. Recording is best effort: an Event is a courtesy to
 // the operator, so it never throws and never holds the caller up for longer than the timeout.
+// Each message ends with the agent that wrote it ("(by POD on NODE)"): `kubectl describe` shows
+// only an Event's component, and a DaemonSet's agents share one.
 import { CoreV1Api, Observable, PatchStrategy, setHeaderOptions, type ConfigurationOptions, type CoreV1Event, type KubeConfig, type RequestContext, type ResponseContext } from '@kubernetes/client-node';
 import { DEFAULT_NAMESPACE } from '../../crds/phases.js';
 import { API_VERSION } from '../../crds/spotguardfallbackevent.names.generated.js';
@@ -147,7 +149,7 @@ export class EventRecorder {
       },
       type,
       reason,
-      message,
+      message: `${message} (by ${this.identity.podName} on ${this.identity.nodeName})`,
       source: { component: COMPONENT, host: this.identity.nodeName },
       reportingComponent: COMPONENT,
       reportingInstance: this.identity.podName,

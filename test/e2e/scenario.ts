@@ -95,6 +95,13 @@ export class Scenario {
     return waitFor(`the watch to see ${name} in ${phase}`, () => Promise.resolve(this.follower.phases(name).find((p) => p.phase === phase)?.at), 10_000, 100);
   }
 
+  /** `kubectl describe sgfe NAME`, as an operator runs it. */
+  async describe(name: string): Promise<string> {
+    const res = await this.sandbox.plane.kubectl(['describe', 'sgfe', name, '-n', this.store.namespace]);
+    if (res.code !== 0) throw new Error(`kubectl describe sgfe ${name}: ${res.stderr}`);
+    return res.stdout;
+  }
+
   phases(name: string): Phase[] {
     return this.follower.phases(name).map((p) => p.phase);
   }

@@ -53,6 +53,18 @@ test('rebalance, fallback, interruption, monitoring, spot back, one scale-down, 
   assert.is.not(monitoring.status?.claim?.holder, `spot-guard-${nodeAName}`, 'not the departed agent');
   assert.is.not(monitoring.status?.claim?.holderNode, odNode, 'never the agent on the on-demand node');
   assert.is(monitoring.status?.spotCapacityRestored, false);
+  // kubectl describe reads as the operator's record: who holds the event, what it waits for,
+  // and who did what, in its Events (the Monitoring one is recorded just after the commit).
+  const holder = monitoring.status?.claim?.holder ?? '';
+  const holderNode = monitoring.status?.claim?.holderNode ?? '';
+  const asMonitoring = await waitFor('kubectl describe with the Monitoring Event', async () => {
+    const text = await s.describe(name);
+    return / Monitoring +\S+ +spot-guard /.test(text) ? text : undefined;
+  });
+  assert.match(asMonitoring, new RegExp(`Holder: +${holder}\n +Holder Node: +${holderNode}\n`));
+  assert.match(asMonitoring, /Message: +Minimum wait time \(\S+\) elapsed; not healthy: .*; waiting for every instance InService, none launching and every node Ready, then \S+ of it/);
+  assert.match(asMonitoring, new RegExp(`FellBackToOnDemand +\\S+ +spot-guard +spot capacity for ${s.spot} did not arrive; .* replaces ${nodeAName} \\(by \\S+ on ${nodeAName}\\)`));
+  assert.match(asMonitoring, new RegExp(`Monitoring +\\S+ +spot-guard +.* \\(by ${holder} on ${holderNode}\\)`));
 
   // Spot comes back; the ASG replaces A; stable for the window → ReadyForScaleDown → one scale-down.
   await s.sandbox.sim.control.restoreSpotPool(s.spot);
@@ -60,6 +72,17 @@ test('rebalance, fallback, interruption, monitoring, spot back, one scale-down, 
   assert.is(ready.status?.spotCapacityRestored, true);
   assert.is(ready.status?.spotHealth?.inService, 3);
   const done = await s.waitPhase(name, 'Completed');
+  const by = done.status?.scaleDown?.terminate?.by ?? '';
+  const asCompleted = await waitFor('kubectl describe with the Completed Event', async () => {
+    const text = await s.describe(name);
+    return / Completed +\S+ +spot-guard /.test(text) ? text : undefined;
+  });
+  assert.match(asCompleted, /Reason: +InstanceTerminated\n +Status: +True\n +Type: +ScaledDown\n/);
+  assert.is(asCompleted.match(new RegExp(`\n +By: +${by}\n`, 'g'))?.length, 5, `each of the five steps names ${by}:\n${asCompleted}`);
+  assert.ok((asCompleted.match(/\n +Completed At: +\S+Z\n/g)?.length ?? 0) >= 5, 'and when it was done');
+  for (const phase of ['ReadyForScaleDown', 'ScalingDown', 'Completed']) {
+    assert.match(asCompleted, new RegExp(`\n +Normal +${phase} +\\S+ +spot-guard +.* \\(by spot-guard-\\S+ on \\S+\\)\n`), `${phase} Event names its agent`);
+  }
   await s.seenAt(name, 'Completed');
   assert.equal(s.phases(name).filter((p) => p !== 'Pending'), ['Monitoring', 'ReadyForScaleDown', 'ScalingDown', 'Completed']);
   const steps = done.status?.scaleDown ?? {};

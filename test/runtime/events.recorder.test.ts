@@ -17,6 +17,7 @@ import { seedEvent } from '../machines/fixtures.js';
 const MANIFESTS = fileURLToPath(new URL('../../deploy/manifests/', import.meta.url));
 const NODE = 'ip-10-0-2-100';
 const IDENTITY = { podName: 'spot-guard-x7k2p', nodeName: 'ip-10-0-1-50' };
+const BY = ` (by ${IDENTITY.podName} on ${IDENTITY.nodeName})`;
 const SECONDS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/;
 
 interface KubeEvent {
@@ -92,7 +93,8 @@ test('an Event on a Node lands in "default" with the involvedObject, reason, typ
   const [event] = found;
   assert.equal(event?.involvedObject, { kind: 'Node', name: NODE, apiVersion: 'v1' });
   assert.is(event?.type, 'Warning');
-  assert.is(event?.message, 'pods on ip-10-0-2-100 do not fit on the remaining nodes');
+  // kubectl describe shows only the component: the message names the agent that wrote it.
+  assert.is(event?.message, `pods on ip-10-0-2-100 do not fit on the remaining nodes${BY}`);
   assert.is(event?.count, 1);
   assert.equal(event?.source, { component: 'spot-guard', host: IDENTITY.nodeName });
   assert.is(event?.reportingComponent, 'spot-guard');
@@ -117,10 +119,10 @@ test('an Event on an SGFE lands in its namespace and names it by kind, apiVersio
     apiVersion: 'aws.amazon.com/v1',
   });
   assert.is(found[0]?.type, 'Normal');
-  assert.is(found[0]?.message, 'terminated i-0987654321fedcba0');
-  // kubectl describe finds it by the object it is about.
+  assert.is(found[0]?.message, `terminated i-0987654321fedcba0${BY}`);
+  // kubectl describe finds it by the object it is about, and says which agent wrote it.
   const described = await plane.kubectl(['describe', 'sgfe', sgfe.metadata?.name ?? '', '-n', 'kube-system']);
-  assert.match(described.stdout, /ScaledDown/);
+  assert.match(described.stdout, new RegExp(`ScaledDown .*terminated i-0987654321fedcba0 \\(by ${IDENTITY.podName} on ${IDENTITY.nodeName}\\)`));
 });
 
 test('the same event twice is one Event with count 2; another message is another Event', async ({ plane, agent }) => {
@@ -137,8 +139,8 @@ test('the same event twice is one Event with count 2; another message is another
   await recorder.record(target, 'Normal', 'Cordoned', 'cordoned again for another event');
   found = await events(plane, 'default', 'Cordoned');
   assert.equal(found.map((e) => [e.message, e.count]).sort(), [
-    ['cordoned again for another event', 1],
-    ['cordoned by spot-guard', 2],
+    [`cordoned again for another event${BY}`, 1],
+    [`cordoned by spot-guard${BY}`, 2],
   ]);
 });
 
