@@ -11,9 +11,9 @@ import type { FallbackEventEvent, FallbackEventInput, FallbackEventIntent } from
 import { startControlPlane, type ControlPlane } from '../../dev/sandbox/control-plane.js';
 import { FallbackEventStore } from '../../runtime/kube/fallback-event.store.js';
 import { installCrd } from '../harness/crd.js';
-import { abstractState, fallbackEventModel, storyModel, type Snapshot } from './fallback-event.model.js';
+import { abstractState, coarseState, fallbackEventModel, storyModel, type Snapshot } from './fallback-event.model.js';
 import { agentB, config, seedEvent, T0 } from './fixtures.js';
-import { edgePaths, shortestPaths } from './paths.js';
+import { edgePaths, firstSimplePaths, shortestPaths } from './paths.js';
 
 const test = suite<{ plane: ControlPlane; store: FallbackEventStore; other: FallbackEventStore }>('fallback-event machine against the API server');
 
@@ -53,10 +53,8 @@ function paths(): { events: FallbackEventEvent[]; final: Snapshot; storyConfig: 
     if (!byPlace.has(key)) byPlace.set(key, { events: p.events, final: p.final, storyConfig: false });
   }
   const storyInput = { ...input, config: { ...config, claimLeaseSeconds: 3600 } };
-  const stories = storyModel(storyInput)
-    .getSimplePaths({ toState: (s) => (s).matches({ Completed: 'deleted' }) })
-    .slice(0, 8)
-    .map((p) => ({ events: p.steps.map((s) => s.event), final: p.state, storyConfig: true }));
+  const stories = firstSimplePaths<FallbackEventInput, FallbackEventEvent, Snapshot>(storyModel(storyInput), storyInput, coarseState, (s) => s.matches({ Completed: 'deleted' }), 8)
+    .map((p) => ({ events: p.events, final: p.final, storyConfig: true }));
   return [...byPlace.values(), ...stories];
 }
 

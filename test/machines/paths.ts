@@ -43,6 +43,41 @@ export function edgePaths<TInput, TEvent extends EventObject, TSnapshot>(
 }
 
 /**
+ * The first `limit` simple paths (no state twice) from the initial state to a state `isTarget`
+ * accepts, found depth first over the model's adjacency map. getSimplePaths enumerates every
+ * simple path of the model before it filters them, which for a model whose stories branch at
+ * every step takes minutes to find the few a test replays.
+ */
+export function firstSimplePaths<TInput, TEvent extends EventObject, TSnapshot>(
+  model: PathSource<TEvent>,
+  input: TInput,
+  serialize: (snapshot: TSnapshot) => string,
+  isTarget: (snapshot: TSnapshot) => boolean,
+  limit: number,
+): Path<TInput, TEvent, TSnapshot>[] {
+  type Adjacency = Record<string, { transitions: Record<string, { event: TEvent; state: TSnapshot }> }>;
+  const adjacency = model.getAdjacencyMap() as Adjacency;
+  // xstate/graph builds the map outward from the initial state, which is therefore its first key.
+  const [initial] = Object.keys(adjacency);
+  if (initial === undefined) throw new Error('the model has no states');
+  const found: Path<TInput, TEvent, TSnapshot>[] = [];
+  const onPath = new Set<string>();
+  const visit = (key: string, events: TEvent[]): void => {
+    onPath.add(key);
+    for (const { event, state } of Object.values(adjacency[key]?.transitions ?? {})) {
+      if (found.length >= limit) break;
+      const next = serialize(state);
+      if (onPath.has(next)) continue;
+      if (isTarget(state)) found.push({ input, events: [...events, event], final: state });
+      else visit(next, [...events, event]);
+    }
+    onPath.delete(key);
+  };
+  visit(initial, []);
+  return found;
+}
+
+/**
  * xstate/graph adds a bare `{ type }` for every event type a state accepts that the events
  * function did not return; those lack their data (a TICK without `now`), so only the events
  * our function made are kept.
