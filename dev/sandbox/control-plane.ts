@@ -73,6 +73,17 @@ const CONTROLLER_MANAGER_USER = 'system:kube-controller-manager';
 // Controllers that only work with a cloud provider, which this control plane has none of.
 const CLOUD_CONTROLLERS = ['cloud-node-lifecycle-controller', 'service-lb-controller', 'node-route-controller'];
 
+/**
+ * The --controllers value: every controller but the cloud ones this kube-controller-manager
+ * still has (1.37 removed them, and names an unknown controller as an error). Its --help lists
+ * every controller it knows.
+ */
+async function controllersFlag(kubeControllerManager: string): Promise<string> {
+  const { stdout } = await promisify(execFile)(kubeControllerManager, ['--help'], { maxBuffer: 16 * 1024 * 1024 }).catch((err: { stdout?: string }) => ({ stdout: err.stdout ?? '' }));
+  const known = CLOUD_CONTROLLERS.filter((c) => stdout.includes(c));
+  return ['*', ...known.map((c) => `-${c}`)].join(',');
+}
+
 /** A GET with a bearer token; without `ca`, for a loopback health port with a self-signed certificate. */
 function get(url: string, token: string | undefined, ca: string | undefined): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
@@ -159,6 +170,9 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       `--etcd-servers=${etcdUrl}`,
       '--bind-address=127.0.0.1',
       '--advertise-address=127.0.0.1',
+      // Since 1.37 the endpoint reconciler refuses a loopback address for the kubernetes
+      // Service's endpoints; nothing here reaches the API server through that Service.
+      '--endpoint-reconciler-type=none',
       `--secure-port=${apiServerPort}`,
       `--cert-dir=${join(dir, 'certs')}`,
       '--authorization-mode=RBAC',
@@ -325,7 +339,7 @@ async function startControllers(o: ControllersStart): Promise<{ scheduler: Super
       '--use-service-account-credentials=true',
       `--service-account-private-key-file=${join(o.dir, 'sa.key')}`,
       `--root-ca-file=${join(o.dir, 'certs', 'apiserver.crt')}`,
-      `--controllers=*,${CLOUD_CONTROLLERS.map((c) => `-${c}`).join(',')}`,
+      `--controllers=${await controllersFlag(kubeControllerManager)}`,
       // Taints follow node conditions within a second rather than the default five.
       '--node-monitor-period=1s',
     ],
