@@ -2,6 +2,7 @@
 // so that tests (and a sandbox running several agents in one process) never share counters.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { PHASES, SCALE_DOWN_STEPS } from '../crds/phases.js';
+import type { AsgPair } from '../machines/fallback-event.types.js';
 import type { CallObserver } from './autoscaling.aws.js';
 import { NOTIFICATION_KINDS, type NotificationKind } from './notify/notification.js';
 
@@ -9,6 +10,15 @@ export const FAILURE_CAUSES = ['AsgNotFound', 'ScaleDownFailed', 'Untrusted'] as
 
 /** Spot stable → instance terminated takes minutes to hours; finer buckets would be noise. */
 export const SCALE_DOWN_BUCKETS_SECONDS = [30, 60, 120, 300, 600, 900, 1200, 1800, 2700, 3600, 5400, 7200];
+
+export interface AgentMetricsOptions {
+  /**
+   * The configured ASG pairs: the series labelled by their ASGs are exported at 0 from the
+   * first scrape, so that `increase()` counts the first fallback and an alert on a gauge never
+   * meets a missing series. Without them those series appear when first set.
+   */
+  asgPairs?: readonly AsgPair[];
+}
 
 export class AgentMetrics {
   readonly registry = new Registry();
@@ -127,14 +137,24 @@ export class AgentMetrics {
     registers: [this.registry],
   });
 
-  constructor() {
+  constructor(options: AgentMetricsOptions = {}) {
     collectDefaultMetrics({ register: this.registry });
     // Present from the first scrape, so dashboards and alerts never see a missing series.
+    // Only here: a gauge the agent has set since must never be put back to 0.
     this.setEventPhases({});
     this.setRetryingSteps({}, {});
     this.onDemandNodes.set(0);
     for (const cause of FAILURE_CAUSES) this.failedEvents.inc({ cause }, 0);
     for (const kind of NOTIFICATION_KINDS) for (const outcome of ['delivered', 'dropped']) this.webhookNotifications.inc({ kind, outcome }, 0);
+    // A failed step's outcome is its error code, a set too large to list (its failures have
+    // their own counter by code); 'ok' is what an operator rates and compares against.
+    for (const step of [...SCALE_DOWN_STEPS, 'rollback']) this.scaleDownSteps.inc({ step, outcome: 'ok' }, 0);
+    for (const { spot, onDemand } of options.asgPairs ?? []) {
+      this.fallbacks.inc({ spot_asg: spot, on_demand_asg: onDemand }, 0);
+      this.onDemandAtMaxSize.set({ on_demand_asg: onDemand }, 0);
+      // A response's finish may keep the increment of either ASG of its pair (response-finisher.ts).
+      for (const asg of [spot, onDemand]) this.incrementsKept.set({ asg }, 0);
+    }
   }
 
   get contentType(): string {

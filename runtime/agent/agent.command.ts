@@ -57,7 +57,7 @@ export async function runAgent(options: AgentCommandOptions = {}): Promise<numbe
   for (const name of unknownSettings(env)) log.warn({ setting: name }, `${name} is not a setting of this agent and is ignored (misspelt?)`);
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromDefault();
-  const metrics = new AgentMetrics();
+  const metrics = new AgentMetrics({ asgPairs: config.asgPairs });
   const awsAuth = new AwsAuthHealth();
   const autoscaling = new AwsAutoScaling({ region: config.awsRegion ?? '' }, (action, outcome, message) => {
     metrics.awsCall(action, outcome);

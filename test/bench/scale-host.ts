@@ -238,7 +238,7 @@ class Host {
     });
     kubeConfig.loadFromFile(init.kubeconfigPath);
     const log = root.child({ pod: spec.pod, node: spec.node });
-    const metrics = new AgentMetrics();
+    const metrics = new AgentMetrics({ asgPairs: config.asgPairs });
     const awsAuth = new AwsAuthHealth();
     const autoscaling = new AwsAutoScaling({ region: config.awsRegion ?? '', endpoint: init.awsEndpoint, credentials: CREDENTIALS }, (action, outcome, message) => {
       metrics.awsCall(action, outcome);

@@ -110,6 +110,8 @@ test('thresholds and labels set as values reach the rules, and promtool accepts 
     '--set', 'monitoring.prometheusRule.imdsFailedPollsPerMinute=6',
     '--set', 'monitoring.prometheusRule.awsErrorRatio=0.25',
     '--set', 'monitoring.prometheusRule.claimTakeoversPerHour=5',
+    '--set', 'monitoring.prometheusRule.onDemandAtMaxSizeFor=15m',
+    '--set', 'monitoring.prometheusRule.incrementKeptFor=3h',
   ]);
   const prometheusRule = find(objects, 'PrometheusRule');
   assert.is(prometheusRule?.metadata.labels?.release, 'kube-prometheus-stack');
@@ -126,6 +128,11 @@ test('thresholds and labels set as values reach the rules, and promtool accepts 
   assert.match(rule('SpotGuardAwsErrors').expr, /> 0\.25$/);
   assert.match(rule('SpotGuardAwsErrors').annotations.description ?? '', '(threshold 25%)');
   assert.match(rule('SpotGuardClaimTakeovers').expr, /> 5$/);
+  assert.is(rule('SpotGuardOnDemandAsgAtMaxSize').for, '15m');
+  assert.match(rule('SpotGuardOnDemandAsgAtMaxSize').annotations.description ?? '', 'have waited 15m because');
+  assert.is(rule('SpotGuardResponseIncrementKept').for, '3h');
+  assert.match(rule('SpotGuardResponseIncrementKept').annotations.summary ?? '', 'for 3h.');
+  assert.match(rule('SpotGuardResponseIncrementKept').annotations.description ?? '', 'could not be taken back for 3h:');
   await writeFile(join(dir, 'rules.yaml'), stringify(prometheusRule?.spec));
   const res = await promtool(bin, ['check', 'rules', join(dir, 'rules.yaml')]);
   assert.is(res.code, 0, res.output);

@@ -4,6 +4,8 @@
 // with exactly the scraped metric and label names, labelled as the shipped ServiceMonitor makes
 // Prometheus label them, and the values each case chooses to make an alert fire or stay quiet.
 // A metric or label renamed in runtime/metrics.ts fails here, before any cluster sees it.
+// Series labelled by a configured ASG (or by step) are exported at 0 from an agent's first
+// scrape, so the cases take those label values from the scrape too.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parseAllDocuments, parse, stringify } from 'yaml';
+import { SCALE_DOWN_STEPS } from '../../crds/phases.js';
 import { resolveBinaries } from '../../dev/sandbox/binaries.js';
 import { startSandbox, type Sandbox } from '../../dev/sandbox/sandbox.js';
 import { loud, waitFor } from '../harness/agent-world.js';
@@ -40,6 +43,10 @@ interface Ctx {
   promtool: string;
   dir: string;
   agents: ScrapedAgent[];
+  /** Every agent's first scrape, before the scenario played anything. */
+  first: ScrapedAgent[];
+  /** The sandbox's ASG pair (its ConfigMap's first). */
+  pair: { spot: string; onDemand: string };
 }
 const test = suite<Ctx>('Alerting rules and dashboard, on a real scrape');
 
@@ -103,21 +110,24 @@ test.before(
     ctx.promtool = binaries.promtool;
     try {
       const scrapes = [await scrapeAgents(sandbox)];
+      ctx.first = merge(scrapes);
+      ctx.pair = sandbox.pair;
       const [a, b] = sandbox.agents.list();
       if (!a || !b) throw new Error('the sandbox started fewer than two agents');
-      const seen = async (pattern: RegExp): Promise<boolean> => {
+      const seen = async (wanted: (x: ScrapedSample) => boolean): Promise<boolean> => {
         const now = await scrapeAgents(sandbox);
         scrapes.push(now);
-        return now.some((s) => s.samples.some((x) => pattern.test(`${x.name}${JSON.stringify(x.labels)}`)));
+        return now.some((s) => s.samples.some(wanted));
       };
-      // A fallback: the counters labelled by ASG pair and by AWS action appear.
+      // A fallback: the counter labelled by ASG pair (there at 0 from the start) counts it, and
+      // the counters labelled by AWS action appear.
       await sandbox.sim.control.exhaustSpotPool(sandbox.pair.spot);
       await sandbox.scenario.rebalance(a.node);
-      await waitFor('a fallback in the agents\' metrics', () => seen(/^spot_guard_fallbacks_total/), 90_000, 500);
+      await waitFor('a fallback in the agents\' metrics', () => seen((x) => x.name === 'spot_guard_fallbacks_total' && x.value > 0), 90_000, 500);
       // AWS refuses the next call, whichever agent makes it: an error outcome as the agent names it.
       await sandbox.sim.control.injectFault({ action: '*', error: 'AccessDenied', times: 1 });
       await sandbox.scenario.rebalance(b.node);
-      await waitFor('an AccessDenied AWS call in the agents\' metrics', () => seen(/^spot_guard_aws_calls_total.*"outcome":"AccessDenied"/), 90_000, 500);
+      await waitFor('an AccessDenied AWS call in the agents\' metrics', () => seen((x) => x.name === 'spot_guard_aws_calls_total' && x.labels.outcome === 'AccessDenied' && x.value > 0), 90_000, 500);
       ctx.agents = merge(scrapes);
     } finally {
       await sandbox.stop();
@@ -133,6 +143,12 @@ test.after(async (ctx) => {
 const labelsOf = (agents: ScrapedAgent[]) => labelNamesByMetric(agents.flatMap((a) => a.samples));
 const valuesOf = (agents: ScrapedAgent[], metric: string, label: string): string[] =>
   [...new Set(agents.flatMap((a) => a.samples.filter((s) => s.name === metric).map((s) => s.labels[label] ?? '')))].filter(Boolean);
+/** The values of `label` that agents gave `metric`; at least one, or the scrape lacks what the cases need. */
+function scrapedValues(agents: ScrapedAgent[], metric: string, label: string): [string, ...string[]] {
+  const [one, ...more] = valuesOf(agents, metric, label);
+  if (one === undefined) throw new Error(`no agent exported ${metric} with the label ${label}`);
+  return [one, ...more];
+}
 
 /**
  * What an expression names that a scrape lacks: a metric no agent exported, a label its samples
@@ -356,6 +372,55 @@ function cases(agents: ScrapedAgent[]): Case[] {
     checks: [{ at: '90m', fires: [] }],
   });
 
+  // A response per agent waiting on the same full on-demand ASG: they add up. Every agent
+  // exports the gauge at 0 for every configured on-demand ASG, which must stay quiet.
+  const [onDemandAsg] = scrapedValues(agents, 'spot_guard_on_demand_asg_at_max_size', 'on_demand_asg');
+  const atMaxFor = minutes(rule('SpotGuardOnDemandAsgAtMaxSize').for);
+  const atMax = (agent: ScrapedAgent, values: string) => s(agent, 'spot_guard_on_demand_asg_at_max_size', { on_demand_asg: onDemandAsg }, values);
+  out.push({
+    alert: 'SpotGuardOnDemandAsgAtMaxSize',
+    name: 'SpotGuardOnDemandAsgAtMaxSize: two responses waiting on one on-demand ASG for its whole for',
+    series: [atMax(a, `0 1x${atMaxFor + 10}`), atMax(b, `0 1x${atMaxFor + 10}`)],
+    checks: [
+      { at: `${atMaxFor}m`, fires: [] },
+      { at: `${atMaxFor + 5}m`, fires: [{ labels: { namespace, on_demand_asg: onDemandAsg }, value: '2' }] },
+    ],
+  });
+  out.push({
+    alert: 'SpotGuardOnDemandAsgAtMaxSize',
+    name: 'SpotGuardOnDemandAsgAtMaxSize: quiet at 0, and when the max size blocks for less than its for',
+    series: [atMax(a, `0 1x${atMaxFor - 2} 0x${atMaxFor + 10}`), atMax(b, `0x${2 * atMaxFor + 10}`)],
+    checks: [
+      { at: `${atMaxFor - 1}m`, fires: [] },
+      { at: `${atMaxFor + 5}m`, fires: [] },
+    ],
+  });
+
+  // An increment one agent keeps in one ASG of the pair; the other ASG's series stays at 0.
+  const keptAsgs = scrapedValues(agents, 'spot_guard_response_increments_kept', 'asg');
+  const [keptAsg] = keptAsgs;
+  const keptFor = minutes(rule('SpotGuardResponseIncrementKept').for);
+  const kept = (keeping: (agent: ScrapedAgent, asg: string) => string) =>
+    agents.flatMap((agent) => keptAsgs.map((asg) => s(agent, 'spot_guard_response_increments_kept', { asg }, keeping(agent, asg))));
+  out.push({
+    alert: 'SpotGuardResponseIncrementKept',
+    name: 'SpotGuardResponseIncrementKept: an increment kept for its whole for',
+    series: kept((agent, asg) => (agent === a && asg === keptAsg ? `0 1x${keptFor + 10}` : `0x${keptFor + 11}`)),
+    checks: [
+      { at: `${keptFor}m`, fires: [] },
+      { at: `${keptFor + 5}m`, fires: [{ labels: { namespace, asg: keptAsg }, value: '1' }] },
+    ],
+  });
+  out.push({
+    alert: 'SpotGuardResponseIncrementKept',
+    name: 'SpotGuardResponseIncrementKept: quiet at 0, and when the increment is taken back before its for',
+    series: kept((agent, asg) => (agent === a && asg === keptAsg ? `0 1x${keptFor - 10} 0x20` : `0x${keptFor + 11}`)),
+    checks: [
+      { at: `${keptFor - 5}m`, fires: [] },
+      { at: `${keptFor + 5}m`, fires: [] },
+    ],
+  });
+
   const attentionFor = minutes(rule('SpotGuardScaleDownStepNeedsAttention').for);
   out.push({
     alert: 'SpotGuardScaleDownStepNeedsAttention',
@@ -418,6 +483,30 @@ test('a metric renamed in the agent would be caught: the check is not vacuous', 
   assert.throws(() => cases(renamed), /no agent exported spot_guard_imds_errors_total/);
   const relabelled = agents.map((a) => ({ ...a, samples: a.samples.map((s) => (s.name === 'spot_guard_events' ? { ...s, labels: { state: s.labels.phase ?? '' } } : s)) }));
   assert.ok(unknownNames(rule('SpotGuardEventFailed').expr, relabelled).includes('label phase of spot_guard_events'));
+  const atMaxRenamed = agents.map((a) => ({ ...a, samples: a.samples.map((s) => (s.name === 'spot_guard_on_demand_asg_at_max_size' ? { ...s, name: 'spot_guard_on_demand_asg_full' } : s)) }));
+  assert.equal(unknownNames(rule('SpotGuardOnDemandAsgAtMaxSize').expr, atMaxRenamed), ['metric spot_guard_on_demand_asg_at_max_size', 'label on_demand_asg (in by, on or ignoring)']);
+  assert.throws(() => cases(atMaxRenamed), /no agent exported spot_guard_on_demand_asg_at_max_size/);
+  const keptRelabelled = agents.map((a) => ({ ...a, samples: a.samples.map((s) => (s.name === 'spot_guard_response_increments_kept' ? { ...s, labels: { group: s.labels.asg ?? '' } } : s)) }));
+  assert.ok(unknownNames(rule('SpotGuardResponseIncrementKept').expr, keptRelabelled).includes('label asg (in by, on or ignoring)'));
+  assert.throws(() => cases(keptRelabelled), /no agent exported spot_guard_response_increments_kept with the label asg/);
+});
+
+test('every agent exports the series labelled by its configured ASGs and steps at 0 from its first scrape', ({ first, pair }) => {
+  assert.ok(first.length >= 2, 'a first scrape of every agent');
+  const preset: { name: string; labels: Record<string, string> }[] = [
+    { name: 'spot_guard_fallbacks_total', labels: { spot_asg: pair.spot, on_demand_asg: pair.onDemand } },
+    { name: 'spot_guard_on_demand_asg_at_max_size', labels: { on_demand_asg: pair.onDemand } },
+    { name: 'spot_guard_response_increments_kept', labels: { asg: pair.spot } },
+    { name: 'spot_guard_response_increments_kept', labels: { asg: pair.onDemand } },
+    ...[...SCALE_DOWN_STEPS, 'rollback'].map((step) => ({ name: 'spot_guard_scale_down_steps_total', labels: { step, outcome: 'ok' } })),
+  ];
+  for (const agent of first) {
+    for (const want of preset) {
+      const same = (labels: Record<string, string>) => Object.keys(labels).length === Object.keys(want.labels).length && Object.entries(want.labels).every(([k, v]) => labels[k] === v);
+      const found = agent.samples.filter((x) => x.name === want.name && same(x.labels));
+      assert.equal(found.map((x) => x.value), [0], `${agent.target.pod}: ${want.name}${JSON.stringify(want.labels)} once, at 0`);
+    }
+  }
 });
 
 const dashboardQueries = (): { panel: string; expr: string }[] =>

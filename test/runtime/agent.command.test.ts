@@ -133,6 +133,15 @@ test('serves probes and metrics, holds a claim, and on SIGTERM releases it and e
     assert.match(metrics, /spot_guard_on_demand_nodes 1/);
     assert.match(metrics, /spot_guard_aws_calls_total\{action="DescribeAutoScalingGroups",outcome="ok"\} [1-9]/);
     assert.match(metrics, /process_resident_memory_bytes/);
+    // The configured pair's series are there at 0 before a fallback or a response happened.
+    for (const line of [
+      `spot_guard_fallbacks_total{spot_asg="${SPOT_ASG}",on_demand_asg="${ON_DEMAND_ASG}"} 0`,
+      `spot_guard_on_demand_asg_at_max_size{on_demand_asg="${ON_DEMAND_ASG}"} 0`,
+      `spot_guard_response_increments_kept{asg="${SPOT_ASG}"} 0`,
+      `spot_guard_response_increments_kept{asg="${ON_DEMAND_ASG}"} 0`,
+    ]) {
+      assert.ok(metrics.split('\n').includes(line), `missing metric line: ${line}`);
+    }
 
     agent.child.kill('SIGTERM');
     assert.is(await agent.exit, 0, agent.output().slice(-2000));

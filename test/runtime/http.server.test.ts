@@ -1,8 +1,9 @@
 // The agent's HTTP endpoints on a real socket: probes, readiness with its checks, every
-// metric with its value, and the error statuses.
+// metric with its value (and the series present at 0 before any), and the error statuses.
 import { Agent, request } from 'node:http';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { SCALE_DOWN_STEPS } from '../../crds/phases.js';
 import type { CallObserver } from '../../runtime/autoscaling.aws.js';
 import { startHttpServer, type HttpServerHandle, type Readiness } from '../../runtime/http/http.server.js';
 import { AgentMetrics } from '../../runtime/metrics.js';
@@ -118,6 +119,51 @@ test('two AgentMetrics do not share counters', async () => {
   a.imdsError();
   assert.ok((await a.metrics()).includes('spot_guard_imds_errors_total 1'));
   assert.ok((await b.metrics()).includes('spot_guard_imds_errors_total 0'));
+});
+
+test('given the configured pairs, the series labelled by their ASGs and every step\'s ok are 0 from the first scrape', async () => {
+  const metrics = new AgentMetrics({ asgPairs: [{ spot: 'spot-a', onDemand: 'od-a' }, { spot: 'spot-b', onDemand: 'od-b' }] });
+  const lines = (await metrics.metrics()).split('\n');
+  const expected = [
+    'spot_guard_fallbacks_total{spot_asg="spot-a",on_demand_asg="od-a"} 0',
+    'spot_guard_fallbacks_total{spot_asg="spot-b",on_demand_asg="od-b"} 0',
+    'spot_guard_on_demand_asg_at_max_size{on_demand_asg="od-a"} 0',
+    'spot_guard_on_demand_asg_at_max_size{on_demand_asg="od-b"} 0',
+    // A finish keeps the increment of either ASG of its pair.
+    ...['spot-a', 'od-a', 'spot-b', 'od-b'].map((asg) => `spot_guard_response_increments_kept{asg="${asg}"} 0`),
+    ...[...SCALE_DOWN_STEPS, 'rollback'].map((step) => `spot_guard_scale_down_steps_total{step="${step}",outcome="ok"} 0`),
+  ];
+  for (const line of expected) assert.ok(lines.includes(line), `missing metric line: ${line}`);
+  // Only the configured combinations: no fallback from one pair's spot ASG to another's on-demand.
+  assert.is(lines.filter((l) => l.startsWith('spot_guard_fallbacks_total{')).length, 2);
+  assert.is(lines.filter((l) => l.startsWith('spot_guard_on_demand_asg_at_max_size{')).length, 2);
+  assert.is(lines.filter((l) => l.startsWith('spot_guard_response_increments_kept{')).length, 4);
+
+  // Without pairs (every caller before them) the ASG-labelled series appear when first set.
+  const bare = (await new AgentMetrics().metrics()).split('\n');
+  for (const name of ['spot_guard_fallbacks_total', 'spot_guard_on_demand_asg_at_max_size', 'spot_guard_response_increments_kept']) assert.not.ok(bare.some((l) => l.startsWith(`${name}{`)), name);
+  assert.ok(bare.includes('spot_guard_scale_down_steps_total{step="drain",outcome="ok"} 0'));
+});
+
+test('what the agent sets after the preset stays set, scrape after scrape', async () => {
+  const metrics = new AgentMetrics({ asgPairs: [{ spot: 'spot-a', onDemand: 'od-a' }] });
+  metrics.setOnDemandAtMaxSize('od-a', true);
+  metrics.setIncrementsKept('spot-a', 2);
+  metrics.fallback('spot-a', 'od-a');
+  metrics.scaleDownStep('drain', 'ok');
+  for (let scrape = 0; scrape < 2; scrape++) {
+    const lines = (await metrics.metrics()).split('\n');
+    for (const line of [
+      'spot_guard_on_demand_asg_at_max_size{on_demand_asg="od-a"} 1',
+      'spot_guard_response_increments_kept{asg="spot-a"} 2',
+      'spot_guard_response_increments_kept{asg="od-a"} 0',
+      'spot_guard_fallbacks_total{spot_asg="spot-a",on_demand_asg="od-a"} 1',
+      'spot_guard_scale_down_steps_total{step="drain",outcome="ok"} 1',
+      'spot_guard_scale_down_steps_total{step="terminate",outcome="ok"} 0',
+    ]) {
+      assert.ok(lines.includes(line), `scrape ${scrape + 1}: missing metric line: ${line}`);
+    }
+  }
 });
 
 test('unknown paths are 404, other methods 405, extra routes are served', async ({ server }) => {
