@@ -1,21 +1,27 @@
 // The specification's whole timeline on the sandbox, with an assertion at every step, ending
-// with capacity conservation: both ASGs back at their starting desired capacity.
+// with capacity conservation: both ASGs back at their starting desired capacity. On the way,
+// `kubectl describe sgfe` is read as an operator would, and a real webhook receiver gets each
+// notification once from the agent processes.
 import { readFileSync } from 'node:fs';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { waitFor } from '../harness/agent-world.js';
+import { WebhookReceiver } from '../harness/webhook-receiver.js';
 import { fallBack, startScenario, type Scenario } from './scenario.js';
 
-const test = suite<{ s: Scenario }>('the whole story, end to end');
+const test = suite<{ s: Scenario; receiver: WebhookReceiver }>('the whole story, end to end');
 
 test.before(async (ctx) => {
-  ctx.s = await startScenario();
+  // A webhook receiver: every agent of the sandbox is given its URL (--set reaches them all).
+  ctx.receiver = new WebhookReceiver();
+  ctx.s = await startScenario({ settings: { SPOT_GUARD_WEBHOOK_URL: await ctx.receiver.start() } });
 });
 test.after(async (ctx) => {
   await ctx.s?.stop();
+  await ctx.receiver?.stop();
 });
 
-test('rebalance, fallback, interruption, monitoring, spot back, one scale-down, completed, deleted', async ({ s }) => {
+test('rebalance, fallback, interruption, monitoring, spot back, one scale-down, completed, deleted', async ({ s, receiver }) => {
   const start = await s.desired();
   assert.equal(start, { spot: 3, onDemand: 0 });
   const [nodeA] = await s.spotNodes();
@@ -93,6 +99,16 @@ test('rebalance, fallback, interruption, monitoring, spot back, one scale-down, 
   // Capacity conservation, and the event deleted after its TTL.
   assert.equal(await s.desired(), start, 'both ASGs back at their starting desired capacity');
   await waitFor(`${name} deleted after its TTL`, async () => (await s.store.get(name)) === undefined, 60_000);
+
+  // The webhook: the fallback told once, by the at-risk node's agent (its create made the
+  // event), and the scale-down once, by the agent that terminated the instance.
+  const about = (kind: string) => receiver.delivered(kind, name);
+  await waitFor('the ScaleDownCompleted notification', () => about('ScaleDownCompleted').length > 0, 60_000);
+  const [recorded, ...moreRecorded] = about('FallbackRecorded');
+  assert.equal(moreRecorded, [], 'FallbackRecorded sent once');
+  assert.match(asMonitoring, new RegExp(`FellBackToOnDemand .* \\(by ${recorded?.sentBy} on ${nodeAName}\\)`), `sent by the agent that recorded the fallback: ${recorded?.sentBy}`);
+  assert.equal(about('ScaleDownCompleted').map((n) => n.sentBy), [by], 'ScaleDownCompleted sent once, by the agent whose commit completed the event');
+  assert.equal(about('EventFailed'), []);
 });
 
 test('every agent ran the built bundle under the shipped memory limit, and none outgrew it', async ({ s }) => {

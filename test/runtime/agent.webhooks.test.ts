@@ -5,8 +5,6 @@
 // optimistic status update made the change), and the event stuck (by the one agent whose stuck
 // marker landed). A receiver that hangs and then fails is retried, and the event goes its way
 // meanwhile: the notification never stands in a decision's way.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { AutoScalingClient, CreateAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { suite } from 'uvu';
@@ -31,6 +29,7 @@ import {
   waitFor,
   type AgentWorld,
 } from '../harness/agent-world.js';
+import { WebhookReceiver, type NotificationBody } from '../harness/webhook-receiver.js';
 
 const AGENTS = 10;
 /** Every spot instance a Ready node: spot is healthy once the response's withdrawn increment is gone. */
@@ -39,51 +38,22 @@ const SPOT_START = 3;
 const STUCK_SPOT = 'stuck-spot-asg';
 const STUCK_ON_DEMAND = 'stuck-ondemand-asg';
 
-interface Delivery {
-  kind: string;
-  event: string;
-  sentBy: string;
-  answer: number | 'hang';
+/** Kinds whose notifications hang once, then get 500s, until taken out of the set. */
+const failing = new Set<string>();
+
+/** The receiver's answer: 200, or for a kind in `failing` a hang the first time and 500s after. */
+function answer(receiver: WebhookReceiver, body: unknown): number | 'hang' {
+  const { kind } = body as NotificationBody;
+  if (!failing.has(kind)) return 200;
+  return receiver.received.some((r) => (r.body as NotificationBody).kind === kind && r.answer === 'hang') ? 500 : 'hang';
 }
 
-/** The receiver: every request recorded with the answer it got; a kind in `failing` hangs once, then gets 500s. */
-class Receiver {
-  readonly requests: Delivery[] = [];
-  readonly failing = new Set<string>();
-  private server: Server | undefined;
-  private readonly hung: ServerResponse[] = [];
-
-  async start(): Promise<string> {
-    this.server = createServer((req: IncomingMessage, res: ServerResponse) => {
-      let text = '';
-      req.on('data', (c: Buffer) => (text += c.toString()));
-      req.on('end', () => {
-        const body = JSON.parse(text) as { kind: string; event: string; sentBy: string };
-        const failing = this.failing.has(body.kind);
-        const answer = failing ? (this.requests.some((r) => r.kind === body.kind && r.answer === 'hang') ? 500 : 'hang') : 200;
-        this.requests.push({ kind: body.kind, event: body.event, sentBy: body.sentBy, answer });
-        if (answer === 'hang') this.hung.push(res);
-        else res.writeHead(answer).end();
-      });
-    });
-    await new Promise<void>((r) => this.server?.listen(0, '127.0.0.1', r));
-    return `http://127.0.0.1:${(this.server?.address() as AddressInfo).port}/spot-guard`;
-  }
-
-  delivered(kind: string, event?: string): Delivery[] {
-    return this.requests.filter((r) => r.kind === kind && r.answer === 200 && (event === undefined || r.event === event));
-  }
-
-  async stop(): Promise<void> {
-    for (const res of this.hung) res.destroy();
-    this.server?.closeAllConnections();
-    await new Promise((r) => this.server?.close(r));
-  }
-}
+/** Every request the receiver got: its notification's fields and the answer it was given. */
+const requests = (receiver: WebhookReceiver) => receiver.received.map((r) => ({ ...(r.body as NotificationBody), answer: r.answer }));
 
 interface Ctx {
   world: AgentWorld;
-  receiver: Receiver;
+  receiver: WebhookReceiver;
   aemm: Aemm;
   agents: Agent[];
   store: FallbackEventStore;
@@ -112,8 +82,9 @@ test.before(
     ctx.agents = [];
     ctx.expected = new Map();
     ctx.store = new FallbackEventStore(world.admin);
-    ctx.receiver = new Receiver();
-    const url = await ctx.receiver.start();
+    ctx.receiver = new WebhookReceiver();
+    ctx.receiver.answer = (body) => answer(ctx.receiver, body);
+    const url = await ctx.receiver.start('/spot-guard');
     await createAsgPairWithSpotNodes(world, SPOT_START, 0, 3);
     await createGroups(world, [[STUCK_SPOT, 0], [STUCK_ON_DEMAND, 0]]);
     for (let i = 3; i < AGENTS; i++) await registerNode(world, `worker-${i}`, `i-${String(i).padStart(17, '0')}`);
@@ -154,7 +125,7 @@ test.after(async (ctx) => {
 
 test('fallback recorded: sent by the at-risk node\'s agent; a hung, then failing receiver is retried while the response goes on', async ({ world, receiver, store, expected }) => {
   // Spot never comes (no node registers for the new spot instance): the response falls back.
-  receiver.failing.add('FallbackRecorded');
+  failing.add('FallbackRecorded');
   const core = world.admin.makeApiClient(CoreV1Api);
   const od = await waitFor('the on-demand ASG raised to 1', async () => (await world.aws.describeGroups([ON_DEMAND_ASG]))[0]?.instances[0]?.instanceId, 60_000);
   await registerNode(world, 'od-node', od);
@@ -167,13 +138,13 @@ test('fallback recorded: sent by the at-risk node\'s agent; a hung, then failing
     const node = await core.readNode({ name: 'spot-node-0' });
     return node.spec?.unschedulable && node.spec.taints?.some((t) => t.key === REBALANCE_TAINT.key);
   }, 60_000);
-  await waitFor('a second attempt after the hung one', () => receiver.requests.filter((r) => r.kind === 'FallbackRecorded').length >= 2, 60_000);
+  await waitFor('a second attempt after the hung one', () => requests(receiver).filter((r) => r.kind === 'FallbackRecorded').length >= 2, 60_000);
   assert.is(receiver.delivered('FallbackRecorded').length, 0, 'nothing delivered yet');
-  receiver.failing.delete('FallbackRecorded');
+  failing.delete('FallbackRecorded');
   const [delivered] = await waitFor('the fallback notification delivered', () => receiver.delivered('FallbackRecorded').length > 0 && receiver.delivered('FallbackRecorded'), 120_000);
   assert.is(delivered?.event, name);
   assert.is(delivered?.sentBy, 'spot-guard-spot-node-0', 'the agent whose create recorded the event');
-  const attempts = receiver.requests.filter((r) => r.kind === 'FallbackRecorded');
+  const attempts = requests(receiver).filter((r) => r.kind === 'FallbackRecorded');
   assert.ok(attempts.length >= 3, `hung, failed, delivered: ${JSON.stringify(attempts)}`);
   assert.ok(attempts.every((r) => r.sentBy === 'spot-guard-spot-node-0'), 'every attempt from that one agent');
 });
@@ -240,15 +211,15 @@ test('exactly one delivery per transition, and no other notification', async ({ 
   // Every agent has long seen every one of these transitions: a duplicate would be here by now.
   // The Completed event is still seen Completed by every agent, the stuck one still stuck.
   await waitFor('all four told', () => expected.size === 4 && [...expected].every(([kind, event]) => receiver.delivered(kind, event).length > 0), 60_000);
-  const settled = receiver.requests.length;
+  const settled = requests(receiver).length;
   await waitFor('the agents ticking on for a while (each ticks every 250 ms)', async () => {
     const e = await store.get(expected.get('EventStuck') ?? '');
-    return e?.status?.phase === 'Monitoring' && receiver.requests.length === settled;
+    return e?.status?.phase === 'Monitoring' && requests(receiver).length === settled;
   }, 30_000);
   await new Promise((r) => setTimeout(r, 5000));
-  const delivered = receiver.requests.filter((r) => r.answer === 200).map((r) => `${r.kind} ${r.event}`).sort();
-  assert.equal(delivered, [...expected].map(([kind, event]) => `${kind} ${event}`).sort(), JSON.stringify(receiver.requests));
-  const senders = new Set(receiver.requests.filter((r) => r.kind !== 'FallbackRecorded').map((r) => `${r.kind} ${r.sentBy}`));
+  const delivered = requests(receiver).filter((r) => r.answer === 200).map((r) => `${r.kind} ${r.event}`).sort();
+  assert.equal(delivered, [...expected].map(([kind, event]) => `${kind} ${event}`).sort(), JSON.stringify(requests(receiver)));
+  const senders = new Set(requests(receiver).filter((r) => r.kind !== 'FallbackRecorded').map((r) => `${r.kind} ${r.sentBy}`));
   assert.is(senders.size, 3, `one sender per transition: ${[...senders].join(', ')}`);
 });
 

@@ -2,8 +2,6 @@
 // received, a failing receiver retried with a growing pause until it answers, a hung receiver cut
 // off by the timeout and retried, a 4xx given up at once, and a notification given up after its
 // attempts logged, counted and recorded. notify() never waits for any of it.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -13,41 +11,7 @@ import { AgentMetrics } from '../../runtime/metrics.js';
 import type { WebhookSettings } from '../../runtime/notify/notification.js';
 import { WebhookNotifier } from '../../runtime/notify/webhook.http.js';
 import { waitFor } from '../harness/agent-world.js';
-
-interface Received {
-  path: string;
-  contentType: string | undefined;
-  body: unknown;
-}
-
-/** A receiver whose answer to each request `answer` decides: a status, or 'hang' (never answers). */
-class Receiver {
-  readonly received: Received[] = [];
-  answer: (n: number) => number | 'hang' = () => 200;
-  private server: Server | undefined;
-  private readonly hung: ServerResponse[] = [];
-
-  async start(): Promise<string> {
-    this.server = createServer((req: IncomingMessage, res: ServerResponse) => {
-      let text = '';
-      req.on('data', (c: Buffer) => (text += c.toString()));
-      req.on('end', () => {
-        this.received.push({ path: req.url ?? '', contentType: req.headers['content-type'], body: JSON.parse(text) as unknown });
-        const answer = this.answer(this.received.length);
-        if (answer === 'hang') this.hung.push(res);
-        else res.writeHead(answer).end();
-      });
-    });
-    await new Promise<void>((r) => this.server?.listen(0, '127.0.0.1', r));
-    return `http://127.0.0.1:${(this.server?.address() as AddressInfo).port}/hooks/T0/secret-path`;
-  }
-
-  async stop(): Promise<void> {
-    for (const res of this.hung) res.destroy();
-    this.server?.closeAllConnections();
-    await new Promise((r) => this.server?.close(r));
-  }
-}
+import { WebhookReceiver } from '../harness/webhook-receiver.js';
 
 const event: SpotGuardFallbackEvent = {
   apiVersion: 'aws.amazon.com/v1',
@@ -76,10 +40,10 @@ function sender(url: string, settings: Partial<WebhookSettings> = {}) {
   return { notifier, lines, count };
 }
 
-const test = suite<{ receiver: Receiver; url: string }>('webhook sender');
+const test = suite<{ receiver: WebhookReceiver; url: string }>('webhook sender');
 test.before.each(async (ctx) => {
-  ctx.receiver = new Receiver();
-  ctx.url = await ctx.receiver.start();
+  ctx.receiver = new WebhookReceiver();
+  ctx.url = await ctx.receiver.start('/hooks/T0/secret-path');
 });
 test.after.each(async (ctx) => {
   await ctx.receiver.stop();
@@ -131,7 +95,7 @@ test('a template: placeholders filled in, values escaped for JSON', async ({ rec
 });
 
 test('a failing receiver (500, 500, then 200) is retried, the pause growing, and delivered once', async ({ receiver, url }) => {
-  receiver.answer = (n) => (n <= 2 ? 500 : 200);
+  receiver.answer = (_body, n) => (n <= 2 ? 500 : 200);
   const { notifier, count, lines } = sender(url);
   notifier.notify('FallbackRecorded', event);
   assert.is(receiver.received.length, 0, 'notify() returned before anything was sent');
@@ -143,7 +107,7 @@ test('a failing receiver (500, 500, then 200) is retried, the pause growing, and
 });
 
 test('a hung receiver is cut off by the timeout and the notification retried', async ({ receiver, url }) => {
-  receiver.answer = (n) => (n === 1 ? 'hang' : 200);
+  receiver.answer = (_body, n) => (n === 1 ? 'hang' : 200);
   const { notifier, count, lines } = sender(url, { timeoutMs: 1000 });
   notifier.notify('EventStuck', event, { stuckSince: 0 });
   await waitFor('delivered on the second attempt', () => count('EventStuck', 'delivered').then((n) => n === 1), 30_000);
@@ -171,7 +135,7 @@ test('a 4xx other than 408 and 429 is not retried: the body or URL is wrong', as
 });
 
 test('a receiver nobody listens on: retried, then dropped', async () => {
-  const closed = new Receiver();
+  const closed = new WebhookReceiver();
   const url = await closed.start();
   await closed.stop();
   const { notifier, count } = sender(url, { attempts: 2 });
